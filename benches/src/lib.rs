@@ -1,1 +1,12 @@
-//! placeholder
+//! Measuring lowrank against its peers: shared helpers of the criterion benches and the report
+//! binaries (`roofline`, and later `train-step`).
+//!
+//! Timing, flop counting, the benchmark shapes, the operands and the peer GEMM wrappers live here
+//! so that every bench and report measures the same products the same way.
+
+pub mod flops;
+pub mod operands;
+pub mod peers;
+pub mod report;
+pub mod shapes;
+pub mod timing;

@@ -9,6 +9,7 @@ pub mod element;
 pub mod elementwise;
 pub mod gemm;
 pub mod linalg;
+pub mod peak;
 pub mod reduce;
 pub mod rng;
 pub mod view;

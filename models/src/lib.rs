@@ -1,1 +1,27 @@
-//! placeholder
+//! `models`: the networks the theory talks about, the rules that train them, and checkpoints.
+//!
+//! - [`arch`]: the architecture grammar (`20,relu:100,res(relu),linear:20,1`) and its errors;
+//! - [`init`]: seeded weight initializers;
+//! - [`layers`]: the inspectable list of weight matrices and which feed which;
+//! - [`network`]: the network itself, on an `autodiff` tape;
+//! - [`rule`] and [`train`]: step rules and the training loop;
+//! - [`checkpoint`]: safetensors files with the architecture in their metadata.
+
+pub mod arch;
+pub mod checkpoint;
+pub mod init;
+pub mod layers;
+pub mod network;
+pub mod rule;
+pub mod train;
+
+pub use arch::{Activation, Arch, ArchError, LayerSpec, Skip};
+pub use autodiff::MarginLoss;
+pub use checkpoint::{CheckpointError, load, load_weights_into, save};
+pub use init::Init;
+pub use layers::{LayerInfo, LayerKind};
+pub use network::{Network, record_forward};
+pub use rule::StepRule;
+pub use train::{
+    Control, StepInfo, StopReason, TrainConfig, TrainError, TrainOutcome, Trainer, train,
+};

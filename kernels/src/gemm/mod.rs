@@ -1,20 +1,203 @@
 //! General matrix multiply: C ← αAB + βC on strided views.
 //!
-//! The entry point checks shapes and hands the product to the implementation chosen for this
-//! machine. `reference` holds the scalar triple loop every fast path is tested against.
+//! The entry point checks shapes, settles the trivial cases (empty, k = 0, α = 0), turns the
+//! product around so that C's columns are contiguous (Cᵀ = BᵀAᵀ is free on views), and hands it to
+//! the cache-blocked driver (`driver`) with the microkernels of the instruction set chosen at
+//! run time (`select`, `kernel_set`). `reference` holds the scalar triple loop every fast path is
+//! tested against.
 
+mod blocking;
+mod driver;
+mod kernel_set;
+mod microkernel;
+mod pack;
 pub mod reference;
+mod select;
+mod simd;
+
+pub use select::{KERNEL_ENV, KernelKind, UnknownKernel, selected_kernel};
+
+use std::any::Any;
 
 use crate::{Element, MatMut, MatRef};
+use driver::{Operand, Problem};
+use kernel_set::KernelSet;
 
-/// C ← α·A·B + β·C for any shapes and strides.
+/// C ← α·A·B + β·C for any shapes and strides, with the kernel of [`selected_kernel`].
 ///
 /// With `beta == 0` the old contents of C are never read, so NaN or garbage in C cannot leak into
 /// the result. Panics with a message naming both shapes when A is m×k, B is k'×n with k ≠ k', or
 /// C is not m×n: a shape mismatch is a programmer error, as in BLAS and ndarray.
+///
+/// Large products run on the threads of the current rayon pool; the result is bitwise the same
+/// for every thread count.
 pub fn gemm<T: Element>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
+    gemm_with(selected_kernel(), alpha, a, b, beta, c);
+}
+
+/// [`gemm`] with an explicit kernel family, for tests and benchmarks.
+///
+/// Panics if this CPU cannot run `kind` (see [`KernelKind::is_supported`]) rather than executing
+/// instructions it lacks, and on a shape mismatch as [`gemm`] does.
+pub fn gemm_with<T: Element>(
+    kind: KernelKind,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    mut c: MatMut<'_, T>,
+) {
     check_shapes(&a, &b, &c);
-    reference::gemm(alpha, a, b, beta, c);
+    assert!(
+        kind.is_supported(),
+        "gemm_with: this CPU lacks the instructions of the {kind} kernel"
+    );
+    let (m, n, k) = (a.rows(), b.cols(), a.cols());
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 || alpha == T::ZERO {
+        scale(beta, c);
+        return;
+    }
+    let set = kernel_set::<T>(kind);
+    let problem = Problem {
+        m,
+        n,
+        k,
+        alpha,
+        beta,
+        a: operand(&a),
+        b: operand(&b),
+        c: c.data_mut().as_mut_ptr(),
+        rsc: c.row_stride(),
+    };
+    let csc = c.col_stride();
+    let (problem, csc) = if should_transpose(&problem, csc) {
+        (transpose(&problem, csc), problem.rsc)
+    } else {
+        (problem, csc)
+    };
+    if csc == 1 || problem.n == 1 {
+        // SAFETY: the views guarantee every element of A, B and C lies inside its slice, C is
+        // borrowed mutably so it overlaps neither A nor B, m, n, k > 0, and C's columns are
+        // contiguous (or there is one column).
+        unsafe { run(set, &problem) };
+    } else {
+        // C has no unit stride: compute into a dense row-major copy and write that back.
+        let mut dense = vec![T::ZERO; problem.m * problem.n];
+        let rows = problem.rsc;
+        for (i, row) in dense.chunks_exact_mut(problem.n).enumerate() {
+            if problem.beta != T::ZERO {
+                for (j, slot) in row.iter_mut().enumerate() {
+                    // SAFETY: (i, j) is an element of C, inside its slice.
+                    *slot = unsafe { *problem.c.add(i * rows + j * csc) };
+                }
+            }
+        }
+        let on_dense = Problem {
+            c: dense.as_mut_ptr(),
+            rsc: problem.n,
+            ..problem
+        };
+        // SAFETY: as above, with C the dense m × n row-major buffer.
+        unsafe { run(set, &on_dense) };
+        for (i, row) in dense.chunks_exact(problem.n).enumerate() {
+            for (j, &value) in row.iter().enumerate() {
+                // SAFETY: (i, j) is an element of C, inside its slice.
+                unsafe { *problem.c.add(i * rows + j * csc) = value };
+            }
+        }
+    }
+}
+
+/// Matrix–vector products with contiguous rows go to the dot kernel, the rest to the tiles.
+///
+/// # Safety
+/// As `driver::run_tiles`.
+unsafe fn run<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
+    if p.n == 1 && p.a.cs == 1 {
+        // SAFETY: forwarded contract; n = 1 and A's rows are contiguous.
+        unsafe { driver::run_dot(set, p) }
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { driver::run_tiles(set, p) }
+    }
+}
+
+/// Whether to compute Cᵀ = BᵀAᵀ instead: to reach the dot kernel (a column result with
+/// contiguous rows of A), the one-row tile (a row result), or contiguous columns of C.
+fn should_transpose<E>(p: &Problem<E>, csc: usize) -> bool {
+    if p.n == 1 && p.a.cs == 1 {
+        false
+    } else if p.m == 1 && p.b.rs == 1 {
+        true
+    } else if csc == 1 && p.n > 1 {
+        false
+    } else if p.n == 1 && p.a.rs == 1 && p.m > 1 {
+        true
+    } else {
+        p.rsc == 1 && p.m > 1
+    }
+}
+
+/// The same product for Cᵀ = BᵀAᵀ; the returned problem's C has row stride `csc`.
+fn transpose<E: Copy>(p: &Problem<E>, csc: usize) -> Problem<E> {
+    let flip = |o: Operand<E>| Operand {
+        ptr: o.ptr,
+        rs: o.cs,
+        cs: o.rs,
+    };
+    Problem {
+        m: p.n,
+        n: p.m,
+        a: flip(p.b),
+        b: flip(p.a),
+        rsc: csc,
+        ..*p
+    }
+}
+
+/// The raw description of a view.
+fn operand<E: Copy>(view: &MatRef<'_, E>) -> Operand<E> {
+    Operand {
+        ptr: view.data().as_ptr(),
+        rs: view.row_stride(),
+        cs: view.col_stride(),
+    }
+}
+
+/// C ← β·C, writing zeros without reading C when β = 0.
+fn scale<T: Element>(beta: T, mut c: MatMut<'_, T>) {
+    for i in 0..c.rows() {
+        for j in 0..c.cols() {
+            let value = if beta == T::ZERO {
+                T::ZERO
+            } else {
+                beta * c.get(i, j)
+            };
+            c.set(i, j, value);
+        }
+    }
+}
+
+/// The kernel set of `kind` for the element type `E` (f32 or f64).
+fn kernel_set<E: Element>(kind: KernelKind) -> &'static KernelSet<E> {
+    let is_f32 = std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>();
+    let set: &'static dyn Any = match (kind, is_f32) {
+        #[cfg(target_arch = "x86_64")]
+        (KernelKind::Avx512, true) => &kernel_set::AVX512_F32,
+        #[cfg(target_arch = "x86_64")]
+        (KernelKind::Avx512, false) => &kernel_set::AVX512_F64,
+        #[cfg(target_arch = "x86_64")]
+        (KernelKind::Avx2, true) => &kernel_set::AVX2_F32,
+        #[cfg(target_arch = "x86_64")]
+        (KernelKind::Avx2, false) => &kernel_set::AVX2_F64,
+        (_, true) => &kernel_set::PORTABLE_F32,
+        (_, false) => &kernel_set::PORTABLE_F64,
+    };
+    set.downcast_ref::<KernelSet<E>>()
+        .expect("Element is implemented for f32 and f64 only")
 }
 
 fn check_shapes<T: Element>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, c: &MatMut<'_, T>) {
@@ -35,3 +218,6 @@ fn check_shapes<T: Element>(a: &MatRef<'_, T>, b: &MatRef<'_, T>, c: &MatMut<'_,
         c.cols()
     );
 }
+
+#[cfg(test)]
+mod tests;

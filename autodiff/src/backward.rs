@@ -1,0 +1,159 @@
+//! Backpropagation: one reverse sweep over the Wengert list.
+//!
+//! Each node's inputs were recorded before it, so when the sweep reaches node i every consumer of
+//! node i has already been visited and added its share to node i's gradient: the gradient is
+//! complete. The node then hands its own gradient on to its inputs through its op's backward
+//! rule. No recursion and no topological sort: creation order already is one.
+
+use kernels::Element;
+use kernels::elementwise::add_assign;
+
+use crate::pool::Pool;
+use crate::tape::{Node, Slot, Tape, Var};
+use crate::tensor::Tensor;
+
+impl<T: Element> Tape<T> {
+    /// Computes the gradient of `loss` (one element) with respect to every parameter and every
+    /// node it depends on, replacing the gradients of the previous `backward`.
+    pub fn backward(&mut self, loss: Var) {
+        let shape = self.shape_of(loss);
+        assert!(
+            shape.numel() == 1,
+            "backward: the loss must have exactly one element but has shape {shape:?}"
+        );
+        let Tape {
+            nodes,
+            node_grads,
+            params,
+            param_grads,
+            var_lists,
+            index_lists,
+            pool,
+            ..
+        } = self;
+
+        // Forget the previous sweep: stale gradients must never leak into this one.
+        for g in node_grads.drain(..).flatten() {
+            pool.recycle_tensor(g);
+        }
+        node_grads.resize_with(nodes.len(), || None);
+        for g in param_grads.iter_mut().filter_map(Option::take) {
+            pool.recycle_tensor(g);
+        }
+
+        let vals = Values {
+            nodes,
+            params,
+            var_lists,
+            index_lists,
+        };
+        let mut grads = Grads {
+            vals,
+            node_grads,
+            param_grads,
+            pool,
+        };
+        grads.accumulate(loss, |g| g.fill(T::ONE));
+        let end = match loss.0 {
+            Slot::Node { index, .. } => index + 1,
+            Slot::Param(_) => 0,
+        };
+        for i in (0..end).rev() {
+            let Some(g) = grads.node_grads[i].take() else {
+                continue;
+            };
+            let node = &nodes[i];
+            node.op.backward(&node.value, &g, vals, &mut grads);
+            grads.node_grads[i] = Some(g);
+        }
+
+        // Parameters the loss does not depend on get an honest zero gradient.
+        for (g, p) in grads.param_grads.iter_mut().zip(params.iter()) {
+            if g.is_none() {
+                *g = Some(grads.pool.zeros(p.dims()));
+            }
+        }
+    }
+}
+
+/// Read-only access to every value during the sweep.
+#[derive(Clone, Copy)]
+pub(crate) struct Values<'a, T> {
+    nodes: &'a [Node<T>],
+    params: &'a [Tensor<T>],
+    /// Input lists of ops with many inputs (concat).
+    pub(crate) var_lists: &'a [Var],
+    /// Row indices and labels recorded by ops.
+    pub(crate) index_lists: &'a [usize],
+}
+
+impl<'a, T> Values<'a, T> {
+    /// The value of a parameter or node.
+    pub(crate) fn get(&self, v: Var) -> &'a Tensor<T> {
+        match v.0 {
+            Slot::Param(i) => &self.params[i],
+            Slot::Node { index, .. } => &self.nodes[index].value,
+        }
+    }
+
+    /// Whether a gradient can flow into `v` (false for inputs and constants).
+    pub(crate) fn needs_grad(&self, v: Var) -> bool {
+        match v.0 {
+            Slot::Param(_) => true,
+            Slot::Node { index, .. } => self.nodes[index].needs_grad,
+        }
+    }
+}
+
+/// The gradients being accumulated, and the pool their buffers come from.
+pub(crate) struct Grads<'a, T> {
+    vals: Values<'a, T>,
+    node_grads: &'a mut [Option<Tensor<T>>],
+    param_grads: &'a mut [Option<Tensor<T>>],
+    pool: &'a mut Pool<T>,
+}
+
+impl<T: Element> Grads<'_, T> {
+    /// Whether `v` wants a gradient; backward rules skip the work for inputs and constants.
+    pub(crate) fn wants(&self, v: Var) -> bool {
+        self.vals.needs_grad(v)
+    }
+
+    /// Adds a contribution to `v`'s gradient: `write` fills a buffer shaped like `v` with it.
+    ///
+    /// The first contribution is written straight into a fresh gradient buffer; later ones (a
+    /// value used several times) go through a scratch buffer and are summed in.
+    pub(crate) fn accumulate(&mut self, v: Var, write: impl FnOnce(&mut [T])) {
+        if !self.wants(v) {
+            return;
+        }
+        let shape = self.vals.get(v).dims();
+        let slot = match v.0 {
+            Slot::Param(i) => &mut self.param_grads[i],
+            Slot::Node { index, .. } => &mut self.node_grads[index],
+        };
+        match slot {
+            None => {
+                let mut g = self.pool.tensor(shape);
+                write(g.data_mut());
+                *slot = Some(g);
+            }
+            Some(g) => {
+                let mut contribution = self.pool.buffer(shape.numel());
+                write(&mut contribution);
+                add_assign(g.data_mut(), &contribution);
+                self.pool.recycle(contribution);
+            }
+        }
+    }
+
+    /// A pooled buffer of `len` elements with stale contents, for intermediate results.
+    pub(crate) fn scratch(&mut self, len: usize) -> Vec<T> {
+        self.pool.buffer(len)
+    }
+
+    /// Gives a scratch buffer back.
+    pub(crate) fn recycle(&mut self, buf: Vec<T>) {
+        self.pool.recycle(buf);
+    }
+}

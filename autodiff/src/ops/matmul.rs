@@ -1,0 +1,161 @@
+//! Matrix products: `matmul` (a·b) and `linear` (x·wᵀ), forward and backward through
+//! `kernels::gemm`. The backward products need transposes; they are views (`.t()`), never copies.
+
+use kernels::{Element, gemm};
+
+use super::{Op, mat_mut};
+use crate::backward::{Grads, Values};
+use crate::shape::Shape;
+use crate::tape::{Tape, Var};
+use crate::tensor::Tensor;
+
+impl<T: Element> Tape<T> {
+    /// The matrix product a·b of an [m, k] and a [k, n] matrix: [m, n].
+    pub fn matmul(&mut self, a: Var, b: Var) -> Var {
+        let (sa, sb) = (self.shape_of(a), self.shape_of(b));
+        let (m, n) = match (sa.dims(), sb.dims()) {
+            (&[m, k], &[k2, n]) => {
+                assert!(
+                    k == k2,
+                    "matmul: a is {sa:?} but b is {sb:?} (inner dimensions {k} ≠ {k2})"
+                );
+                (m, n)
+            }
+            _ => panic!("matmul: a is {sa:?} and b is {sb:?}, but both must be matrices"),
+        };
+        let mut out = self.pool.tensor(Shape::of("matmul", &[m, n]));
+        let (va, vb) = (self.value(a).as_mat(), self.value(b).as_mat());
+        gemm(T::ONE, va, vb, T::ZERO, out.as_mat_mut());
+        self.push(out, Op::MatMul { a, b }, &[a, b])
+    }
+
+    /// A linear layer without bias, h = x·wᵀ: x is [n, in] (one example per row), w is
+    /// [out, in] (as PyTorch's `nn.Linear`), h is [n, out].
+    pub fn linear(&mut self, x: Var, w: Var) -> Var {
+        let (sx, sw) = (self.shape_of(x), self.shape_of(w));
+        let (n, out_features) = match (sx.dims(), sw.dims()) {
+            (&[n, fx], &[o, fw]) => {
+                assert!(
+                    fx == fw,
+                    "linear: x is {sx:?} but w is {sw:?} (in_features {fx} ≠ {fw})"
+                );
+                (n, o)
+            }
+            _ => panic!("linear: x is {sx:?} and w is {sw:?}, but both must be matrices"),
+        };
+        let mut out = self.pool.tensor(Shape::of("linear", &[n, out_features]));
+        let (vx, vw) = (self.value(x).as_mat(), self.value(w).as_mat());
+        gemm(T::ONE, vx, vw.t(), T::ZERO, out.as_mat_mut());
+        self.push(out, Op::Linear { x, w }, &[x, w])
+    }
+}
+
+/// C = A·B  ⇒  dA = G·Bᵀ and dB = Aᵀ·G.
+pub(crate) fn matmul_backward<T: Element>(
+    a: Var,
+    b: Var,
+    g: &Tensor<T>,
+    vals: Values<T>,
+    grads: &mut Grads<T>,
+) {
+    let (va, vb) = (vals.get(a).as_mat(), vals.get(b).as_mat());
+    grads.accumulate(a, |da| {
+        gemm(
+            T::ONE,
+            g.as_mat(),
+            vb.t(),
+            T::ZERO,
+            mat_mut(da, va.rows(), va.cols()),
+        );
+    });
+    grads.accumulate(b, |db| {
+        gemm(
+            T::ONE,
+            va.t(),
+            g.as_mat(),
+            T::ZERO,
+            mat_mut(db, vb.rows(), vb.cols()),
+        );
+    });
+}
+
+/// H = X·Wᵀ  ⇒  dX = G·W and dW = Gᵀ·X.
+pub(crate) fn linear_backward<T: Element>(
+    x: Var,
+    w: Var,
+    g: &Tensor<T>,
+    vals: Values<T>,
+    grads: &mut Grads<T>,
+) {
+    let (vx, vw) = (vals.get(x).as_mat(), vals.get(w).as_mat());
+    grads.accumulate(x, |dx| {
+        gemm(
+            T::ONE,
+            g.as_mat(),
+            vw,
+            T::ZERO,
+            mat_mut(dx, vx.rows(), vx.cols()),
+        );
+    });
+    grads.accumulate(w, |dw| {
+        gemm(
+            T::ONE,
+            g.as_mat().t(),
+            vx,
+            T::ZERO,
+            mat_mut(dw, vw.rows(), vw.cols()),
+        );
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check_op, randn};
+    use crate::{Tape, Tensor};
+    use kernels::rng::Rng;
+
+    #[test]
+    fn matmul_gradients_match_finite_differences() {
+        let mut rng = Rng::new(1);
+        check_op!(
+            [randn(&mut rng, &[3, 4]), randn(&mut rng, &[4, 5])],
+            |t, v| t.matmul(v[0], v[1])
+        );
+    }
+
+    #[test]
+    fn linear_gradients_match_finite_differences() {
+        let mut rng = Rng::new(2);
+        check_op!(
+            [randn(&mut rng, &[6, 4]), randn(&mut rng, &[3, 4])],
+            |t, v| t.linear(v[0], v[1])
+        );
+    }
+
+    #[test]
+    fn linear_is_x_times_w_transposed() {
+        let mut tape = Tape::<f64>::new();
+        let x = tape.input(&[1.0, 2.0], &[1, 2]);
+        let w = tape.param(Tensor::from_vec(vec![1.0, 0.0, 3.0, -1.0, 0.5, 0.5], &[3, 2]).unwrap());
+        let h = tape.linear(x, w);
+        assert_eq!(tape.value(h).data(), &[1.0, 1.0, 1.5]);
+        assert_eq!(tape.value(h).shape(), &[1, 3]);
+    }
+
+    #[test]
+    #[should_panic(expected = "linear: x is [200, 20] but w is [100, 30] (in_features 20 ≠ 30)")]
+    fn linear_shape_mismatch_names_both_shapes() {
+        let mut tape = Tape::<f32>::new();
+        let x = tape.input(&vec![0.0; 4000], &[200, 20]);
+        let w = tape.param(Tensor::zeros(&[100, 30]));
+        tape.linear(x, w);
+    }
+
+    #[test]
+    #[should_panic(expected = "matmul: a is [2, 3] but b is [2, 3] (inner dimensions 3 ≠ 2)")]
+    fn matmul_shape_mismatch_names_both_shapes() {
+        let mut tape = Tape::<f64>::new();
+        let a = tape.param(Tensor::zeros(&[2, 3]));
+        tape.matmul(a, a);
+    }
+}

@@ -1,0 +1,79 @@
+//! The buffer pool: op outputs and gradients borrow their storage here and give it back at
+//! `reset()`, so a training step of a fixed network reuses the same buffers every step.
+
+use std::collections::HashMap;
+
+use kernels::Element;
+
+use crate::shape::Shape;
+use crate::tensor::Tensor;
+
+/// Free buffers, keyed by length. A step takes and returns the same lengths in the same amounts
+/// as the step before, so after the first step every request is served from a free list.
+pub(crate) struct Pool<T> {
+    free: HashMap<usize, FreeList<T>>,
+}
+
+/// The free buffers of one length.
+struct FreeList<T> {
+    buffers: Vec<Vec<T>>,
+    /// Buffers of this length ever created. The list keeps room for all of them, so that giving
+    /// one back never grows it: the second step is then as allocation-free as the later ones.
+    created: usize,
+}
+
+impl<T: Element> Pool<T> {
+    /// An empty pool.
+    pub(crate) fn new() -> Self {
+        Self {
+            free: HashMap::new(),
+        }
+    }
+
+    /// A buffer of exactly `len` elements whose contents are stale: the caller overwrites all.
+    pub(crate) fn buffer(&mut self, len: usize) -> Vec<T> {
+        let list = self.free.entry(len).or_insert_with(|| FreeList {
+            buffers: Vec::new(),
+            created: 0,
+        });
+        if let Some(buf) = list.buffers.pop() {
+            return buf;
+        }
+        list.created += 1;
+        list.buffers.reserve(list.created - list.buffers.len());
+        vec![T::ZERO; len]
+    }
+
+    /// Gives a buffer back for reuse.
+    pub(crate) fn recycle(&mut self, buf: Vec<T>) {
+        match self.free.get_mut(&buf.len()) {
+            Some(list) => list.buffers.push(buf),
+            None => {
+                self.free.insert(
+                    buf.len(),
+                    FreeList {
+                        created: 1,
+                        buffers: vec![buf],
+                    },
+                );
+            }
+        }
+    }
+
+    /// A tensor of this shape with stale contents: the caller overwrites every element.
+    pub(crate) fn tensor(&mut self, shape: Shape) -> Tensor<T> {
+        Tensor::from_parts(self.buffer(shape.numel()), shape)
+    }
+
+    /// A tensor of this shape filled with zeros.
+    pub(crate) fn zeros(&mut self, shape: Shape) -> Tensor<T> {
+        let mut t = self.tensor(shape);
+        t.data_mut().fill(T::ZERO);
+        t
+    }
+
+    /// Gives a tensor's buffer back for reuse.
+    pub(crate) fn recycle_tensor(&mut self, t: Tensor<T>) {
+        self.recycle(t.into_vec());
+    }
+}

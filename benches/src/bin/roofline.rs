@@ -1,0 +1,292 @@
+//! `roofline`: this machine's FMA peak, then GEMM GFLOP/s for ours and the peers on the benchmark
+//! shapes, f32 and f64, on 1 and 2 threads, with % of peak and the ratio ours / best peer.
+//!
+//! `matrixmultiply` reads its thread count once per process from `MATMUL_NUM_THREADS`, so its
+//! figures come from a child process of this binary per thread count (a hidden worker mode).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use benches::flops::gflops;
+use benches::operands::Operands;
+use benches::peers::{self, PeerElement};
+use benches::report::{self, Peak, Report, Row};
+use benches::shapes::{GemmShape, all_shapes};
+use benches::timing::{self, Settings};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use kernels::peak::{Dtype, Isa, fma_peak_gflops};
+use rayon::ThreadPool;
+use serde::{Deserialize, Serialize};
+
+/// Thread counts measured.
+const THREADS: [usize; 2] = [1, 2];
+
+/// Measure the FMA peak and GEMM throughput of lowrank's kernels against the `gemm` crate and
+/// `matrixmultiply`.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Fewer shapes and shorter timings (under 20 seconds).
+    #[arg(long)]
+    quick: bool,
+    /// Also write the report to FILE as JSON (atomically).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Internal: measure only matrixmultiply, whose thread count the parent set, and print one
+    /// JSON line per product.
+    #[arg(long, hide = true, value_name = "THREADS")]
+    matrixmultiply_worker: Option<usize>,
+}
+
+/// One matrixmultiply figure, as a worker prints it.
+#[derive(Debug, Serialize, Deserialize)]
+struct WorkerSample {
+    shape: String,
+    dtype: String,
+    gflops: f64,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let settings = if args.quick {
+        Settings::QUICK
+    } else {
+        Settings::FULL
+    };
+    let shapes = all_shapes(args.quick);
+    if args.matrixmultiply_worker.is_some() {
+        worker(&shapes, settings);
+        return ExitCode::SUCCESS;
+    }
+    match run(&args, &shapes, settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("roofline: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args, shapes: &[GemmShape], settings: Settings) -> Result<(), String> {
+    if let Some(path) = &args.json {
+        check_output_folder(path)?;
+    }
+    let isas: Vec<Isa> = [Isa::Avx512, Isa::Avx2]
+        .into_iter()
+        .filter(|isa| isa.is_available())
+        .collect();
+    let dtypes = [Dtype::F32, Dtype::F64];
+    let steps = isas.len() * dtypes.len() * THREADS.len() + THREADS.len() * shapes.len() * 2 * 3;
+    let progress = progress_bar(steps as u64);
+
+    let peak_seconds = if args.quick { 0.15 } else { 0.5 };
+    let mut peaks = Vec::new();
+    for dtype in dtypes {
+        for &isa in &isas {
+            for threads in THREADS {
+                progress.set_message(format!(
+                    "FMA peak {} {} {threads}t",
+                    isa.name(),
+                    dtype.name()
+                ));
+                if let Some(gflops) = parallel_peak(isa, dtype, threads, peak_seconds) {
+                    peaks.push(Peak {
+                        isa: isa.name().to_owned(),
+                        dtype: dtype.name().to_owned(),
+                        threads,
+                        gflops,
+                    });
+                }
+                progress.inc(1);
+            }
+        }
+    }
+
+    let mut mm = HashMap::new();
+    for threads in THREADS {
+        progress.set_message(format!("matrixmultiply {threads}t"));
+        for sample in matrixmultiply_worker(threads, args.quick, &progress)? {
+            mm.insert((sample.shape, sample.dtype, threads), sample.gflops);
+        }
+    }
+
+    let mut rows = Vec::new();
+    for threads in THREADS {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| format!("cannot start a pool of {threads} threads: {e}"))?;
+        for &shape in shapes {
+            for dtype in dtypes {
+                progress.set_message(format!("{shape} {} {threads}t", dtype.name()));
+                let (ours, gemm) = match dtype {
+                    Dtype::F32 => ours_and_gemm::<f32>(shape, threads, &pool, settings),
+                    Dtype::F64 => ours_and_gemm::<f64>(shape, threads, &pool, settings),
+                };
+                progress.inc(2);
+                let key = (shape.to_string(), dtype.name().to_owned(), threads);
+                let peak = peaks
+                    .iter()
+                    .filter(|p| p.dtype == dtype.name() && p.threads == threads)
+                    .map(|p| p.gflops)
+                    .reduce(f64::max);
+                let peers = (Some(gemm), mm.get(&key).copied());
+                rows.push(Row::new(shape, dtype.name(), threads, ours, peers, peak));
+            }
+        }
+    }
+    progress.finish_and_clear();
+
+    let report = Report {
+        kernel: kernels::gemm::selected_kernel().name().to_owned(),
+        quick: args.quick,
+        peaks,
+        rows,
+    };
+    print!("{}", report::format_table(&report));
+    println!("(%peak: of the best instruction set's FMA peak for that dtype and thread count)");
+    if let Some(path) = &args.json {
+        report::write_json_atomic(path, &report)
+            .map_err(|e| format!("cannot write the JSON report {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Fails early, before minutes of measuring, if the JSON file's folder does not exist.
+fn check_output_folder(path: &Path) -> Result<(), String> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if path.file_name().is_none() {
+        return Err(format!("--json {}: the path names no file", path.display()));
+    }
+    if !parent.is_dir() {
+        return Err(format!(
+            "--json {}: the folder {} does not exist",
+            path.display(),
+            parent.display()
+        ));
+    }
+    Ok(())
+}
+
+/// A bar on stderr when it is a terminal; hidden otherwise (CI logs, pipes).
+fn progress_bar(steps: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::hidden());
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}") {
+            bar.set_style(style);
+        }
+    }
+    bar
+}
+
+/// The FMA peak of `threads` threads running the loop at once: the sum of their rates.
+fn parallel_peak(isa: Isa, dtype: Dtype, threads: usize, seconds: f64) -> Option<f64> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| scope.spawn(move || fma_peak_gflops(isa, dtype, seconds)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .sum::<Option<f64>>()
+    })
+}
+
+/// GFLOP/s of our GEMM and of the `gemm` crate on `shape`, C ← AB, on `pool`.
+fn ours_and_gemm<T: PeerElement>(
+    shape: GemmShape,
+    threads: usize,
+    pool: &ThreadPool,
+    settings: Settings,
+) -> (f64, f64) {
+    let mut ops = Operands::<T>::new(shape, 1);
+    let ours = timing::measure(settings, || {
+        let (a, b, c) = ops.views();
+        pool.install(|| kernels::gemm(T::ONE, a, b, T::ZERO, c));
+    });
+    let gemm = timing::measure(settings, || {
+        let (a, b, c) = ops.views();
+        pool.install(|| peers::gemm_crate(T::ONE, a, b, T::ZERO, c, threads));
+    });
+    (
+        gflops(shape.flops(), ours.median),
+        gflops(shape.flops(), gemm.median),
+    )
+}
+
+/// Runs this binary as a matrixmultiply worker with `MATMUL_NUM_THREADS=threads` and collects its
+/// figures, advancing `progress` per product.
+fn matrixmultiply_worker(
+    threads: usize,
+    quick: bool,
+    progress: &ProgressBar,
+) -> Result<Vec<WorkerSample>, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
+    let mut command = Command::new(exe);
+    command
+        .arg("--matrixmultiply-worker")
+        .arg(threads.to_string())
+        .env("MATMUL_NUM_THREADS", threads.to_string())
+        .stdout(Stdio::piped());
+    if quick {
+        command.arg("--quick");
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start the matrixmultiply worker: {e}"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or("the matrixmultiply worker has no output")?;
+    let mut samples = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("reading the matrixmultiply worker: {e}"))?;
+        let sample: WorkerSample = serde_json::from_str(&line)
+            .map_err(|e| format!("the matrixmultiply worker printed {line:?}: {e}"))?;
+        samples.push(sample);
+        progress.inc(1);
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for the matrixmultiply worker: {e}"))?;
+    if !status.success() {
+        return Err(format!("the matrixmultiply worker failed ({status})"));
+    }
+    Ok(samples)
+}
+
+/// Worker mode: matrixmultiply on every shape and dtype, one JSON line each on stdout.
+fn worker(shapes: &[GemmShape], settings: Settings) {
+    for &shape in shapes {
+        for (dtype, gflops) in [
+            ("f32", matrixmultiply_gflops::<f32>(shape, settings)),
+            ("f64", matrixmultiply_gflops::<f64>(shape, settings)),
+        ] {
+            let sample = WorkerSample {
+                shape: shape.to_string(),
+                dtype: dtype.to_owned(),
+                gflops,
+            };
+            match serde_json::to_string(&sample) {
+                Ok(line) => println!("{line}"),
+                Err(e) => eprintln!("roofline worker: {e}"),
+            }
+        }
+    }
+}
+
+fn matrixmultiply_gflops<T: PeerElement>(shape: GemmShape, settings: Settings) -> f64 {
+    let mut ops = Operands::<T>::new(shape, 1);
+    let t = timing::measure(settings, || {
+        let (a, b, c) = ops.views();
+        peers::matrixmultiply(T::ONE, a, b, T::ZERO, c);
+    });
+    gflops(shape.flops(), t.median)
+}

@@ -1,0 +1,22 @@
+//! `counterexample`: the experiment [`experiments::suite::counterexample`] at its defaults or with the given flags.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use experiments::cli::{CommonArgs, experiment_main};
+use experiments::suite::counterexample;
+
+/// Command line of the experiment.
+#[derive(Parser, Debug)]
+#[command(name = counterexample::NAME, version, about = counterexample::TITLE, after_help = counterexample::CLAIMS_HELP)]
+struct Cli {
+    #[command(flatten)]
+    config: counterexample::Config,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    experiment_main(counterexample::NAME, &cli.common, |common, dir| counterexample::run(&cli.config, common, dir))
+}

@@ -1,0 +1,22 @@
+//! `deep-linear`: the experiment [`experiments::suite::deep_linear`] at its defaults or with the given flags.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use experiments::cli::{CommonArgs, experiment_main};
+use experiments::suite::deep_linear;
+
+/// Command line of the experiment.
+#[derive(Parser, Debug)]
+#[command(name = deep_linear::NAME, version, about = deep_linear::TITLE, after_help = deep_linear::CLAIMS_HELP)]
+struct Cli {
+    #[command(flatten)]
+    config: deep_linear::Config,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    experiment_main(deep_linear::NAME, &cli.common, |common, dir| deep_linear::run(&cli.config, common, dir))
+}

@@ -1,0 +1,22 @@
+//! `digits`: the experiment [`experiments::suite::digits`] at its defaults or with the given flags.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use experiments::cli::{CommonArgs, experiment_main};
+use experiments::suite::digits;
+
+/// Command line of the experiment.
+#[derive(Parser, Debug)]
+#[command(name = digits::NAME, version, about = digits::TITLE, after_help = digits::CLAIMS_HELP)]
+struct Cli {
+    #[command(flatten)]
+    config: digits::Config,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    experiment_main(digits::NAME, &cli.common, |common, dir| digits::run(&cli.config, common, dir))
+}

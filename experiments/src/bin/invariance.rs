@@ -1,0 +1,22 @@
+//! `invariance`: the experiment [`experiments::suite::invariance`] at its defaults or with the given flags.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use experiments::cli::{CommonArgs, experiment_main};
+use experiments::suite::invariance;
+
+/// Command line of the experiment.
+#[derive(Parser, Debug)]
+#[command(name = invariance::NAME, version, about = invariance::TITLE, after_help = invariance::CLAIMS_HELP)]
+struct Cli {
+    #[command(flatten)]
+    config: invariance::Config,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    experiment_main(invariance::NAME, &cli.common, |common, dir| invariance::run(&cli.config, common, dir))
+}

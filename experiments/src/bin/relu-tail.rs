@@ -1,0 +1,22 @@
+//! `relu-tail`: the experiment [`experiments::suite::relu_tail`] at its defaults or with the given flags.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use experiments::cli::{CommonArgs, experiment_main};
+use experiments::suite::relu_tail;
+
+/// Command line of the experiment.
+#[derive(Parser, Debug)]
+#[command(name = relu_tail::NAME, version, about = relu_tail::TITLE, after_help = relu_tail::CLAIMS_HELP)]
+struct Cli {
+    #[command(flatten)]
+    config: relu_tail::Config,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    experiment_main(relu_tail::NAME, &cli.common, |common, dir| relu_tail::run(&cli.config, common, dir))
+}

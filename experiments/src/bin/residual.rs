@@ -1,0 +1,22 @@
+//! `residual`: the experiment [`experiments::suite::residual`] at its defaults or with the given flags.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use experiments::cli::{CommonArgs, experiment_main};
+use experiments::suite::residual;
+
+/// Command line of the experiment.
+#[derive(Parser, Debug)]
+#[command(name = residual::NAME, version, about = residual::TITLE, after_help = residual::CLAIMS_HELP)]
+struct Cli {
+    #[command(flatten)]
+    config: residual::Config,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    experiment_main(residual::NAME, &cli.common, |common, dir| residual::run(&cli.config, common, dir))
+}

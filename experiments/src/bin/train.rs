@@ -1,0 +1,128 @@
+//! `train`: one run of any network on any data, with every metric logged and the claims that
+//! apply to its architecture checked.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use autodiff::MarginLoss;
+use clap::Parser;
+use experiments::cli::{self, CommonArgs};
+use experiments::error::RunError;
+use experiments::rundir::RunDir;
+use experiments::runner::{self, Display, RunRecord, Start};
+use experiments::suite::{Training, judge, spec};
+use experiments::data;
+use models::{Init, StepRule};
+
+const AFTER_HELP: &str = "\
+Architecture grammar (--arch):
+  ARCH  := IN ( ',' LAYER )+ ',' OUT        e.g. 20,relu:100,relu:100,linear:50,1
+  LAYER := ACT ':' WIDTH [ '+bias' ]        fully-connected layer then activation
+                                            ('+bias' only on the first layer)
+         | 'res(' ACT ')'                   residual block, identity skip: h ↦ h + U·σ(Y·h)
+         | 'resz(' ACT ')'                  residual block, learned skip: h ↦ σ(U·σ(Y·h) + Z·h)
+  ACT   := 'relu' | 'linear' | 'leaky(' SLOPE ')'
+  OUT   := 1 (scalar output; margins are y·f(x))
+Data (--data): gaussian[:dim=20,n=200,margin=0.1,seed=0] | two-point | digits[:A,B]
+  | idx:IMAGES,LABELS,A,B | FILE.csv (features then a label in {-1,+1} or {0,1}, header optional).
+
+Claims checked (Le & Jegelka, ICLR 2022, arXiv:2201.11968):
+  a deep linear network: every layer becomes rank one (r = σ₁/‖W‖_F > 0.99), adjacent layers align
+  (|⟨v₁(W_k+1), u₁(W_k)⟩| > 0.99), and the normalized margin min_i y_i f(x_i) / Π‖W_k‖_F comes within
+  5% of the hard-margin SVM margin;
+  any other network: its linear tail (the trailing linear fully-connected layers and the output
+  layer) becomes rank one (r > 0.99) and aligns (> 0.99).
+A claim that does not hold is reported as FAILS; the exit status is non-zero only if the run could
+not run (bad flag, bad data, bad checkpoint, I/O).";
+
+/// Train one network on one data set and measure the low-rank phenomenon.
+#[derive(Parser, Debug)]
+#[command(name = "train", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    /// The network (grammar below).
+    #[arg(long, default_value = "20,relu:40,linear:20,linear:20,1")]
+    arch: String,
+    /// The data (grammar below).
+    #[arg(long, default_value = "gaussian:dim=20,n=200,margin=0.1,seed=0")]
+    data: String,
+    /// Start from the weights of this safetensors checkpoint (names and shapes as `final.safetensors`).
+    #[arg(long, value_name = "FILE.safetensors")]
+    init: Option<PathBuf>,
+    /// Random initialization when no --init: gaussian:S (N(0, S²/fan_in)), he, xavier, orthogonal:S, zeros.
+    #[arg(long, default_value = "gaussian:0.5")]
+    init_scheme: Init,
+    /// Loss of the margins: logistic, exponential, squared.
+    #[arg(long, default_value = "logistic")]
+    loss: MarginLoss,
+    /// Step rule: constant, loss-normalized, grad-normalized, adaptive, momentum, adam.
+    #[arg(long, default_value = "grad-normalized")]
+    step_rule: StepRule,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.1)]
+    lr: f64,
+    /// Number of steps.
+    #[arg(long, default_value_t = 3000)]
+    steps: usize,
+    /// Name of the run (its default folder is runs/<name>).
+    #[arg(long, default_value = "train")]
+    name: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn judge_for(r: &RunRecord) -> Vec<experiments::claims::Claim> {
+    if r.layers.iter().all(|l| l.linear && l.dense) {
+        vec![judge::all_rank_one(r), judge::all_aligned(r), judge::margin_to_svm(r)]
+    } else {
+        vec![judge::tail_rank_one(r), judge::tail_aligned(r)]
+    }
+}
+
+fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
+    if !(cli.lr.is_finite() && cli.lr > 0.0) {
+        return Err(RunError::Config(format!("--lr {}: the learning rate must be a positive number", cli.lr)));
+    }
+    let data = data::resolve(&cli.data)?;
+    let common = cli.common.common();
+    let start = match &cli.init {
+        Some(path) => Start::File(path.clone()),
+        None => Start::Random(cli.init_scheme),
+    };
+    let training = Training { loss: cli.loss, rule: cli.step_rule, lr: cli.lr, steps: cli.steps };
+    let s = spec(&cli.name, &cli.arch, start, &data, training, &common)?;
+    if s.arch.input != data.dim {
+        return Err(RunError::Config(format!(
+            "--arch `{}` takes {} inputs but --data `{}` has {} features",
+            cli.arch, s.arch.input, cli.data, data.dim
+        )));
+    }
+    if s.arch.output != 1 {
+        return Err(RunError::Config(format!(
+            "--arch `{}` has {} outputs; the margins y·f(x) need a scalar output (end the architecture with 1)",
+            cli.arch, s.arch.output
+        )));
+    }
+    let out = cli.common.out_dir(&cli.name);
+    let dir = RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+    let (summary, _) = cli::with_threads(cli.common.threads, || {
+        runner::execute(&s, &dir, Display { quiet: cli.common.quiet }, &judge_for)
+    })??;
+    println!("report: {}", dir.report_md().display());
+    Ok(summary)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(summary) => {
+            cli::print_claims(&summary.claims);
+            let o = &summary.outcome;
+            println!("{:?} after {} steps in {:.2} s ({}).", o.status, o.steps, o.seconds, o.stop_reason);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

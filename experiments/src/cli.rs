@@ -1,0 +1,152 @@
+//! Command-line plumbing shared by the binaries: the common flags, the thread pool, the claims
+//! table printed at the end, and the exit status (non-zero only when something failed to run).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Command, FromArgMatches};
+
+use crate::claims::{Claim, Verdict};
+use crate::error::RunError;
+use crate::rundir::RunDir;
+use crate::runner::Dtype;
+use crate::suite::{Common, ExperimentResult};
+use crate::table::claims_table;
+
+/// The defaults of a set of flags, exactly as the command line would give them with no flag set
+/// (so the defaults are written once, in the `#[arg]` attributes).
+pub fn defaults<A: Args + FromArgMatches>() -> A {
+    let command = A::augment_args(Command::new("defaults").no_binary_name(true));
+    let matches = command
+        .try_get_matches_from(std::iter::empty::<String>())
+        .expect("every flag of an experiment has a default");
+    A::from_arg_matches(&matches).expect("the defaults parse")
+}
+
+/// Flags every experiment binary takes.
+#[derive(Args, Clone, Debug, PartialEq)]
+pub struct CommonArgs {
+    /// Folder for the run's files [default: runs/<name>]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Worker threads [default: all cores]; results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Seed of the initialization (and of anything else random).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Floating-point type to train in (metrics are always computed in f64).
+    #[arg(long, value_enum, default_value_t = Dtype::F64)]
+    pub dtype: Dtype,
+    /// Log metrics every N steps instead of on a log-spaced schedule.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub log_every: Option<u64>,
+    /// Logs per decade of steps on the log-spaced schedule.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub log_per_decade: u64,
+}
+
+impl CommonArgs {
+    /// The experiment settings these flags give.
+    pub fn common(&self) -> Common {
+        Common {
+            seed: self.seed,
+            dtype: self.dtype,
+            quiet: self.quiet,
+            log_every: self.log_every.map(|n| n as usize),
+            log_per_decade: self.log_per_decade as usize,
+        }
+    }
+
+    /// The output folder: `--out`, or `runs/<name>`.
+    pub fn out_dir(&self, name: &str) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| RunDir::default_path(name))
+    }
+}
+
+/// Runs `f` on a rayon pool of `threads` workers (the global pool when None).
+pub fn with_threads<R: Send>(threads: Option<u16>, f: impl FnOnce() -> R + Send) -> Result<R, RunError> {
+    match threads {
+        None => Ok(f()),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build()
+            .map(|pool| pool.install(f))
+            .map_err(|e| RunError::Config(format!("--threads {n}: cannot start the thread pool: {e}"))),
+    }
+}
+
+/// Prints the claims table and a one-line tally to stdout.
+pub fn print_claims(claims: &[Claim]) {
+    let holding = claims.iter().filter(|c| c.verdict == Verdict::Holds).count();
+    println!("\n{}", claims_table(claims, false).to_text());
+    println!("{holding} of {} claims hold.", claims.len());
+}
+
+/// The body of an experiment binary: runs the experiment into its folder, prints the claims
+/// table, and exits non-zero only if the experiment failed to run.
+pub fn experiment_main(
+    name: &str,
+    args: &CommonArgs,
+    run: impl FnOnce(&Common, &RunDir) -> Result<ExperimentResult, RunError> + Send,
+) -> ExitCode {
+    let outcome = (|| {
+        let out = args.out_dir(name);
+        let dir = RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+        let common = args.common();
+        let result = with_threads(args.threads, || run(&common, &dir))??;
+        Ok::<_, RunError>((result, dir))
+    })();
+    match outcome {
+        Ok((result, dir)) => {
+            print_claims(&result.claims);
+            println!("{} in {:.1} s; report: {}", result.name, result.seconds, dir.report_md().display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct Cli {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    #[test]
+    fn defaults_match_an_empty_command_line() {
+        let d: CommonArgs = defaults();
+        assert_eq!(d, Cli::parse_from(["x"]).common);
+        assert_eq!(d.seed, 0);
+        assert_eq!(d.dtype, Dtype::F64);
+        assert_eq!(d.out_dir("abc"), PathBuf::from("runs/abc"));
+        assert_eq!(d.common().log_per_decade, 20);
+    }
+
+    #[test]
+    fn bad_flags_are_clear_errors() {
+        let e = Cli::try_parse_from(["x", "--threads", "0"]).unwrap_err().to_string();
+        assert!(e.contains("--threads"), "{e}");
+        let e = Cli::try_parse_from(["x", "--dtype", "f16"]).unwrap_err().to_string();
+        assert!(e.contains("f16") && e.contains("f32"), "{e}");
+        assert!(Cli::try_parse_from(["x", "--seed", "-1"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--bogus"]).is_err());
+    }
+
+    #[test]
+    fn thread_pool_runs_the_closure() {
+        assert_eq!(with_threads(Some(2), rayon::current_num_threads).unwrap(), 2);
+        assert_eq!(with_threads(None, || 7).unwrap(), 7);
+    }
+}

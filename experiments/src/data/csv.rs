@@ -1,0 +1,246 @@
+//! CSV data: one example per line, the features then the label, comma-separated.
+
+use std::path::Path;
+
+use super::{DataError, Dataset, Location};
+
+/// Numeric rows of a comma-separated text, each with its 1-based line number.
+pub(crate) struct Table {
+    /// Fields per row (every row has exactly this many).
+    pub columns: usize,
+    /// (line number, values) for every data row.
+    pub rows: Vec<(usize, Vec<f64>)>,
+}
+
+/// Parses comma-separated numbers. Blank lines are skipped; the first non-blank line is a header
+/// when none of its fields is a number. Every row must have the header's (or the first row's)
+/// field count and only finite numbers; errors name `file`, the line and the problem.
+pub(crate) fn parse_table(text: &str, file: &str) -> Result<Table, DataError> {
+    let mut columns = None;
+    let mut header_seen = false;
+    let mut rows = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let first_line = columns.is_none() && !header_seen;
+        if first_line && fields.iter().all(|f| f.parse::<f64>().is_err()) {
+            header_seen = true;
+            columns = Some(fields.len());
+            continue;
+        }
+        let expected = *columns.get_or_insert(fields.len());
+        if fields.len() != expected {
+            return Err(DataError::malformed(
+                file,
+                Location::Line(line_no),
+                format!(
+                    "{} fields, but the {} has {expected} (ragged rows)",
+                    fields.len(),
+                    if header_seen { "header" } else { "first row" }
+                ),
+            ));
+        }
+        let values = fields
+            .iter()
+            .enumerate()
+            .map(|(column, field)| parse_field(field, column, file, line_no))
+            .collect::<Result<Vec<f64>, DataError>>()?;
+        rows.push((line_no, values));
+    }
+    if rows.is_empty() {
+        let problem = if header_seen {
+            "a header but no examples"
+        } else {
+            "empty: no examples"
+        };
+        return Err(DataError::malformed(file, Location::File, problem));
+    }
+    Ok(Table {
+        columns: columns.unwrap_or(0),
+        rows,
+    })
+}
+
+/// One field as a finite number.
+fn parse_field(field: &str, column: usize, file: &str, line: usize) -> Result<f64, DataError> {
+    match field.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(DataError::malformed(
+            file,
+            Location::Line(line),
+            format!("field {} is `{field}`, not a finite number", column + 1),
+        )),
+        Err(_) => Err(DataError::malformed(
+            file,
+            Location::Line(line),
+            format!("field {} is `{field}`, not a number", column + 1),
+        )),
+    }
+}
+
+/// Loads a CSV file: one example per line, features then the label, comma-separated, optional
+/// header (a first line with no number in it). Labels are all in {−1, +1} or all in {0, 1} (0 is
+/// then mapped to −1). Inputs are scaled so the largest has norm 1.
+///
+/// Errors name the file, the line and the problem: unreadable file, empty file, ragged rows,
+/// fields that are not finite numbers, a row with no feature, a label outside the set, or labels
+/// mixing the two conventions.
+pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        DataError::malformed(&file, Location::Line(line), "not UTF-8 text")
+    })?;
+    let table = parse_table(&text, &file)?;
+    if table.columns < 2 {
+        return Err(DataError::malformed(
+            &file,
+            Location::Line(table.rows[0].0),
+            "a row needs at least one feature and a label",
+        ));
+    }
+    let dim = table.columns - 1;
+    // The first line with a −1 and the first with a 0: both set means the two conventions mix.
+    let (mut first_minus, mut first_zero) = (None, None);
+    let mut x = Vec::with_capacity(table.rows.len() * dim);
+    let mut y = Vec::with_capacity(table.rows.len());
+    for (line, values) in table.rows {
+        let label = values[dim];
+        if label == -1.0 {
+            first_minus.get_or_insert(line);
+        } else if label == 0.0 {
+            first_zero.get_or_insert(line);
+        } else if label != 1.0 {
+            return Err(DataError::malformed(
+                &file,
+                Location::Line(line),
+                format!("label {label} is not in {{-1, +1}} or {{0, 1}}"),
+            ));
+        }
+        if let (Some(minus), Some(zero)) = (first_minus, first_zero) {
+            return Err(DataError::malformed(
+                &file,
+                Location::Line(line),
+                format!(
+                    "labels mix {{-1, +1}} and {{0, 1}} (line {minus} has -1, line {zero} has 0)"
+                ),
+            ));
+        }
+        x.extend_from_slice(&values[..dim]);
+        y.push(if label == 1.0 { 1.0 } else { -1.0 });
+    }
+    let name = path
+        .file_name()
+        .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
+    Dataset::scaled(name, dim, x, y, &file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `contents` to a fresh file in a per-test temporary folder and returns its path.
+    fn write(test: &str, contents: &[u8]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("lowrank-csv-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("data.csv");
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// The error message of loading `contents`.
+    fn error(test: &str, contents: &[u8]) -> String {
+        load_csv(&write(test, contents)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn loads_plus_minus_labels_with_a_header_and_scales() {
+        let path = write("pm", b"a,b,label\n3,4,1\n\n0,1,-1\n");
+        let data = load_csv(&path).unwrap();
+        assert_eq!((data.n, data.dim), (2, 2));
+        assert_eq!(data.x, vec![0.6, 0.8, 0.0, 0.2]);
+        assert_eq!(data.y, vec![1.0, -1.0]);
+        assert_eq!(data.name, "data.csv");
+    }
+
+    #[test]
+    fn maps_zero_one_labels_without_a_header() {
+        let data = load_csv(&write("01", b"1,0,1\r\n0,2,0\r\n2,0,1\r\n")).unwrap();
+        assert_eq!(data.y, vec![1.0, -1.0, 1.0]);
+        assert_eq!(data.x, vec![0.5, 0.0, 0.0, 1.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn malformed_files_are_named_with_line_and_problem() {
+        let cases: [(&str, &[u8], &str); 9] = [
+            (
+                "ragged",
+                b"1,2,1\n1,2\n",
+                "line 2: 2 fields, but the first row has 3",
+            ),
+            (
+                "nan",
+                b"1,2,1\n1,x,-1\n",
+                "line 2: field 2 is `x`, not a number",
+            ),
+            (
+                "inf",
+                b"1,inf,1\n",
+                "line 1: field 2 is `inf`, not a finite number",
+            ),
+            (
+                "label",
+                b"1,2,1\n1,2,2\n",
+                "line 2: label 2 is not in {-1, +1} or {0, 1}",
+            ),
+            (
+                "mixed",
+                b"1,2,0\n1,2,1\n1,2,-1\n",
+                "line 3: labels mix {-1, +1} and {0, 1}",
+            ),
+            ("empty", b"", "empty: no examples"),
+            ("header", b"a,b,c\n\n", "a header but no examples"),
+            (
+                "onecol",
+                b"1\n0\n",
+                "line 1: a row needs at least one feature and a label",
+            ),
+            ("zero", b"0,0,1\n0,0,-1\n", "every input is zero"),
+        ];
+        for (test, contents, expected) in cases {
+            let message = error(test, contents);
+            assert!(message.contains("data.csv"), "{test}: {message}");
+            assert!(message.contains(expected), "{test}: {message}");
+        }
+    }
+
+    #[test]
+    fn header_width_must_match_rows() {
+        let message = error("hwidth", b"a,b\n1,2,1\n");
+        assert!(
+            message.contains("line 2: 3 fields, but the header has 2"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn non_utf8_and_missing_files_are_reported() {
+        let message = error("utf8", b"1,2,1\n\xff,2,1\n");
+        assert!(message.contains("line 2: not UTF-8 text"), "{message}");
+        let missing = load_csv(Path::new("/nonexistent/lowrank.csv")).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .starts_with("/nonexistent/lowrank.csv: cannot read")
+        );
+    }
+}

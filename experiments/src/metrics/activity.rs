@@ -1,0 +1,166 @@
+//! Which hidden units are stably active, and how much the activation pattern moves between logs.
+
+use std::collections::VecDeque;
+
+use kernels::MatRef;
+
+/// Tracks which hidden units are active (pre-activation > 0) on every training example at every
+/// logged step of a sliding window; also counts activation-pattern changes between logs.
+///
+/// "Stably active" is the hypothesis of Theorem 1: on the block of such neurons a ReLU layer
+/// conserves W_{k+1}ᵀW_{k+1} − W_kW_kᵀ. Only logged steps are seen, so the window is the tolerance:
+/// a unit must be on for every example at each of the last `window` observations. Pass
+/// `usize::MAX` to demand it at every observation since the start, the setting that matches
+/// drifts measured from step 0.
+#[derive(Clone, Debug)]
+pub struct ActivityTracker {
+    window: usize,
+    /// Per layer, the last observed pattern: n×h, true where the pre-activation was positive.
+    last: Vec<Vec<bool>>,
+    /// Per layer, the [n, h] shape of the observed pre-activations.
+    shapes: Vec<(usize, usize)>,
+    /// The most recent observations (newest last); each holds, per layer, which units were
+    /// active on every example.
+    history: VecDeque<Vec<Vec<bool>>>,
+}
+
+/// What changed in the activation pattern since the previous observation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivityChange {
+    /// Per layer, how many (example, unit) pairs switched on or off (0 at the first observation).
+    pub pattern_changes: Vec<usize>,
+    /// Per layer, how many (example, unit) pairs there are, to turn the counts into fractions.
+    pub entries: Vec<usize>,
+}
+
+impl ActivityTracker {
+    /// A tracker judging stability over the last `window` observations (at least 1).
+    pub fn new(window: usize) -> Self {
+        Self {
+            window: window.max(1),
+            last: Vec::new(),
+            shapes: Vec::new(),
+            history: VecDeque::new(),
+        }
+    }
+
+    /// Records one logged step. `preacts[l]` holds hidden layer l's pre-activations, [n, h]: one
+    /// row per training example, one column per unit. Panics if the shapes differ from the first
+    /// observation's (a programmer error: the network and data are fixed during a run).
+    pub fn observe(&mut self, preacts: &[MatRef<'_, f64>]) -> ActivityChange {
+        let shapes: Vec<(usize, usize)> = preacts.iter().map(|p| (p.rows(), p.cols())).collect();
+        let first = self.last.is_empty() && self.history.is_empty();
+        assert!(
+            first || shapes == self.shapes,
+            "ActivityTracker::observe: pre-activation shapes {shapes:?} differ from the first \
+             observation's {:?}",
+            self.shapes
+        );
+        let patterns: Vec<Vec<bool>> = preacts
+            .iter()
+            .map(|p| {
+                (0..p.rows())
+                    .flat_map(|i| (0..p.cols()).map(move |j| p.get(i, j) > 0.0))
+                    .collect()
+            })
+            .collect();
+        let pattern_changes = if first {
+            vec![0; patterns.len()]
+        } else {
+            patterns
+                .iter()
+                .zip(&self.last)
+                .map(|(now, then)| now.iter().zip(then).filter(|(a, b)| a != b).count())
+                .collect()
+        };
+        let always_on = patterns
+            .iter()
+            .zip(&shapes)
+            .map(|(pattern, &(n, h))| (0..h).map(|j| (0..n).all(|i| pattern[i * h + j])).collect())
+            .collect();
+        if self.history.len() == self.window {
+            self.history.pop_front();
+        }
+        self.history.push_back(always_on);
+        let entries = shapes.iter().map(|&(n, h)| n * h).collect();
+        self.shapes = shapes;
+        self.last = patterns;
+        ActivityChange {
+            pattern_changes,
+            entries,
+        }
+    }
+
+    /// The units of hidden layer `layer` active on every example at every observation of the
+    /// window; None before the first observation or for a layer that was not observed.
+    pub fn stably_active(&self, layer: usize) -> Option<Vec<bool>> {
+        let (_, h) = *self.shapes.get(layer)?;
+        let mut stable = vec![true; h];
+        for observation in &self.history {
+            stable
+                .iter_mut()
+                .zip(&observation[layer])
+                .for_each(|(s, &on)| *s &= on);
+        }
+        Some(stable)
+    }
+
+    /// How many observations the window currently holds.
+    pub fn observations(&self) -> usize {
+        self.history.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row-major [n, h] view.
+    fn view(data: &[f64], n: usize) -> MatRef<'_, f64> {
+        MatRef::from_row_major(data, n, data.len() / n).unwrap()
+    }
+
+    #[test]
+    fn counts_pattern_changes_and_tracks_the_window() {
+        let mut tracker = ActivityTracker::new(2);
+        assert_eq!(tracker.stably_active(0), None);
+        // 2 examples × 3 units. Unit 0 always on; unit 1 on for one example only; unit 2 on.
+        let a = [1.0, -1.0, 2.0, 0.5, 3.0, 1.0];
+        let change = tracker.observe(&[view(&a, 2)]);
+        assert_eq!(change.pattern_changes, vec![0]);
+        assert_eq!(change.entries, vec![6]);
+        assert_eq!(tracker.stably_active(0), Some(vec![true, false, true]));
+        // Unit 2 switches off on example 0 (exactly 0 is inactive); unit 1 switches on there.
+        let b = [1.0, 1.0, 0.0, 0.5, 3.0, 1.0];
+        assert_eq!(tracker.observe(&[view(&b, 2)]).pattern_changes, vec![2]);
+        assert_eq!(tracker.stably_active(0), Some(vec![true, false, false]));
+        // Two more all-on observations push `a` and `b` out of the window of 2.
+        let on = [1.0; 6];
+        tracker.observe(&[view(&on, 2)]);
+        assert_eq!(tracker.stably_active(0), Some(vec![true, true, false]));
+        assert_eq!(tracker.observe(&[view(&on, 2)]).pattern_changes, vec![0]);
+        assert_eq!(tracker.stably_active(0), Some(vec![true, true, true]));
+        assert_eq!(tracker.observations(), 2);
+        assert_eq!(tracker.stably_active(1), None);
+    }
+
+    #[test]
+    fn an_unbounded_window_remembers_every_observation() {
+        let mut tracker = ActivityTracker::new(usize::MAX);
+        let off = [-1.0, 1.0];
+        let on = [1.0, 1.0];
+        tracker.observe(&[view(&off, 1)]);
+        (0..10).for_each(|_| {
+            tracker.observe(&[view(&on, 1)]);
+        });
+        assert_eq!(tracker.stably_active(0), Some(vec![false, true]));
+    }
+
+    #[test]
+    #[should_panic(expected = "differ from the first observation")]
+    fn changing_shapes_is_a_programmer_error() {
+        let mut tracker = ActivityTracker::new(3);
+        tracker.observe(&[view(&[1.0, 2.0], 1)]);
+        tracker.observe(&[view(&[1.0, 2.0, 3.0], 1)]);
+    }
+}

@@ -1,0 +1,228 @@
+//! `report.md` and the SVG plots of a run: the tables and charts a researcher reads first.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::atomic::write_atomic;
+use crate::claims::fmt_value;
+use crate::error::RunError;
+use crate::plot::{Chart, Reference, Series};
+use crate::record::{MetricsLog, Scope};
+use crate::rundir::RunDir;
+use crate::runner::{RunRecord, metric};
+use crate::summary::Summary;
+use crate::table::{Table, claims_table};
+
+/// The threshold line drawn on the r and alignment charts.
+const RANK_ONE_LINE: f64 = 0.99;
+
+/// The last value of every metric of every entity, keyed `run.<metric>`, `layer.<k>.<metric>`
+/// or `pair.<p>.<metric>`; non-finite values are left out (JSON has no NaN).
+pub fn final_metrics(log: &MetricsLog) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for r in log.rows() {
+        let key = match r.scope {
+            Scope::Run => format!("run.{}", r.metric),
+            Scope::Layer => format!("layer.{}.{}", r.index, r.metric),
+            Scope::Pair => format!("pair.{}.{}", r.index, r.metric),
+        };
+        if r.value.is_finite() {
+            out.insert(key, r.value);
+        } else {
+            out.remove(&key);
+        }
+    }
+    out
+}
+
+/// (step + 1, value) points of a series, for a log step axis that must not meet 0.
+fn shifted(points: Vec<(usize, f64)>) -> Vec<(f64, f64)> {
+    points.into_iter().map(|(s, v)| ((s + 1) as f64, v)).collect()
+}
+
+fn chart(title: &str, y_label: &str, log_y: bool) -> Chart {
+    Chart {
+        title: title.to_string(),
+        x_label: "step + 1 (log scale)".to_string(),
+        y_label: y_label.to_string(),
+        log_y,
+        series: Vec::new(),
+        references: Vec::new(),
+    }
+}
+
+fn layer_label(record: &RunRecord, k: usize) -> String {
+    let l = &record.layers[k];
+    format!("{k}: {} ({})", l.name, l.activation)
+}
+
+fn pair_label(record: &RunRecord, p: usize) -> String {
+    let (lower, upper) = record.pairs[p];
+    format!("{lower}>{upper}")
+}
+
+/// The charts of a run, each with the file stem it is written under.
+pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
+    let log = &record.log;
+    let mut ratio = chart("r = σ₁/‖W‖_F per layer", "r", false);
+    for k in 0..record.layers.len() {
+        ratio.series.push(Series {
+            label: layer_label(record, k),
+            points: shifted(log.series(Scope::Layer, k, metric::RATIO)),
+        });
+    }
+    ratio.references.push(Reference { label: "threshold".into(), y: RANK_ONE_LINE });
+
+    let mut alignment = chart("alignment |⟨v₁(W_k+1), u₁(W_k)⟩| per pair", "alignment", false);
+    for p in 0..record.pairs.len() {
+        alignment.series.push(Series {
+            label: pair_label(record, p),
+            points: shifted(log.series(Scope::Pair, p, metric::ALIGNMENT)),
+        });
+    }
+    alignment.references.push(Reference { label: "threshold".into(), y: RANK_ONE_LINE });
+
+    let mut loss = chart("log-loss ln R", "ln R", false);
+    loss.series.push(Series {
+        label: "ln R".into(),
+        points: shifted(log.series(Scope::Run, 0, metric::LOG_LOSS)),
+    });
+
+    let mut drift = chart("invariance drift ‖Δ(t) − Δ(0)‖_F / ‖W_k‖_F²", "relative drift", true);
+    for p in 0..record.pairs.len() {
+        drift.series.push(Series {
+            label: format!("full {}", pair_label(record, p)),
+            points: shifted(log.series(Scope::Pair, p, metric::DRIFT_FULL)),
+        });
+        if !record.layers[record.pairs[p].0].linear {
+            drift.series.push(Series {
+                label: format!("active block {}", pair_label(record, p)),
+                points: shifted(log.series(Scope::Pair, p, metric::DRIFT_ACTIVE)),
+            });
+        }
+    }
+    for (name, label) in [(metric::DRIFT_NEURON, "per neuron (max)"), (metric::DRIFT_LAYER, "per layer (max)")] {
+        drift.series.push(Series { label: label.into(), points: shifted(max_over_pairs(record, name)) });
+    }
+
+    let mut margin = chart("normalized margin min_i m_i / Π_k ‖W_k‖_F", "normalized margin", false);
+    margin.series.push(Series {
+        label: "normalized margin".into(),
+        points: shifted(log.series(Scope::Run, 0, metric::NORMALIZED_MARGIN)),
+    });
+    if let Some(m) = record.svm_margin {
+        margin.references.push(Reference { label: "SVM margin".into(), y: m });
+    }
+    vec![("ratio", ratio), ("alignment", alignment), ("log_loss", loss), ("drift", drift), ("margin", margin)]
+}
+
+/// At each logged step, the largest value of a pair metric over all pairs.
+pub fn max_over_pairs(record: &RunRecord, name: &str) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> = Vec::new();
+    for p in 0..record.pairs.len() {
+        for (step, v) in record.log.series(Scope::Pair, p, name) {
+            match out.iter_mut().find(|(s, _)| *s == step) {
+                Some((_, m)) => *m = m.max(v),
+                None => out.push((step, v)),
+            }
+        }
+    }
+    out.sort_by_key(|(s, _)| *s);
+    out
+}
+
+/// Per-layer table of the final spectra.
+fn layer_table(record: &RunRecord) -> Table {
+    let mut t = Table::new(&["k", "name", "shape", "activation", "r", "stable rank", "σ₁", "‖W‖_F"]);
+    for (k, l) in record.layers.iter().enumerate() {
+        let last = |m| record.log.last(Scope::Layer, k, m).map_or("—".to_string(), fmt_value);
+        t.push(vec![
+            k.to_string(),
+            l.name.clone(),
+            format!("{}×{}", l.shape[0], l.shape[1]),
+            l.activation.clone(),
+            last(metric::RATIO),
+            last(metric::STABLE_RANK),
+            last(metric::SIGMA1),
+            last(metric::FROBENIUS),
+        ]);
+    }
+    t
+}
+
+/// Per-pair table of the final alignments and drifts.
+fn pair_table(record: &RunRecord) -> Table {
+    let mut t = Table::new(&[
+        "pair", "alignment", "drift full", "drift diag", "drift off-diag", "drift active", "active", "drift neuron", "drift layer",
+    ]);
+    for p in 0..record.pairs.len() {
+        let last = |m| record.log.last(Scope::Pair, p, m).map_or("—".to_string(), fmt_value);
+        t.push(vec![
+            pair_label(record, p),
+            last(metric::ALIGNMENT),
+            last(metric::DRIFT_FULL),
+            last(metric::DRIFT_DIAGONAL),
+            last(metric::DRIFT_OFF_DIAGONAL),
+            last(metric::DRIFT_ACTIVE),
+            record.log.last(Scope::Pair, p, metric::ACTIVE_COUNT).map_or("—".to_string(), |v| format!("{v}")),
+            last(metric::DRIFT_NEURON),
+            last(metric::DRIFT_LAYER),
+        ]);
+    }
+    t
+}
+
+/// The Markdown lines embedding the charts of a run stored under `prefix` (relative to the report).
+pub fn chart_links(prefix: &str, stems: &[&str]) -> String {
+    let mut out = String::new();
+    for stem in stems {
+        let _ = writeln!(out, "![{stem}]({prefix}{stem}.svg)");
+    }
+    out
+}
+
+/// Writes the run's charts and `report.md` to `dir`.
+pub fn write_run_report(dir: &RunDir, record: &RunRecord, summary: &Summary) -> Result<(), RunError> {
+    let charts = run_charts(record);
+    for (stem, chart) in &charts {
+        chart.write(&dir.plot(stem))?;
+    }
+    let mut md = String::new();
+    let _ = writeln!(md, "# Run `{}`\n", summary.name);
+    let _ = writeln!(md, "Claims from {}.\n", summary.reference);
+    let _ = writeln!(md, "## Configuration\n");
+    let mut config = Table::new(&["setting", "value"]);
+    if let Some(map) = summary.config.as_object() {
+        for (k, v) in map {
+            config.push(vec![k.clone(), v.to_string().trim_matches('"').to_string()]);
+        }
+    }
+    md.push_str(&config.to_markdown());
+    let o = &summary.outcome;
+    let _ = writeln!(
+        md,
+        "\n## Outcome\n\n{:?} after {} steps ({}), {:.2} s ({:.2} s of it computing metrics).",
+        o.status, o.steps, o.stop_reason, o.seconds, o.metrics_seconds
+    );
+    if let Some(m) = record.svm_margin {
+        let _ = writeln!(md, "Hard-margin SVM margin of the data: {}.", fmt_value(m));
+    }
+    let _ = writeln!(md, "\n## Claims\n");
+    md.push_str(&claims_table(&summary.claims, true).to_markdown());
+    let _ = writeln!(md, "\n## Layers at the end\n");
+    md.push_str(&layer_table(record).to_markdown());
+    if !record.pairs.is_empty() {
+        let _ = writeln!(md, "\n## Adjacent pairs at the end\n");
+        md.push_str(&pair_table(record).to_markdown());
+    }
+    let _ = writeln!(md, "\n## Plots\n");
+    let stems: Vec<&str> = charts.iter().map(|(s, _)| *s).collect();
+    md.push_str(&chart_links("", &stems));
+    write_text(&dir.report_md(), &md)
+}
+
+/// Writes a text file atomically, naming it in the error.
+pub fn write_text(path: &Path, text: &str) -> Result<(), RunError> {
+    write_atomic(path, text.as_bytes()).map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+}

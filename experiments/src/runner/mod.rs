@@ -1,0 +1,334 @@
+//! The runner: trains one network on one data set with `models::train`, records the metrics at
+//! the logged steps, checks the claims, and writes the run's files (see [`crate::rundir`]).
+
+mod loss;
+pub mod metric;
+mod recorder;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use autodiff::Tensor;
+use kernels::Element;
+use models::{Arch, Control, Init, LayerKind, Network, StopReason, TrainConfig, TrainError};
+use serde_json::json;
+
+pub use loss::{log_loss_term, log_mean_loss};
+pub use recorder::Recorder;
+
+use crate::claims::Claim;
+use crate::data::Dataset;
+use crate::error::RunError;
+use crate::progress::Progress;
+use crate::record::MetricsLog;
+use crate::report;
+use crate::rundir::RunDir;
+use crate::schedule::LogSchedule;
+use crate::summary::{Outcome, REFERENCE, Status, Summary};
+use crate::svm::{self, SvmResult};
+
+/// The floating-point type a run trains in (metrics are always computed in f64).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dtype {
+    /// Single precision: fine for the early phase and for speed.
+    F32,
+    /// Double precision: needed for long runs deep into the low-loss regime.
+    F64,
+}
+
+impl std::fmt::Display for Dtype {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Dtype::F32 => "f32",
+            Dtype::F64 => "f64",
+        })
+    }
+}
+
+/// Where the initial weights come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Start {
+    /// A random initialization, seeded by the run's seed.
+    Random(Init),
+    /// The weights of a safetensors checkpoint (names and shapes must match the architecture).
+    File(PathBuf),
+    /// Explicit weights, one row-major [out, in] matrix per layer (for hand-built examples).
+    Weights(Vec<Vec<f64>>),
+}
+
+/// Everything that defines a run.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// The run's name (its folder name under `runs/` by default).
+    pub name: String,
+    /// The network.
+    pub arch: Arch,
+    /// The initial weights.
+    pub start: Start,
+    /// The training data.
+    pub data: Dataset,
+    /// Loss, step rule, learning rate, budget and seed.
+    pub train: TrainConfig,
+    /// The dtype to train in.
+    pub dtype: Dtype,
+    /// When to record metrics.
+    pub schedule: LogSchedule,
+    /// Number of consecutive logs over which a unit must be active on every example to count as
+    /// stably active.
+    pub active_window: usize,
+}
+
+/// One layer as the claims and reports see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerMeta {
+    /// Checkpoint name, e.g. `layers.0.weight`.
+    pub name: String,
+    /// [out, in].
+    pub shape: [usize; 2],
+    /// True when no nonlinearity follows the matrix.
+    pub linear: bool,
+    /// True for a fully-connected layer or the output layer (false for a residual block's matrix).
+    pub dense: bool,
+    /// The activation that follows the matrix (`relu`, `linear`, `leaky(0.1)`).
+    pub activation: String,
+}
+
+/// What a finished run measured.
+#[derive(Clone, Debug)]
+pub struct RunRecord {
+    /// The run's name.
+    pub name: String,
+    /// The layers, in forward order.
+    pub layers: Vec<LayerMeta>,
+    /// Adjacent pairs (lower, upper); a pair's metrics are indexed by its position here.
+    pub pairs: Vec<(usize, usize)>,
+    /// Every logged metric.
+    pub log: MetricsLog,
+    /// How training ended.
+    pub outcome: Outcome,
+    /// The data's hard-margin SVM margin (None if not separable).
+    pub svm_margin: Option<f64>,
+}
+
+impl RunRecord {
+    /// Indices of the layers followed by no nonlinearity.
+    pub fn linear_layers(&self) -> Vec<usize> {
+        (0..self.layers.len()).filter(|&k| self.layers[k].linear).collect()
+    }
+
+    /// Indices of the linear tail: the longest run of fully-connected linear layers (ending with
+    /// the output layer) at the end of the network, the layers the theory says go to rank one.
+    pub fn linear_tail(&self) -> Vec<usize> {
+        let mut start = self.layers.len();
+        while start > 0 && self.layers[start - 1].linear && self.layers[start - 1].dense {
+            start -= 1;
+        }
+        (start..self.layers.len()).collect()
+    }
+
+    /// Indices of the layers followed by a nonlinearity (ReLU, leaky ReLU).
+    pub fn nonlinear_layers(&self) -> Vec<usize> {
+        (0..self.layers.len()).filter(|&k| !self.layers[k].linear).collect()
+    }
+
+    /// Positions (in `pairs`) of the pairs whose both layers satisfy `keep`.
+    pub fn pairs_where(&self, keep: impl Fn(usize) -> bool) -> Vec<usize> {
+        (0..self.pairs.len())
+            .filter(|&p| keep(self.pairs[p].0) && keep(self.pairs[p].1))
+            .collect()
+    }
+}
+
+/// How a run is shown while it trains.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Display {
+    /// Hide the progress bar.
+    pub quiet: bool,
+}
+
+/// Trains `spec`, writes `metrics.csv`, `final.safetensors`, `summary.json` (with the claims that
+/// `judge` finds in the record), the plots and `report.md` to `dir`, and returns the summary and
+/// the record.
+/// A diverged run is recorded (status `diverged`) and judged on what it logged; only a run that
+/// cannot run at all (bad checkpoint, I/O) is an error.
+pub fn execute(
+    spec: &RunSpec,
+    dir: &RunDir,
+    display: Display,
+    judge: &dyn Fn(&RunRecord) -> Vec<Claim>,
+) -> Result<(Summary, RunRecord), RunError> {
+    let record = match spec.dtype {
+        Dtype::F32 => train_and_record::<f32>(spec, dir, display)?,
+        Dtype::F64 => train_and_record::<f64>(spec, dir, display)?,
+    };
+    let claims = judge(&record);
+    let mut final_metrics = report::final_metrics(&record.log);
+    if let Some(m) = record.svm_margin {
+        final_metrics.insert("run.svm_margin".to_string(), m);
+    }
+    let summary = Summary {
+        name: spec.name.clone(),
+        reference: REFERENCE.to_string(),
+        config: config_json(spec),
+        outcome: record.outcome.clone(),
+        final_metrics,
+        claims,
+    };
+    record
+        .log
+        .write_csv(&dir.metrics_csv())
+        .map_err(|e| RunError::io(format!("writing {}", dir.metrics_csv().display()), e))?;
+    summary
+        .write(&dir.summary_json())
+        .map_err(|e| RunError::io(format!("writing {}", dir.summary_json().display()), e))?;
+    report::write_run_report(dir, &record, &summary)?;
+    Ok((summary, record))
+}
+
+/// The full configuration of a run as JSON, for `summary.json`.
+pub fn config_json(spec: &RunSpec) -> serde_json::Value {
+    let start = match &spec.start {
+        Start::Random(init) => json!({ "random": init.to_string() }),
+        Start::File(path) => json!({ "file": path.display().to_string() }),
+        Start::Weights(_) => json!("explicit weights"),
+    };
+    json!({
+        "arch": spec.arch.to_string(),
+        "start": start,
+        "data": { "name": spec.data.name, "n": spec.data.n, "dim": spec.data.dim },
+        "loss": spec.train.loss.to_string(),
+        "step_rule": spec.train.rule.to_string(),
+        "lr": spec.train.lr,
+        "steps": spec.train.steps,
+        "batch_size": spec.train.batch_size,
+        "target_loss": spec.train.target_loss,
+        "seed": spec.train.seed,
+        "dtype": spec.dtype.to_string(),
+        "logged_steps": spec.schedule.len(),
+        "active_window": spec.active_window,
+    })
+}
+
+/// Builds the network of `spec` in dtype `T` with its initial weights.
+fn build<T: Element>(spec: &RunSpec) -> Result<Network<T>, RunError> {
+    let init = match &spec.start {
+        Start::Random(init) => *init,
+        Start::File(_) | Start::Weights(_) => Init::Zeros,
+    };
+    let mut net = Network::<T>::new(&spec.arch, init, spec.train.seed);
+    match &spec.start {
+        Start::Random(_) => {}
+        Start::File(path) => models::load_weights_into(&mut net, path).map_err(|source| {
+            RunError::Checkpoint {
+                path: path.display().to_string(),
+                source,
+            }
+        })?,
+        Start::Weights(weights) => {
+            if weights.len() != net.layers().len() {
+                return Err(RunError::Config(format!(
+                    "run `{}`: {} weight matrices given for an architecture with {}",
+                    spec.name,
+                    weights.len(),
+                    net.layers().len()
+                )));
+            }
+            for (k, w) in weights.iter().enumerate() {
+                let shape = net.layers()[k].shape;
+                let target = net.weight_mut(k);
+                if w.len() != target.len() {
+                    return Err(RunError::Config(format!(
+                        "run `{}`: layer {k} is {shape:?} ({} numbers) but {} were given",
+                        spec.name,
+                        target.len(),
+                        w.len()
+                    )));
+                }
+                for (t, v) in target.data_mut().iter_mut().zip(w) {
+                    *t = T::from_f64(*v);
+                }
+            }
+        }
+    }
+    Ok(net)
+}
+
+fn train_and_record<T: Element>(
+    spec: &RunSpec,
+    dir: &RunDir,
+    display: Display,
+) -> Result<RunRecord, RunError> {
+    let started = Instant::now();
+    let mut net = build::<T>(spec)?;
+    let (x, y): (Tensor<T>, Tensor<T>) = spec.data.to_tensors::<T>();
+    let mut recorder = Recorder::new(&net, &spec.data, spec.train.loss, spec.active_window);
+    recorder.record(0, &net, None);
+    let progress = Progress::new(spec.train.steps as u64, &spec.name, display.quiet);
+    let result = models::train(&mut net, &x, &y, &spec.train, |info, net| {
+        if info.step % 64 == 0 {
+            progress.set(info.step as u64);
+        }
+        if spec.schedule.contains(info.step) {
+            recorder.record(info.step, net, Some(info));
+        }
+        Control::Continue
+    });
+    progress.finish();
+    let (status, steps, stop_reason) = match result {
+        Ok(outcome) => {
+            let reason = match outcome.reason {
+                StopReason::Budget => "budget",
+                StopReason::TargetLoss => "target loss",
+                StopReason::Callback => "stopped",
+            };
+            (Status::Completed, outcome.steps, reason.to_string())
+        }
+        Err(TrainError::Diverged { step, what }) => {
+            (Status::Diverged, step, format!("diverged at step {step}: {what}"))
+        }
+        Err(source) => {
+            return Err(RunError::Train {
+                run: spec.name.clone(),
+                source,
+            });
+        }
+    };
+    if recorder.last_step() != Some(steps) {
+        recorder.record(steps, &net, None);
+    }
+    models::save(&net, &dir.checkpoint()).map_err(|source| RunError::Checkpoint {
+        path: dir.checkpoint().display().to_string(),
+        source,
+    })?;
+    let metrics_seconds = recorder.seconds();
+    let layers = recorder
+        .layers()
+        .iter()
+        .map(|l| LayerMeta {
+            name: l.name.clone(),
+            shape: l.shape,
+            linear: l.is_linear(),
+            dense: matches!(l.kind, LayerKind::Dense { .. } | LayerKind::Output),
+            activation: l.activation.to_string(),
+        })
+        .collect();
+    let pairs = recorder.pairs().to_vec();
+    let svm_margin = match svm::hard_margin(&spec.data) {
+        SvmResult::Separable { margin, .. } => Some(margin),
+        SvmResult::NotSeparable => None,
+    };
+    Ok(RunRecord {
+        name: spec.name.clone(),
+        layers,
+        pairs,
+        log: recorder.into_log(),
+        outcome: Outcome {
+            status,
+            steps,
+            stop_reason,
+            seconds: started.elapsed().as_secs_f64(),
+            metrics_seconds,
+        },
+        svm_margin,
+    })
+}

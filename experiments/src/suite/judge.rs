@@ -1,0 +1,151 @@
+//! The claims of the theory as checks on a finished run: each reads the logged metrics and
+//! returns a [`Claim`] whose verdict follows from the measured value and the threshold alone.
+
+use std::f64::consts::FRAC_1_SQRT_2;
+
+use crate::claims::{Claim, Threshold};
+use crate::record::Scope;
+use crate::runner::{RunRecord, metric};
+
+/// r above which a layer counts as rank one, and alignment above which a pair counts as aligned.
+pub const RANK_ONE: f64 = 0.99;
+/// r below which a ReLU layer counts as "clearly not rank one".
+pub const CLEARLY_BELOW: f64 = 0.9;
+/// How close the normalized margin must come to the SVM margin (as a fraction of it).
+pub const MARGIN_FRACTION: f64 = 0.95;
+/// Distance from 1/√2 allowed for the counterexample's ReLU layer.
+pub const COUNTEREXAMPLE_TOLERANCE: f64 = 0.05;
+
+/// The smallest last-logged value of `metric` over the entities `indices` (NaN if there are none).
+pub fn last_min(record: &RunRecord, scope: Scope, indices: &[usize], metric: &str) -> f64 {
+    fold_last(record, scope, indices, metric, f64::min)
+}
+
+/// The largest last-logged value of `metric` over the entities `indices` (NaN if there are none).
+pub fn last_max(record: &RunRecord, scope: Scope, indices: &[usize], metric: &str) -> f64 {
+    fold_last(record, scope, indices, metric, f64::max)
+}
+
+fn fold_last(
+    record: &RunRecord,
+    scope: Scope,
+    indices: &[usize],
+    metric: &str,
+    pick: fn(f64, f64) -> f64,
+) -> f64 {
+    let values: Vec<f64> = indices
+        .iter()
+        .map(|&i| record.log.last(scope, i, metric).unwrap_or(f64::NAN))
+        .collect();
+    if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+        return f64::NAN;
+    }
+    values.into_iter().reduce(pick).unwrap_or(f64::NAN)
+}
+
+/// Statement: every layer of a deep linear network becomes rank one.
+pub const ALL_RANK_ONE: &str = "Deep linear network: every layer becomes rank one (r = σ₁/‖W‖_F → 1).";
+/// Statement: adjacent layers of a deep linear network align.
+pub const ALL_ALIGNED: &str = "Deep linear network: adjacent layers align (the top left singular vector of W_k meets the top right singular vector of W_{k+1}).";
+/// Statement: the normalized margin tends to the SVM margin.
+pub const MARGIN_TO_SVM: &str = "Deep linear network: the normalized margin min_i y_i f(x_i) / Π_k ‖W_k‖_F tends to the hard-margin SVM margin of the data.";
+/// Statement: the linear tail behind nonlinear layers becomes rank one.
+pub const TAIL_RANK_ONE: &str = "The trailing linear layers behind nonlinear layers (and the output layer) become rank one: ‖W‖_F² − σ₁² stays bounded while ‖W‖_F grows.";
+/// Statement: the linear tail aligns.
+pub const TAIL_ALIGNED: &str = "Adjacent trailing linear layers align.";
+/// Statement: a ReLU layer need not become rank one.
+pub const RELU_NOT_RANK_ONE: &str = "A ReLU layer breaks the chain: it need not become rank one, and here stays clearly away from it.";
+
+/// Every layer of `record` reaches r above [`RANK_ONE`].
+pub fn all_rank_one(record: &RunRecord) -> Claim {
+    let all: Vec<usize> = (0..record.layers.len()).collect();
+    Claim::evaluate(
+        "rank-one",
+        &record.name,
+        ALL_RANK_ONE,
+        "min over layers of r at the end",
+        last_min(record, Scope::Layer, &all, metric::RATIO),
+        Threshold::Above { value: RANK_ONE },
+    )
+}
+
+/// Every adjacent pair of `record` reaches alignment above [`RANK_ONE`].
+pub fn all_aligned(record: &RunRecord) -> Claim {
+    let all: Vec<usize> = (0..record.pairs.len()).collect();
+    Claim::evaluate(
+        "aligned",
+        &record.name,
+        ALL_ALIGNED,
+        "min over adjacent pairs of |⟨v₁(W_k+1), u₁(W_k)⟩| at the end",
+        last_min(record, Scope::Pair, &all, metric::ALIGNMENT),
+        Threshold::Above { value: RANK_ONE },
+    )
+}
+
+/// The normalized margin ends within [`MARGIN_FRACTION`] of the SVM margin.
+pub fn margin_to_svm(record: &RunRecord) -> Claim {
+    let normalized = record.log.last(Scope::Run, 0, metric::NORMALIZED_MARGIN).unwrap_or(f64::NAN);
+    let ratio = record.svm_margin.map_or(f64::NAN, |svm| normalized / svm);
+    Claim::evaluate(
+        "margin-to-svm",
+        &record.name,
+        MARGIN_TO_SVM,
+        "normalized margin / SVM margin at the end",
+        ratio,
+        Threshold::Above { value: MARGIN_FRACTION },
+    )
+}
+
+/// The linear tail of `record` reaches r above [`RANK_ONE`].
+pub fn tail_rank_one(record: &RunRecord) -> Claim {
+    Claim::evaluate(
+        "tail-rank-one",
+        &record.name,
+        TAIL_RANK_ONE,
+        "min over the linear tail of r at the end",
+        last_min(record, Scope::Layer, &record.linear_tail(), metric::RATIO),
+        Threshold::Above { value: RANK_ONE },
+    )
+}
+
+/// The adjacent pairs inside the linear tail reach alignment above [`RANK_ONE`].
+pub fn tail_aligned(record: &RunRecord) -> Claim {
+    let tail = record.linear_tail();
+    let pairs = record.pairs_where(|k| tail.contains(&k));
+    Claim::evaluate(
+        "tail-aligned",
+        &record.name,
+        TAIL_ALIGNED,
+        "min over pairs inside the linear tail of the alignment at the end",
+        last_min(record, Scope::Pair, &pairs, metric::ALIGNMENT),
+        Threshold::Above { value: RANK_ONE },
+    )
+}
+
+/// Every ReLU (nonlinear) layer ends with r below [`CLEARLY_BELOW`].
+pub fn relu_not_rank_one(record: &RunRecord) -> Claim {
+    Claim::evaluate(
+        "relu-not-rank-one",
+        &record.name,
+        RELU_NOT_RANK_ONE,
+        "max over ReLU layers of r at the end",
+        last_max(record, Scope::Layer, &record.nonlinear_layers(), metric::RATIO),
+        Threshold::Below { value: CLEARLY_BELOW },
+    )
+}
+
+/// Statement of the counterexample.
+pub const COUNTEREXAMPLE: &str = "Counterexample: on two orthogonal points with opposite labels, the ReLU layer keeps rank two with equal singular values, r → 1/√2 ≈ 0.7071.";
+
+/// The first nonlinear layer ends with r within [`COUNTEREXAMPLE_TOLERANCE`] of 1/√2.
+pub fn counterexample_rank_two(record: &RunRecord) -> Claim {
+    let relu = record.nonlinear_layers();
+    Claim::evaluate(
+        "relu-rank-two",
+        &record.name,
+        COUNTEREXAMPLE,
+        "r of the ReLU layer at the end",
+        last_max(record, Scope::Layer, &relu, metric::RATIO),
+        Threshold::Near { target: FRAC_1_SQRT_2, tolerance: COUNTEREXAMPLE_TOLERANCE },
+    )
+}

@@ -1,0 +1,220 @@
+//! The experiments of the theory, each a set of runs and the claims checked on them, runnable
+//! alone (one binary each) or all together (`lowrank`).
+
+pub mod counterexample;
+pub mod deep_linear;
+pub mod digits;
+pub mod invariance;
+pub mod judge;
+pub mod relu_tail;
+pub mod residual;
+mod report;
+
+use std::time::Instant;
+
+use autodiff::MarginLoss;
+use models::{Arch, StepRule, TrainConfig};
+use serde::{Deserialize, Serialize};
+
+pub use report::{write_experiment_report, write_suite_report};
+
+use crate::claims::Claim;
+use crate::data::Dataset;
+use crate::error::RunError;
+use crate::rundir::RunDir;
+use crate::runner::{self, Display, Dtype, RunRecord, RunSpec, Start};
+use crate::schedule::LogSchedule;
+use crate::summary::Summary;
+
+/// Settings shared by every experiment, from the command line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Common {
+    /// Seed of the data and the initialization.
+    pub seed: u64,
+    /// The dtype to train in.
+    pub dtype: Dtype,
+    /// Hide progress bars.
+    pub quiet: bool,
+    /// Log every this many steps instead of on the log-spaced schedule.
+    pub log_every: Option<usize>,
+    /// Logs per decade of steps on the log-spaced schedule.
+    pub log_per_decade: usize,
+}
+
+impl Default for Common {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            dtype: Dtype::F64,
+            quiet: false,
+            log_every: None,
+            log_per_decade: 20,
+        }
+    }
+}
+
+impl Common {
+    /// The logging schedule for a run of `steps` steps.
+    pub fn schedule(&self, steps: usize) -> LogSchedule {
+        match self.log_every {
+            Some(every) => LogSchedule::every(every, steps),
+            None => LogSchedule::log_spaced(steps, self.log_per_decade),
+        }
+    }
+}
+
+/// How to train one run of an experiment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Training {
+    /// The loss of the margins.
+    pub loss: MarginLoss,
+    /// The step rule.
+    pub rule: StepRule,
+    /// The learning rate.
+    pub lr: f64,
+    /// The step budget.
+    pub steps: usize,
+}
+
+/// Builds a run specification, naming the run in any error (a bad architecture string).
+pub fn spec(
+    name: &str,
+    arch: &str,
+    start: Start,
+    data: &Dataset,
+    training: Training,
+    common: &Common,
+) -> Result<RunSpec, RunError> {
+    let arch: Arch = arch
+        .parse()
+        .map_err(|e| RunError::Config(format!("run `{name}`: architecture `{arch}`: {e}")))?;
+    Ok(RunSpec {
+        name: name.to_string(),
+        arch,
+        start,
+        data: data.clone(),
+        train: TrainConfig {
+            loss: training.loss,
+            rule: training.rule,
+            lr: training.lr,
+            steps: training.steps,
+            batch_size: None,
+            seed: common.seed,
+            target_loss: None,
+        },
+        dtype: common.dtype,
+        schedule: common.schedule(training.steps),
+        active_window: 5,
+    })
+}
+
+/// One run inside an experiment: its folder (relative to the experiment's) and its summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunEntry {
+    /// The run's folder name inside the experiment's folder.
+    pub folder: String,
+    /// What the run wrote to `summary.json`.
+    pub summary: Summary,
+}
+
+/// What an experiment found: its runs, and every claim it checked (the runs' and its own).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentResult {
+    /// Short name (the binary's name).
+    pub name: String,
+    /// One-line description.
+    pub title: String,
+    /// The runs, in the order they ran.
+    pub runs: Vec<RunEntry>,
+    /// Every claim, run claims first, then the claims that compare runs.
+    pub claims: Vec<Claim>,
+    /// Wall-clock seconds of the whole experiment.
+    pub seconds: f64,
+}
+
+/// Collects the runs of an experiment as they finish.
+pub struct Experiment<'a> {
+    name: &'static str,
+    title: &'static str,
+    dir: &'a RunDir,
+    quiet: bool,
+    started: Instant,
+    runs: Vec<RunEntry>,
+    records: Vec<RunRecord>,
+    extra: Vec<Claim>,
+}
+
+impl<'a> Experiment<'a> {
+    /// Starts an experiment writing under `dir`.
+    pub fn new(name: &'static str, title: &'static str, dir: &'a RunDir, common: &Common) -> Self {
+        Self {
+            name,
+            title,
+            dir,
+            quiet: common.quiet,
+            started: Instant::now(),
+            runs: Vec::new(),
+            records: Vec::new(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Trains one run into the sub-folder named after it, checking the claims `judge` finds,
+    /// and returns its record for claims that compare runs.
+    pub fn run(
+        &mut self,
+        spec: &RunSpec,
+        judge: &dyn Fn(&RunRecord) -> Vec<Claim>,
+    ) -> Result<&RunRecord, RunError> {
+        let child = self
+            .dir
+            .child(&spec.name)
+            .map_err(|e| RunError::io(format!("creating the folder of run `{}`", spec.name), e))?;
+        let (summary, record) = runner::execute(spec, &child, Display { quiet: self.quiet }, judge)?;
+        self.runs.push(RunEntry { folder: spec.name.clone(), summary });
+        self.records.push(record);
+        Ok(self.records.last().expect("just pushed"))
+    }
+
+    /// Adds a claim that compares runs.
+    pub fn claim(&mut self, claim: Claim) {
+        self.extra.push(claim);
+    }
+
+    /// Writes the experiment's `report.md` and `summary.json` and returns the result.
+    pub fn finish(self) -> Result<ExperimentResult, RunError> {
+        let mut claims: Vec<Claim> = self.runs.iter().flat_map(|r| r.summary.claims.clone()).collect();
+        claims.extend(self.extra);
+        let result = ExperimentResult {
+            name: self.name.to_string(),
+            title: self.title.to_string(),
+            runs: self.runs,
+            claims,
+            seconds: self.started.elapsed().as_secs_f64(),
+        };
+        write_experiment_report(self.dir, &result)?;
+        Ok(result)
+    }
+}
+
+/// An experiment runnable at its defaults (by `lowrank`).
+pub struct Entry {
+    /// The binary's name, also the folder name under the suite's folder.
+    pub name: &'static str,
+    /// One-line description.
+    pub title: &'static str,
+    /// Runs the experiment at its defaults into the folder.
+    pub run_defaults: fn(&Common, &RunDir) -> Result<ExperimentResult, RunError>,
+}
+
+/// Every experiment, in the order `lowrank` runs them.
+pub fn all() -> Vec<Entry> {
+    vec![
+        deep_linear::ENTRY,
+        relu_tail::ENTRY,
+        invariance::ENTRY,
+        counterexample::ENTRY,
+        residual::ENTRY,
+        digits::ENTRY,
+    ]
+}

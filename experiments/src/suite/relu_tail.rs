@@ -1,0 +1,71 @@
+//! ReLU layers followed by linear layers: the linear tail goes to rank one and aligns, the ReLU
+//! layers do not (Corollary 1 and Lemma 4 of the paper).
+
+use autodiff::MarginLoss;
+use models::{Init, StepRule};
+
+use super::judge;
+use super::{Common, Entry, Experiment, ExperimentResult, Training, spec};
+use crate::data;
+use crate::error::RunError;
+use crate::rundir::RunDir;
+use crate::runner::Start;
+
+/// The binary's name.
+pub const NAME: &str = "relu-tail";
+/// One-line description.
+pub const TITLE: &str = "ReLU layers then linear layers: only the linear tail goes to rank one";
+/// The claims, for `--help`.
+pub const CLAIMS_HELP: &str = "\
+Claims (Le & Jegelka, ICLR 2022, arXiv:2201.11968, Corollary 1 and Lemma 4):
+  tail-rank-one      in a network of ReLU layers followed by K linear layers, those K layers and
+                     the output layer become rank one: min r = σ₁/‖W‖_F over them > 0.99.
+  tail-aligned       adjacent layers of the linear tail align: min |⟨v₁(W_k+1), u₁(W_k)⟩| > 0.99.
+  relu-not-rank-one  the ReLU layers need not become rank one; here they stay clearly below:
+                     max r over the ReLU layers < 0.9.";
+
+/// Settings of the experiment.
+#[derive(clap::Args, Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The network (see `train --help` for the grammar); its input width must match the data.
+    #[arg(long, default_value = "10,relu:20,linear:10,linear:10,1")]
+    pub arch: String,
+    /// The data (`gaussian[:dim=…,n=…,margin=…,seed=…]`, `digits[:A,B]`, a .csv file, …).
+    #[arg(long, default_value = "gaussian:dim=10,n=100,margin=0.1,seed=0")]
+    pub data: String,
+    /// Initialization scale s (weights N(0, s²/fan_in)).
+    #[arg(long, default_value_t = 0.5)]
+    pub init_scale: f64,
+    /// Step rule.
+    #[arg(long, default_value = "grad-normalized")]
+    pub step_rule: StepRule,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.1)]
+    pub lr: f64,
+    /// Steps.
+    #[arg(long, default_value_t = 3000)]
+    pub steps: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        crate::cli::defaults()
+    }
+}
+
+/// The experiment in the suite.
+pub const ENTRY: Entry = Entry { name: NAME, title: TITLE, run_defaults };
+
+fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
+    run(&Config::default(), common, dir)
+}
+
+/// Runs the experiment.
+pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
+    let data = data::resolve(&cfg.data)?;
+    let mut exp = Experiment::new(NAME, TITLE, dir, common);
+    let training = Training { loss: MarginLoss::Logistic, rule: cfg.step_rule, lr: cfg.lr, steps: cfg.steps };
+    let s = spec("relu-tail", &cfg.arch, Start::Random(Init::Gaussian { scale: cfg.init_scale }), &data, training, common)?;
+    exp.run(&s, &|r| vec![judge::tail_rank_one(r), judge::tail_aligned(r), judge::relu_not_rank_one(r)])?;
+    exp.finish()
+}

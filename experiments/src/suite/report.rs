@@ -1,0 +1,119 @@
+//! The reports of an experiment (its runs side by side) and of the whole suite (`lowrank`).
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use super::ExperimentResult;
+use crate::atomic::write_atomic;
+use crate::claims::Verdict;
+use crate::error::RunError;
+use crate::report::{chart_links, write_text};
+use crate::rundir::RunDir;
+use crate::summary::REFERENCE;
+use crate::table::{Table, claims_table};
+
+/// The chart stems every run writes, in the order reports show them.
+const STEMS: [&str; 5] = ["ratio", "alignment", "log_loss", "drift", "margin"];
+
+/// A table of the runs of an experiment: name, architecture, rule, steps, time, status.
+fn runs_table(result: &ExperimentResult) -> Table {
+    let mut t = Table::new(&["run", "arch", "data", "step rule", "lr", "steps", "seconds", "status"]);
+    for r in &result.runs {
+        let c = &r.summary.config;
+        let text = |key: &str| c.get(key).map_or(String::new(), |v| v.to_string().trim_matches('"').to_string());
+        let data = c.get("data").and_then(|d| d.get("name")).map_or(String::new(), |v| v.to_string().trim_matches('"').to_string());
+        let o = &r.summary.outcome;
+        t.push(vec![
+            r.folder.clone(),
+            text("arch"),
+            data,
+            text("step_rule"),
+            text("lr"),
+            o.steps.to_string(),
+            format!("{:.2}", o.seconds),
+            format!("{:?}", o.status).to_lowercase(),
+        ]);
+    }
+    t
+}
+
+/// The body of an experiment's section: runs, claims, and every run's charts under `prefix`.
+fn experiment_body(result: &ExperimentResult, prefix: &str, heading: &str) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "{heading} Runs\n");
+    md.push_str(&runs_table(result).to_markdown());
+    let _ = writeln!(md, "\n{heading} Claims\n");
+    md.push_str(&claims_table(&result.claims, true).to_markdown());
+    for r in &result.runs {
+        let _ = writeln!(md, "\n{heading} Run `{}`\n", r.folder);
+        md.push_str(&chart_links(&format!("{prefix}{}/", r.folder), &STEMS));
+    }
+    md
+}
+
+/// Writes `report.md` and `summary.json` of an experiment to its folder.
+pub fn write_experiment_report(dir: &RunDir, result: &ExperimentResult) -> Result<(), RunError> {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Experiment `{}`: {}\n", result.name, result.title);
+    let _ = writeln!(md, "Claims from {REFERENCE}. Each run's folder has its own report, metrics and checkpoint.\n");
+    let _ = writeln!(md, "Total time: {:.2} s.\n", result.seconds);
+    md.push_str(&experiment_body(result, "", "##"));
+    write_text(&dir.report_md(), &md)?;
+    let summary = json!({
+        "name": result.name,
+        "title": result.title,
+        "reference": REFERENCE,
+        "seconds": result.seconds,
+        "runs": result.runs.iter().map(|r| r.folder.clone()).collect::<Vec<_>>(),
+        "claims": result.claims,
+    });
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| RunError::io("encoding the experiment summary", std::io::Error::other(e)))?;
+    let path = dir.summary_json();
+    write_atomic(&path, text.as_bytes()).map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+}
+
+/// Writes the suite's `report.md` (all claims, then each experiment with its charts) and
+/// `summary.json`; `failures` are the experiments that could not run, with the error.
+pub fn write_suite_report(
+    dir: &RunDir,
+    results: &[ExperimentResult],
+    failures: &[(String, String)],
+    seconds: f64,
+) -> Result<(), RunError> {
+    let claims: Vec<_> = results.iter().flat_map(|r| r.claims.clone()).collect();
+    let holding = claims.iter().filter(|c| c.verdict == Verdict::Holds).count();
+    let mut md = String::new();
+    let _ = writeln!(md, "# The low-rank phenomenon, measured\n");
+    let _ = writeln!(md, "Claims from {REFERENCE}, each measured on a training run.\n");
+    let _ = writeln!(
+        md,
+        "{holding} of {} claims hold; {} experiments ran, {} failed to run; {seconds:.1} s in all.\n",
+        claims.len(),
+        results.len(),
+        failures.len()
+    );
+    let _ = writeln!(md, "## All claims\n");
+    md.push_str(&claims_table(&claims, true).to_markdown());
+    if !failures.is_empty() {
+        let _ = writeln!(md, "\n## Experiments that failed to run\n");
+        for (name, error) in failures {
+            let _ = writeln!(md, "- `{name}`: {error}");
+        }
+    }
+    for result in results {
+        let _ = writeln!(md, "\n## `{}`: {} ({:.2} s)\n", result.name, result.title, result.seconds);
+        md.push_str(&experiment_body(result, &format!("{}/", result.name), "###"));
+    }
+    write_text(&dir.report_md(), &md)?;
+    let summary = json!({
+        "reference": REFERENCE,
+        "seconds": seconds,
+        "experiments": results.iter().map(|r| json!({"name": r.name, "seconds": r.seconds})).collect::<Vec<_>>(),
+        "failures": failures.iter().map(|(n, e)| json!({"name": n, "error": e})).collect::<Vec<_>>(),
+        "claims": claims,
+    });
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| RunError::io("encoding the suite summary", std::io::Error::other(e)))?;
+    let path = dir.summary_json();
+    write_atomic(&path, text.as_bytes()).map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+}

@@ -1,0 +1,92 @@
+//! Residual networks, with identity skips and with learned skips, followed by a linear tail: the
+//! tail goes to rank one and aligns whatever comes before it.
+
+use autodiff::MarginLoss;
+use models::{Init, StepRule};
+
+use super::judge;
+use super::{Common, Entry, Experiment, ExperimentResult, Training, spec};
+use crate::data;
+use crate::error::RunError;
+use crate::rundir::RunDir;
+use crate::runner::Start;
+
+/// The binary's name.
+pub const NAME: &str = "residual";
+/// One-line description.
+pub const TITLE: &str = "residual nets (identity and learned skips) with a linear tail";
+/// The claims, for `--help`.
+pub const CLAIMS_HELP: &str = "\
+Claims (Le & Jegelka, ICLR 2022, arXiv:2201.11968, the residual extension of Corollary 1):
+  tail-rank-one  behind residual blocks h ↦ h + U·σ(Y·h) (identity skip) or h ↦ σ(U·σ(Y·h) + Z·h)
+                 (learned skip), the trailing linear layers and the output layer become rank one:
+                 min r = σ₁/‖W‖_F over them > 0.99.
+  tail-aligned   adjacent layers of that tail align: min |⟨v₁(W_k+1), u₁(W_k)⟩| > 0.99.";
+
+/// Settings of the experiment.
+#[derive(clap::Args, Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Width of the residual stream.
+    #[arg(long, default_value_t = 16)]
+    pub width: usize,
+    /// Number of residual blocks.
+    #[arg(long, default_value_t = 2)]
+    pub blocks: usize,
+    /// Number of linear layers in the tail (before the output layer).
+    #[arg(long, default_value_t = 2)]
+    pub tail: usize,
+    /// The data (`gaussian[:dim=…,n=…,margin=…,seed=…]`, `digits[:A,B]`, a .csv file, …).
+    #[arg(long, default_value = "gaussian:dim=10,n=100,margin=0.1,seed=0")]
+    pub data: String,
+    /// Initialization scale s (weights N(0, s²/fan_in)).
+    #[arg(long, default_value_t = 0.5)]
+    pub init_scale: f64,
+    /// Step rule.
+    #[arg(long, default_value = "grad-normalized")]
+    pub step_rule: StepRule,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.1)]
+    pub lr: f64,
+    /// Steps of each run.
+    #[arg(long, default_value_t = 3000)]
+    pub steps: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        crate::cli::defaults()
+    }
+}
+
+/// The experiment in the suite.
+pub const ENTRY: Entry = Entry { name: NAME, title: TITLE, run_defaults };
+
+fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
+    run(&Config::default(), common, dir)
+}
+
+/// `dim,relu:width,BLOCK×blocks,linear:width×tail,1`.
+fn arch(dim: usize, cfg: &Config, block: &str) -> String {
+    let mut a = format!("{dim},relu:{}", cfg.width);
+    for _ in 0..cfg.blocks {
+        a.push(',');
+        a.push_str(block);
+    }
+    for _ in 0..cfg.tail {
+        a.push_str(&format!(",linear:{}", cfg.width));
+    }
+    a + ",1"
+}
+
+/// Runs the experiment.
+pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
+    let data = data::resolve(&cfg.data)?;
+    let mut exp = Experiment::new(NAME, TITLE, dir, common);
+    let training = Training { loss: MarginLoss::Logistic, rule: cfg.step_rule, lr: cfg.lr, steps: cfg.steps };
+    let init = Start::Random(Init::Gaussian { scale: cfg.init_scale });
+    for (name, block) in [("identity-skip", "res(relu)"), ("learned-skip", "resz(relu)")] {
+        let s = spec(name, &arch(data.dim, cfg, block), init.clone(), &data, training, common)?;
+        exp.run(&s, &|r| vec![judge::tail_rank_one(r), judge::tail_aligned(r)])?;
+    }
+    exp.finish()
+}

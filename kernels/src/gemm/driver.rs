@@ -1,0 +1,325 @@
+//! The five loops around the microkernel (Goto/BLIS), the small-product shortcuts, and the split
+//! of the work across rayon threads.
+//!
+//! Loop order and what each keeps in cache (blocksizes in `blocking`):
+//! - loop 5: blocks of MC rows of A and C (the A block lives in L3);
+//! - loop 4: rank-KC updates over the depth; the A block is packed here when it must be;
+//! - loop 3: blocks of NC columns of B and C; the KC × NC block of B is packed here (L2);
+//! - loop 2: micropanels of MR rows of A (one stays in L1 across loop 1);
+//! - loop 1: micropanels of NR columns of B, streamed from L2;
+//! - the microkernel: KC rank-1 updates of an MR × NR tile of C held in registers.
+//!
+//! Small and skinny products skip packing where it does not pay (BLIS "sup" style): A is read in
+//! place whenever one of its strides is 1 (the kernels broadcast its elements, so any row stride
+//! works), and B is read in place when its rows are contiguous and few rows of A reuse it; only
+//! the ragged edge panels are packed, with zero padding. Matrix–vector products use a kernel that
+//! vectorises along k instead.
+
+use std::cell::RefCell;
+
+use rayon::prelude::*;
+
+use super::kernel_set::{DOT_ROWS, KernelSet, Shape};
+use super::microkernel::{Dot, Tile};
+use super::pack;
+use crate::Element;
+
+/// A read-only operand: element (i, j) is at `ptr + i·rs + j·cs`.
+#[derive(Clone, Copy)]
+pub(crate) struct Operand<E> {
+    /// Element (0, 0).
+    pub ptr: *const E,
+    /// Row stride.
+    pub rs: usize,
+    /// Column stride.
+    pub cs: usize,
+}
+
+/// A product C ← α·A·B + β·C on raw strided operands, C's columns contiguous (or n = 1).
+#[derive(Clone, Copy)]
+pub(crate) struct Problem<E> {
+    /// Rows of A and C.
+    pub m: usize,
+    /// Columns of B and C.
+    pub n: usize,
+    /// Columns of A, rows of B.
+    pub k: usize,
+    /// Scale of the product.
+    pub alpha: E,
+    /// Scale of the old C; zero means C is not read.
+    pub beta: E,
+    /// The m × k left factor.
+    pub a: Operand<E>,
+    /// The k × n right factor.
+    pub b: Operand<E>,
+    /// Element (0, 0) of the m × n output.
+    pub c: *mut E,
+    /// Row stride of C.
+    pub rsc: usize,
+}
+
+// SAFETY: a `Problem` is a description of memory the caller lent for the duration of one
+// `gemm` call; the threads that share it read A and B only and write disjoint parts of C.
+unsafe impl<E: Send> Send for Problem<E> {}
+// SAFETY: as above: shared references only read the description.
+unsafe impl<E: Sync> Sync for Problem<E> {}
+
+/// Above this many rows of A a B panel is reused often enough that packing it (a plain copy
+/// when its rows are contiguous) pays for itself in unit-stride, TLB-friendly loads.
+const DIRECT_B_MAX_ROWS: usize = 64;
+
+/// Multiply–adds per thread below which a second thread costs more (wake-up, duplicated
+/// packing, cold caches) than it saves: about 30 µs of work on one core.
+const MIN_FMAS_PER_THREAD: usize = 1 << 22;
+
+/// Runs a product with the tile kernels, split across the current rayon pool when it is big.
+///
+/// # Safety
+/// `p` must describe valid memory: A readable on m × k, B on k × n, C readable and writable on
+/// m × n with contiguous columns (or n = 1), C not overlapping A or B; m, n, k > 0.
+pub(crate) unsafe fn run_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
+    let shape = set.shape_for(p.m, p.n);
+    let threads = rayon::current_num_threads();
+    let fmas = p.m.saturating_mul(p.n).saturating_mul(p.k);
+    let row_tiles = p.m.div_ceil(shape.mr);
+    let col_tiles = p.n.div_ceil(shape.nr);
+    let split_rows = row_tiles >= col_tiles;
+    let tiles = if split_rows { row_tiles } else { col_tiles };
+    let parts = threads.min(fmas / MIN_FMAS_PER_THREAD).min(tiles).max(1);
+    if parts == 1 {
+        // SAFETY: forwarded contract.
+        with_scratch(|scratch| unsafe { serial(set, shape, p, scratch) });
+        return;
+    }
+    let per_part = tiles.div_ceil(parts);
+    (0..parts).into_par_iter().for_each(|part| {
+        let first = part * per_part;
+        let last = ((part + 1) * per_part).min(tiles);
+        if first >= last {
+            return;
+        }
+        let sub = if split_rows {
+            let (r0, r1) = (first * shape.mr, (last * shape.mr).min(p.m));
+            Problem {
+                m: r1 - r0,
+                // SAFETY: row r0 < m of A and C exists (k, n > 0), so the offsets stay inside.
+                a: unsafe { p.a.offset(r0, 0) },
+                // SAFETY: as above.
+                c: unsafe { p.c.add(r0 * p.rsc) },
+                ..*p
+            }
+        } else {
+            let (c0, c1) = (first * shape.nr, (last * shape.nr).min(p.n));
+            Problem {
+                n: c1 - c0,
+                // SAFETY: column c0 < n of B and C exists (k, m > 0) and C's columns are
+                // contiguous (n > 1 here since there are several column tiles).
+                b: unsafe { p.b.offset(0, c0) },
+                // SAFETY: as above.
+                c: unsafe { p.c.add(c0) },
+                ..*p
+            }
+        };
+        // SAFETY: the parts cover disjoint rows (or columns) of C; A and B are only read.
+        with_scratch(|scratch| unsafe { serial(set, shape, &sub, scratch) });
+    });
+}
+
+impl<E> Operand<E> {
+    /// The operand starting at element (i, j).
+    ///
+    /// # Safety
+    /// (i, j) must be an element of the operand.
+    unsafe fn offset(&self, i: usize, j: usize) -> Self {
+        Self {
+            // SAFETY: (i, j) is an element, so its offset is inside the operand's slice.
+            ptr: unsafe { self.ptr.add(i * self.rs + j * self.cs) },
+            ..*self
+        }
+    }
+}
+
+/// The five loops on one thread.
+///
+/// # Safety
+/// As [`run_tiles`].
+unsafe fn serial<E: Element>(
+    set: &KernelSet<E>,
+    shape: Shape<E>,
+    p: &Problem<E>,
+    scratch: &mut Scratch,
+) {
+    let blocks = set.blocks;
+    let (mr, nr) = (shape.mr, shape.nr);
+    let kc_max = blocks.kc.min(p.k);
+    // A is read in place when a stride is 1; any other layout is packed so loop 2 streams it.
+    let pack_a = p.a.rs != 1 && p.a.cs != 1;
+    let pack_b = p.b.cs != 1 || p.m > DIRECT_B_MAX_ROWS;
+    let a_len = if pack_a {
+        blocks.mc.min(p.m).next_multiple_of(mr) * kc_max
+    } else {
+        mr * kc_max
+    };
+    let b_len = if pack_b {
+        blocks.nc.min(p.n).next_multiple_of(nr) * kc_max
+    } else {
+        nr * kc_max
+    };
+    let (a_buf, b_buf) = scratch.buffers::<E>(a_len, b_len);
+
+    // Loop 5: blocks of MC rows.
+    for ic in (0..p.m).step_by(blocks.mc) {
+        let mcb = (p.m - ic).min(blocks.mc);
+        // Loop 4: rank-KC updates; later blocks accumulate onto the first one's result.
+        for pc in (0..p.k).step_by(blocks.kc) {
+            let kcb = (p.k - pc).min(blocks.kc);
+            let beta = if pc == 0 { p.beta } else { E::ONE };
+            if pack_a {
+                // SAFETY: rows ic .. ic + mcb, columns pc .. pc + kcb are inside A.
+                unsafe { pack::a_panels(&p.a, (ic, pc), (mcb, kcb), mr, a_buf) };
+            }
+            // Loop 3: blocks of NC columns.
+            for jc in (0..p.n).step_by(blocks.nc) {
+                let ncb = (p.n - jc).min(blocks.nc);
+                let full_cols = ncb / nr * nr;
+                if pack_b {
+                    // SAFETY: rows pc .. pc + kcb, columns jc .. jc + ncb are inside B.
+                    unsafe { pack::b_panels(&p.b, (pc, jc), (kcb, ncb), nr, b_buf) };
+                } else if full_cols < ncb {
+                    // SAFETY: the ragged last columns jc + full_cols .. jc + ncb are inside B.
+                    unsafe {
+                        pack::b_panels(&p.b, (pc, jc + full_cols), (kcb, ncb - full_cols), nr, b_buf)
+                    };
+                }
+                // Loop 2: micropanels of MR rows of A.
+                for ir in (0..mcb).step_by(mr) {
+                    let mrb = (mcb - ir).min(mr);
+                    let (a, rsa, csa, column_mode) = if pack_a {
+                        (a_buf[ir * kcb..].as_ptr(), 1, mr, true)
+                    } else if mrb < mr {
+                        // SAFETY: the ragged last rows ic + ir .. + mrb are inside A.
+                        unsafe { pack::a_panels(&p.a, (ic + ir, pc), (mrb, kcb), mr, a_buf) };
+                        (a_buf.as_ptr(), 1, mr, true)
+                    } else {
+                        // SAFETY: (ic + ir, pc) is an element of A.
+                        let a = unsafe { p.a.offset(ic + ir, pc) };
+                        (a.ptr, p.a.rs, p.a.cs, p.a.rs == 1)
+                    };
+                    let kernel = if column_mode { shape.col } else { shape.general };
+                    // Loop 1: micropanels of NR columns of B.
+                    for jr in (0..ncb).step_by(nr) {
+                        let nrb = (ncb - jr).min(nr);
+                        let (b, rsb) = if pack_b {
+                            (b_buf[jr * kcb..].as_ptr(), nr)
+                        } else if nrb < nr {
+                            (b_buf.as_ptr(), nr)
+                        } else {
+                            // SAFETY: (pc, jc + jr) is an element of B.
+                            (unsafe { p.b.offset(pc, jc + jr) }.ptr, p.b.rs)
+                        };
+                        let tile = Tile {
+                            k: kcb,
+                            a,
+                            rsa,
+                            csa,
+                            b,
+                            rsb,
+                            // SAFETY: (ic + ir, jc + jr) is an element of C.
+                            c: unsafe { p.c.add((ic + ir) * p.rsc + jc + jr) },
+                            rsc: p.rsc,
+                            m: mrb,
+                            n: nrb,
+                            alpha: p.alpha,
+                            beta,
+                        };
+                        // SAFETY: A has MR readable rows × kcb columns here (in place when
+                        // mrb = MR, else the zero-padded panel), B has NR readable columns
+                        // (in place when nrb = NR, else a zero-padded panel), and the tile
+                        // writes only its mrb × nrb elements of C. The set's ISA was checked.
+                        unsafe { kernel(&tile) };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// y ← α·A·x + β·y for n = 1 with A's rows contiguous: dot products along k.
+///
+/// # Safety
+/// As [`run_tiles`], with n = 1 and `p.a.cs == 1`.
+pub(crate) unsafe fn run_dot<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
+    with_scratch(|scratch| {
+        let (x_buf, _) = scratch.buffers::<E>(if p.b.rs == 1 { 0 } else { p.k }, 0);
+        let x = if p.b.rs == 1 {
+            p.b.ptr
+        } else {
+            for (i, slot) in x_buf.iter_mut().enumerate() {
+                // SAFETY: B is k × 1, so (i, 0) for i < k is readable.
+                *slot = unsafe { *p.b.ptr.add(i * p.b.rs) };
+            }
+            x_buf.as_ptr()
+        };
+        let mut row = 0;
+        while row < p.m {
+            let rows = if p.m - row >= DOT_ROWS { DOT_ROWS } else { 1 };
+            let kernel = if rows == DOT_ROWS { set.dot_rows } else { set.dot_row };
+            let call = Dot {
+                k: p.k,
+                // SAFETY: row < m is a row of A and of C.
+                a: unsafe { p.a.ptr.add(row * p.a.rs) },
+                rsa: p.a.rs,
+                x,
+                // SAFETY: as above.
+                y: unsafe { p.c.add(row * p.rsc) },
+                rsy: p.rsc,
+                alpha: p.alpha,
+                beta: p.beta,
+            };
+            // SAFETY: rows row .. row + rows of A (contiguous, k long) and of C exist, x holds
+            // k elements, and the set's ISA was checked.
+            unsafe { kernel(&call) };
+            row += rows;
+        }
+    });
+}
+
+/// Reusable packing buffers of one thread, so a product does not allocate and fault in fresh
+/// pages on every call.
+#[derive(Default)]
+struct Scratch {
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl Scratch {
+    /// Two buffers of `a_len` and `b_len` elements, each starting on a 64-byte cache line.
+    fn buffers<E: Element>(&mut self, a_len: usize, b_len: usize) -> (&mut [E], &mut [E]) {
+        (aligned::<E>(&mut self.a, a_len), aligned::<E>(&mut self.b, b_len))
+    }
+}
+
+/// A `len`-element slice of `store` (grown as needed) starting on a 64-byte boundary.
+fn aligned<E: Element>(store: &mut Vec<f64>, len: usize) -> &mut [E] {
+    const LINE: usize = 64;
+    let words = (len * size_of::<E>()).div_ceil(size_of::<f64>()) + LINE / size_of::<f64>();
+    if store.len() < words {
+        store.resize(words, 0.0);
+    }
+    let skip = store.as_ptr().align_offset(LINE).min(LINE / size_of::<f64>());
+    let elems: &mut [E] = bytemuck::cast_slice_mut(&mut store[skip..]);
+    &mut elems[..len]
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers, or fresh ones if they are already in use (a
+/// product started from inside another on the same thread).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}

@@ -1,0 +1,143 @@
+//! The microkernels of each instruction set and element type, with their tile shapes.
+//!
+//! Tile shapes (rows × columns of C held in registers; LANES = 16 f32 or 8 f64 in a zmm):
+//! - AVX-512 (32 zmm): the main tile is 6 × 4 vectors = 24 accumulators (6×64 f32, 6×32 f64),
+//!   leaving 8 registers for the 4 B loads and the A broadcasts. Narrow products use as many rows
+//!   as keep ≥ 16 accumulators busy: 8 × 3, 12 × 2, 16 × 1 vectors. FMA latency 4 × 2 pipes needs
+//!   at least 8 independent chains, which all of these give.
+//! - AVX2 + FMA (16 ymm): 6 × 2 vectors = 12 accumulators (6×16 f32, 6×8 f64), narrow 12 × 1.
+//! - portable (`wide`, 16 xmm on a baseline x86-64 build, where an f32x8 is two registers):
+//!   4 × 2 vectors, narrow 8 × 1.
+//!
+//! Every set also has a one-row tile 1 × 8 vectors for row-vector products (m = 1) and the
+//! matrix–vector kernels for 4 rows and 1 row.
+
+use super::blocking::Blocks;
+use super::microkernel::{Dot, DotFn, Tile, TileFn, dot, tile};
+#[cfg(target_arch = "x86_64")]
+use super::simd::{Avx2F32, Avx2F64, Avx512F32, Avx512F64};
+use super::simd::{PortableF32, PortableF64};
+
+/// One tile shape with its two A access modes.
+pub(crate) struct Shape<E: 'static> {
+    /// Rows of the tile.
+    pub mr: usize,
+    /// Columns of the tile (vectors × lanes).
+    pub nr: usize,
+    /// The kernel for A with adjacent rows (`rsa == 1`): packed panels, column-major A.
+    pub col: TileFn<E>,
+    /// The kernel for any A strides (row-major A in particular).
+    pub general: TileFn<E>,
+}
+
+// Manual impls: a derive would demand `E: Copy`, but only function pointers are copied.
+impl<E> Clone for Shape<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E> Copy for Shape<E> {}
+
+/// Everything the drivers need for one instruction set and element type.
+pub(crate) struct KernelSet<E: 'static> {
+    /// Elements per vector.
+    pub lanes: usize,
+    /// The tile of large products.
+    pub main: Shape<E>,
+    /// `narrow[v - 1]`: the tile for products fewer than `main.nr` columns wide that fit in v
+    /// vectors.
+    pub narrow: &'static [Shape<E>],
+    /// The one-row tile of row-vector products.
+    pub row: Shape<E>,
+    /// The matrix–vector kernel over [`DOT_ROWS`] rows.
+    pub dot_rows: DotFn<E>,
+    /// The matrix–vector kernel over one row.
+    pub dot_row: DotFn<E>,
+    /// Cache blocksizes for the main tile.
+    pub blocks: Blocks,
+}
+
+/// Rows per call of the multi-row matrix–vector kernel.
+pub(crate) const DOT_ROWS: usize = 4;
+
+impl<E> KernelSet<E> {
+    /// The tile for an m × n product: one row, narrow, or the main tile.
+    pub(crate) fn shape_for(&self, m: usize, n: usize) -> Shape<E> {
+        if m == 1 {
+            return self.row;
+        }
+        let vectors = n.div_ceil(self.lanes);
+        match self.narrow.get(vectors.wrapping_sub(1)) {
+            Some(shape) if n < self.main.nr => *shape,
+            _ => self.main,
+        }
+    }
+}
+
+/// Builds a `KernelSet` static: the generic kernels are instantiated inside functions carrying
+/// the set's attributes (the `#[target_feature]` that makes the intrinsics compile to its ISA).
+macro_rules! kernel_set {
+    ($(#[$attr:meta])* $name:ident: $vector:ty, $elem:ty, lanes = $lanes:literal,
+     main = ($mr:literal, $nv:literal), narrow = [$(($nmr:literal, $nnv:literal)),*],
+     row = $rnv:literal) => {
+        /// The kernel set of one instruction set and element type (see the module docs).
+        pub(crate) static $name: KernelSet<$elem> = {
+            $(#[$attr])*
+            /// The tile kernel compiled for this set's instruction set.
+            unsafe fn tile_fn<const MR: usize, const NV: usize, const ACOL: bool>(
+                t: &Tile<$elem>,
+            ) {
+                // SAFETY: the caller upholds `tile`'s contract; the set is only used when the
+                // CPU has its instruction set (checked by the kernel selection).
+                unsafe { tile::<$vector, MR, NV, ACOL>(t) }
+            }
+            $(#[$attr])*
+            /// The matrix–vector kernel compiled for this set's instruction set.
+            unsafe fn dot_fn<const R: usize>(d: &Dot<$elem>) {
+                // SAFETY: as for `tile_fn`, with `dot`'s contract.
+                unsafe { dot::<$vector, R>(d) }
+            }
+            KernelSet {
+                lanes: $lanes,
+                main: Shape {
+                    mr: $mr,
+                    nr: $nv * $lanes,
+                    col: tile_fn::<$mr, $nv, true>,
+                    general: tile_fn::<$mr, $nv, false>,
+                },
+                narrow: &[$(Shape {
+                    mr: $nmr,
+                    nr: $nnv * $lanes,
+                    col: tile_fn::<$nmr, $nnv, true>,
+                    general: tile_fn::<$nmr, $nnv, false>,
+                }),*],
+                row: Shape {
+                    mr: 1,
+                    nr: $rnv * $lanes,
+                    col: tile_fn::<1, $rnv, true>,
+                    general: tile_fn::<1, $rnv, false>,
+                },
+                dot_rows: dot_fn::<DOT_ROWS>,
+                dot_row: dot_fn::<1>,
+                blocks: Blocks::for_tile($mr, $nv * $lanes, size_of::<$elem>()),
+            }
+        };
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+kernel_set!(#[target_feature(enable = "avx512f")] AVX512_F32: Avx512F32, f32, lanes = 16,
+    main = (6, 4), narrow = [(16, 1), (12, 2), (8, 3)], row = 8);
+#[cfg(target_arch = "x86_64")]
+kernel_set!(#[target_feature(enable = "avx512f")] AVX512_F64: Avx512F64, f64, lanes = 8,
+    main = (6, 4), narrow = [(16, 1), (12, 2), (8, 3)], row = 8);
+#[cfg(target_arch = "x86_64")]
+kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F32: Avx2F32, f32, lanes = 8,
+    main = (6, 2), narrow = [(12, 1)], row = 8);
+#[cfg(target_arch = "x86_64")]
+kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F64: Avx2F64, f64, lanes = 4,
+    main = (6, 2), narrow = [(12, 1)], row = 8);
+kernel_set!(#[inline(never)] PORTABLE_F32: PortableF32, f32, lanes = 8,
+    main = (4, 2), narrow = [(8, 1)], row = 4);
+kernel_set!(#[inline(never)] PORTABLE_F64: PortableF64, f64, lanes = 4,
+    main = (4, 2), narrow = [(8, 1)], row = 4);

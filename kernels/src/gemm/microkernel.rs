@@ -1,0 +1,197 @@
+//! The register-tiled microkernels, written once over [`Vector`] and instantiated per instruction
+//! set in `kernel_set`.
+//!
+//! [`tile`] keeps an MR × (NV·LANES) block of C in registers and performs `k` rank-1 updates: per
+//! step it loads NV vectors of one row of B and broadcasts MR elements of one column of A. Every C
+//! element is the FMA chain `acc = a[i,p]·b[p,j] + acc` over p in increasing order, whatever the
+//! tile shape, so which tile computes an element never changes its bits. [`dot`] serves
+//! matrix–vector products, where vectorising over k beats broadcasting.
+
+use super::simd::Vector;
+use crate::Element;
+
+/// One call of a tile microkernel: where A, B and C are and how many rows/columns of C are real.
+///
+/// A element (i, p) is at `a + i·rsa + p·csa` (in column mode `rsa` is 1 and ignored); B element
+/// (p, j) at `b + p·rsb + j`; C element (i, j) at `c + i·rsc + j`.
+pub(crate) struct Tile<E> {
+    /// Depth of the product (number of rank-1 updates).
+    pub k: usize,
+    /// Element (0, 0) of the A micropanel.
+    pub a: *const E,
+    /// Row stride of A (unused in column mode).
+    pub rsa: usize,
+    /// Column stride of A.
+    pub csa: usize,
+    /// Element (0, 0) of the B micropanel; its rows hold NV·LANES readable elements.
+    pub b: *const E,
+    /// Row stride of B.
+    pub rsb: usize,
+    /// Element (0, 0) of the C tile.
+    pub c: *mut E,
+    /// Row stride of C (its columns are contiguous).
+    pub rsc: usize,
+    /// Rows of C to write (≤ MR); A must still have MR readable rows.
+    pub m: usize,
+    /// Columns of C to write (≤ NV·LANES).
+    pub n: usize,
+    /// Scale of the product.
+    pub alpha: E,
+    /// Scale of the old C; zero means C is not read.
+    pub beta: E,
+}
+
+/// A tile microkernel instantiated for one instruction set, tile shape and A access mode.
+pub(crate) type TileFn<E> = unsafe fn(&Tile<E>);
+
+/// C(tile) ← α·A·B + β·C(tile) for an MR × NV·LANES tile.
+///
+/// `ACOL` selects column mode: A's rows are adjacent (`rsa == 1`), as in packed micropanels and
+/// column-major A, so the broadcasts use constant offsets instead of MR row pointers.
+///
+/// # Safety
+/// The CPU must support `V`'s instructions. A must be readable at (i, p) for i < MR, p < k;
+/// B readable at (p, j) for p < k, j < NV·LANES; C readable (if β ≠ 0) and writable at (i, j) for
+/// i < `t.m`, j < `t.n`, with `t.m ≤ MR` and `t.n ≤ NV·LANES`.
+#[inline(always)]
+pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACOL: bool>(
+    t: &Tile<V::Elem>,
+) {
+    // SAFETY: the vector operations run on a CPU that has them (caller's contract).
+    let mut acc = [[unsafe { V::zero() }; NV]; MR];
+    let (mut a, mut b) = (t.a, t.b);
+    for _ in 0..t.k {
+        // SAFETY: as above.
+        let mut bv = [unsafe { V::zero() }; NV];
+        for (v, slot) in bv.iter_mut().enumerate() {
+            // SAFETY: `b` points at row p < k of B, readable for NV·LANES elements.
+            *slot = unsafe { V::load(b.add(v * V::LANES)) };
+        }
+        for (i, row) in acc.iter_mut().enumerate() {
+            let offset = if ACOL { i } else { i * t.rsa };
+            // SAFETY: `a + offset` is A(i, p) with i < MR and p < k: readable by contract.
+            let ai = unsafe { V::broadcast(a.add(offset)) };
+            for (slot, &bj) in row.iter_mut().zip(&bv) {
+                // SAFETY: register arithmetic on a CPU that has it.
+                *slot = unsafe { V::fma(ai, bj, *slot) };
+            }
+        }
+        // Wrapping: after the last step the pointers may pass the end; they are not read then.
+        a = a.wrapping_add(t.csa);
+        b = b.wrapping_add(t.rsb);
+    }
+    // SAFETY: C accesses stay inside the t.m × t.n tile the caller guarantees.
+    unsafe { write_tile::<V, MR, NV>(&acc, t) };
+}
+
+/// C(tile) ← α·acc + β·C(tile) on the first `t.m` rows and `t.n` columns; C is not read if β = 0.
+///
+/// # Safety
+/// As [`tile`] for C.
+#[inline(always)]
+unsafe fn write_tile<V: Vector, const MR: usize, const NV: usize>(
+    acc: &[[V; NV]; MR],
+    t: &Tile<V::Elem>,
+) {
+    let beta_is_zero = t.beta == <V::Elem as Element>::ZERO;
+    // SAFETY: every pointer below is C(i, j) with i < t.m and j + width ≤ t.n, inside the tile
+    // the caller guarantees; the vector instructions exist on this CPU.
+    unsafe {
+        let alpha = V::splat(t.alpha);
+        let beta = V::splat(t.beta);
+        for (i, row) in acc.iter().enumerate().take(t.m) {
+            let c_row = t.c.add(i * t.rsc);
+            for (v, &value) in row.iter().enumerate() {
+                let col = v * V::LANES;
+                if col >= t.n {
+                    break;
+                }
+                let width = (t.n - col).min(V::LANES);
+                let p = c_row.add(col);
+                let scaled = V::mul(value, alpha);
+                let result = if beta_is_zero {
+                    scaled
+                } else if width == V::LANES {
+                    V::fma(V::load(p), beta, scaled)
+                } else {
+                    V::fma(V::load_partial(p, width), beta, scaled)
+                };
+                if width == V::LANES {
+                    V::store(p, result);
+                } else {
+                    V::store_partial(p, result, width);
+                }
+            }
+        }
+    }
+}
+
+/// One call of the matrix–vector kernel: R rows of y ← α·A·x + β·y.
+pub(crate) struct Dot<E> {
+    /// Length of the dot products.
+    pub k: usize,
+    /// Element (0, 0) of the R rows of A; each row is contiguous.
+    pub a: *const E,
+    /// Row stride of A.
+    pub rsa: usize,
+    /// The contiguous vector x of length k.
+    pub x: *const E,
+    /// Element 0 of the R outputs.
+    pub y: *mut E,
+    /// Stride between outputs.
+    pub rsy: usize,
+    /// Scale of the product.
+    pub alpha: E,
+    /// Scale of the old y; zero means y is not read.
+    pub beta: E,
+}
+
+/// A matrix–vector kernel instantiated for one instruction set and row count.
+pub(crate) type DotFn<E> = unsafe fn(&Dot<E>);
+
+/// y[r] ← α·Σ_p A[r, p]·x[p] + β·y[r] for r < R, vectorised along p.
+///
+/// Each row's sum is two vector accumulators over the full 2·LANES steps, then one over the
+/// rest, reduced in a fixed order: the bits of y[r] do not depend on R.
+///
+/// # Safety
+/// The CPU must support `V`'s instructions; A must be readable at (r, p) for r < R, p < k; x for
+/// p < k; y readable (if β ≠ 0) and writable at r < R.
+#[inline(always)]
+pub(crate) unsafe fn dot<V: Vector, const R: usize>(d: &Dot<V::Elem>) {
+    let lanes = V::LANES;
+    // SAFETY: every A and x access below is at p < k on rows r < R (caller's contract), the
+    // partial loads read exactly the `width` remaining elements, and y is touched at r < R.
+    unsafe {
+        let mut acc = [[V::zero(); 2]; R];
+        let mut p = 0;
+        while p + 2 * lanes <= d.k {
+            let x0 = V::load(d.x.add(p));
+            let x1 = V::load(d.x.add(p + lanes));
+            for (r, pair) in acc.iter_mut().enumerate() {
+                let row = d.a.add(r * d.rsa + p);
+                pair[0] = V::fma(V::load(row), x0, pair[0]);
+                pair[1] = V::fma(V::load(row.add(lanes)), x1, pair[1]);
+            }
+            p += 2 * lanes;
+        }
+        while p < d.k {
+            let width = (d.k - p).min(lanes);
+            let x0 = V::load_partial(d.x.add(p), width);
+            for (r, pair) in acc.iter_mut().enumerate() {
+                let row = d.a.add(r * d.rsa + p);
+                pair[0] = V::fma(V::load_partial(row, width), x0, pair[0]);
+            }
+            p += width;
+        }
+        for (r, pair) in acc.iter().enumerate() {
+            let s = V::sum(pair[0]) + V::sum(pair[1]);
+            let y = d.y.add(r * d.rsy);
+            *y = if d.beta == <V::Elem as Element>::ZERO {
+                d.alpha * s
+            } else {
+                d.alpha * s + d.beta * *y
+            };
+        }
+    }
+}

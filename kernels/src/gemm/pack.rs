@@ -1,0 +1,102 @@
+//! Packing A and B into the contiguous micropanels the microkernels stream through.
+//!
+//! A packed A panel of MR rows stores column p's MR elements together (`dst[p·MR + i]`), a
+//! packed B panel of NR columns stores row p's NR elements together (`dst[p·NR + j]`), so the
+//! kernel reads both with unit stride. Rows or columns past the edge of the matrix are zero, so
+//! an edge tile runs the full-size kernel and its padding adds nothing.
+
+use super::driver::Operand;
+use crate::Element;
+
+/// Packs rows `i0..i0 + rows` × columns `p0..p0 + depth` of A into ⌈rows/MR⌉ panels of MR rows.
+///
+/// # Safety
+/// A must be readable at every (i, p) of that range.
+pub(crate) unsafe fn a_panels<E: Element>(
+    a: &Operand<E>,
+    (i0, p0): (usize, usize),
+    (rows, depth): (usize, usize),
+    mr: usize,
+    dst: &mut [E],
+) {
+    for (q, panel) in dst
+        .chunks_exact_mut(mr * depth)
+        .take(rows.div_ceil(mr))
+        .enumerate()
+    {
+        let height = (rows - q * mr).min(mr);
+        // SAFETY: rows i0 + q·MR .. + height and columns p0 .. p0 + depth are inside the range
+        // the caller guarantees readable.
+        unsafe { pack_transposed(a, (i0 + q * mr, p0), (height, depth), mr, panel) };
+    }
+}
+
+/// Packs rows `p0..p0 + depth` × columns `j0..j0 + cols` of B into ⌈cols/NR⌉ panels of NR
+/// columns.
+///
+/// # Safety
+/// B must be readable at every (p, j) of that range.
+pub(crate) unsafe fn b_panels<E: Element>(
+    b: &Operand<E>,
+    (p0, j0): (usize, usize),
+    (depth, cols): (usize, usize),
+    nr: usize,
+    dst: &mut [E],
+) {
+    // B(p, j) is A-like with the roles of rows and columns exchanged: B's transpose, packed as
+    // rows, gives exactly the panel layout `dst[p·NR + j]`.
+    let bt = Operand {
+        ptr: b.ptr,
+        rs: b.cs,
+        cs: b.rs,
+    };
+    for (q, panel) in dst
+        .chunks_exact_mut(nr * depth)
+        .take(cols.div_ceil(nr))
+        .enumerate()
+    {
+        let width = (cols - q * nr).min(nr);
+        // SAFETY: Bᵀ(j, p) = B(p, j) for j0 + q·NR ≤ j < .. + width, p0 ≤ p < p0 + depth: inside
+        // the range the caller guarantees readable.
+        unsafe { pack_transposed(&bt, (j0 + q * nr, p0), (width, depth), nr, panel) };
+    }
+}
+
+/// `dst[p·len + i] = src(r0 + i, c0 + p)` for i < height, p < depth, zero for height ≤ i < len.
+///
+/// # Safety
+/// `src` must be readable at (r0 + i, c0 + p) for i < height and p < depth.
+unsafe fn pack_transposed<E: Element>(
+    src: &Operand<E>,
+    (r0, c0): (usize, usize),
+    (height, depth): (usize, usize),
+    len: usize,
+    dst: &mut [E],
+) {
+    let dst = &mut dst[..len * depth];
+    if height < len {
+        dst.fill(E::ZERO);
+    }
+    // SAFETY: (r0, c0) is inside the readable range, so the offset is inside the source slice.
+    let origin = unsafe { src.ptr.add(r0 * src.rs + c0 * src.cs) };
+    if src.rs == 1 {
+        // Each source column is contiguous: copy it whole.
+        for (p, out) in dst.chunks_exact_mut(len).enumerate() {
+            // SAFETY: elements (r0 .. r0 + height, c0 + p) are readable and, with unit row
+            // stride, contiguous.
+            let column = unsafe { std::slice::from_raw_parts(origin.add(p * src.cs), height) };
+            out[..height].copy_from_slice(column);
+        }
+    } else {
+        // Walk each source row contiguously (unit column stride is the common case) and
+        // scatter it down the panel.
+        for i in 0..height {
+            // SAFETY: (r0 + i, c0) is readable.
+            let row = unsafe { origin.add(i * src.rs) };
+            for (p, out) in dst.chunks_exact_mut(len).enumerate() {
+                // SAFETY: (r0 + i, c0 + p) with i < height, p < depth is readable.
+                out[i] = unsafe { *row.add(p * src.cs) };
+            }
+        }
+    }
+}

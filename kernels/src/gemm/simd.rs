@@ -1,0 +1,233 @@
+//! The SIMD vector abstraction the microkernels are written against.
+//!
+//! Each implementation wraps one register type: `__m512`/`__m512d` (AVX-512), `__m256`/`__m256d`
+//! (AVX2 + FMA) and `wide`'s `f32x8`/`f64x4` (portable). The methods are `#[inline(always)]`, so a
+//! generic kernel body instantiated inside a `#[target_feature]` function compiles to the
+//! instructions of that feature set; calling them anywhere else is what the `unsafe` guards.
+
+use crate::Element;
+
+/// The widest vector any implementation has, in elements: sizes the scratch arrays of the
+/// partial loads and stores.
+pub(crate) const MAX_LANES: usize = 16;
+
+/// One SIMD register of `Self::Elem`.
+///
+/// # Safety
+/// Every method may use instructions of the implementation's instruction set: callers must run
+/// on a CPU that has it (the kernel selection checks), and pointers must be valid for the lanes
+/// read or written.
+pub(crate) unsafe trait Vector: Copy {
+    /// The element type of the lanes.
+    type Elem: Element;
+    /// Number of lanes.
+    const LANES: usize;
+    /// All lanes zero.
+    unsafe fn zero() -> Self;
+    /// All lanes `x`.
+    unsafe fn splat(x: Self::Elem) -> Self;
+    /// `LANES` elements from `p` (no alignment needed).
+    unsafe fn load(p: *const Self::Elem) -> Self;
+    /// All lanes `*p`.
+    unsafe fn broadcast(p: *const Self::Elem) -> Self;
+    /// `a * b + c`, fused where the instruction set has FMA.
+    unsafe fn fma(a: Self, b: Self, c: Self) -> Self;
+    /// `a * b` lane by lane.
+    unsafe fn mul(a: Self, b: Self) -> Self;
+    /// Writes all lanes to `p` (no alignment needed).
+    unsafe fn store(p: *mut Self::Elem, v: Self);
+    /// The sum of the lanes, by a fixed tree (deterministic).
+    unsafe fn sum(v: Self) -> Self::Elem;
+
+    /// The first `n` lanes from `p` (n ≤ LANES), the rest zero; reads only those `n` elements.
+    #[inline(always)]
+    unsafe fn load_partial(p: *const Self::Elem, n: usize) -> Self {
+        let mut buf = [<Self::Elem as Element>::ZERO; MAX_LANES];
+        // SAFETY: the caller guarantees `p` is valid for `n ≤ LANES ≤ MAX_LANES` reads, and
+        // `buf` holds MAX_LANES elements.
+        unsafe {
+            std::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), n);
+            Self::load(buf.as_ptr())
+        }
+    }
+
+    /// Writes the first `n` lanes (n ≤ LANES) to `p`; touches only those `n` elements.
+    #[inline(always)]
+    unsafe fn store_partial(p: *mut Self::Elem, v: Self, n: usize) {
+        let mut buf = [<Self::Elem as Element>::ZERO; MAX_LANES];
+        // SAFETY: `buf` holds MAX_LANES ≥ LANES elements; the caller guarantees `p` is valid
+        // for `n ≤ LANES` writes.
+        unsafe {
+            Self::store(buf.as_mut_ptr(), v);
+            std::ptr::copy_nonoverlapping(buf.as_ptr(), p, n);
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) use x86::{Avx2F32, Avx2F64, Avx512F32, Avx512F64};
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::Vector;
+    use std::arch::x86_64::*;
+
+    /// Sixteen f32 lanes in a zmm register.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Avx512F32(__m512);
+    /// Eight f64 lanes in a zmm register.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Avx512F64(__m512d);
+    /// Eight f32 lanes in a ymm register.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Avx2F32(__m256);
+    /// Four f64 lanes in a ymm register.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Avx2F64(__m256d);
+
+    /// Implements `Vector` by naming the intrinsic of each operation.
+    macro_rules! impl_vector {
+        ($name:ident, $elem:ty, $lanes:literal, zero = $zero:ident, splat = $splat:ident,
+         load = $load:ident, fma = $fma:ident, mul = $mul:ident, store = $store:ident,
+         sum = $sum:path) => {
+            // SAFETY: the methods only run the named intrinsics; the trait's contract makes the
+            // caller guarantee the CPU feature and the pointer validity.
+            unsafe impl Vector for $name {
+                type Elem = $elem;
+                const LANES: usize = $lanes;
+                #[inline(always)]
+                unsafe fn zero() -> Self {
+                    // SAFETY: the instruction set is available (trait contract).
+                    Self(unsafe { $zero() })
+                }
+                #[inline(always)]
+                unsafe fn splat(x: $elem) -> Self {
+                    // SAFETY: the instruction set is available (trait contract).
+                    Self(unsafe { $splat(x) })
+                }
+                #[inline(always)]
+                unsafe fn load(p: *const $elem) -> Self {
+                    // SAFETY: `p` is valid for LANES reads (trait contract).
+                    Self(unsafe { $load(p) })
+                }
+                #[inline(always)]
+                unsafe fn broadcast(p: *const $elem) -> Self {
+                    // SAFETY: `p` is valid for one read (trait contract).
+                    Self(unsafe { $splat(*p) })
+                }
+                #[inline(always)]
+                unsafe fn fma(a: Self, b: Self, c: Self) -> Self {
+                    // SAFETY: the instruction set is available (trait contract).
+                    Self(unsafe { $fma(a.0, b.0, c.0) })
+                }
+                #[inline(always)]
+                unsafe fn mul(a: Self, b: Self) -> Self {
+                    // SAFETY: the instruction set is available (trait contract).
+                    Self(unsafe { $mul(a.0, b.0) })
+                }
+                #[inline(always)]
+                unsafe fn store(p: *mut $elem, v: Self) {
+                    // SAFETY: `p` is valid for LANES writes (trait contract).
+                    unsafe { $store(p, v.0) }
+                }
+                #[inline(always)]
+                unsafe fn sum(v: Self) -> $elem {
+                    // SAFETY: the instruction set is available (trait contract).
+                    unsafe { $sum(v.0) }
+                }
+            }
+        };
+    }
+
+    impl_vector!(Avx512F32, f32, 16, zero = _mm512_setzero_ps, splat = _mm512_set1_ps,
+        load = _mm512_loadu_ps, fma = _mm512_fmadd_ps, mul = _mm512_mul_ps,
+        store = _mm512_storeu_ps, sum = _mm512_reduce_add_ps);
+    impl_vector!(Avx512F64, f64, 8, zero = _mm512_setzero_pd, splat = _mm512_set1_pd,
+        load = _mm512_loadu_pd, fma = _mm512_fmadd_pd, mul = _mm512_mul_pd,
+        store = _mm512_storeu_pd, sum = _mm512_reduce_add_pd);
+    impl_vector!(Avx2F32, f32, 8, zero = _mm256_setzero_ps, splat = _mm256_set1_ps,
+        load = _mm256_loadu_ps, fma = _mm256_fmadd_ps, mul = _mm256_mul_ps,
+        store = _mm256_storeu_ps, sum = sum_m256);
+    impl_vector!(Avx2F64, f64, 4, zero = _mm256_setzero_pd, splat = _mm256_set1_pd,
+        load = _mm256_loadu_pd, fma = _mm256_fmadd_pd, mul = _mm256_mul_pd,
+        store = _mm256_storeu_pd, sum = sum_m256d);
+
+    /// Lane sum of eight f32: halves added pairwise, a fixed order.
+    #[inline(always)]
+    unsafe fn sum_m256(v: __m256) -> f32 {
+        // SAFETY: AVX is available (the caller runs under the AVX2 kernel's target features).
+        unsafe {
+            let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+            let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+            _mm_cvtss_f32(s)
+        }
+    }
+
+    /// Lane sum of four f64: halves added pairwise, a fixed order.
+    #[inline(always)]
+    unsafe fn sum_m256d(v: __m256d) -> f64 {
+        // SAFETY: AVX is available (the caller runs under the AVX2 kernel's target features).
+        unsafe {
+            let s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+            let s = _mm_add_sd(s, _mm_unpackhi_pd(s, s));
+            _mm_cvtsd_f64(s)
+        }
+    }
+}
+
+/// Eight f32 lanes with `wide`: the portable kernel's vector.
+#[derive(Clone, Copy)]
+pub(crate) struct PortableF32(wide::f32x8);
+/// Four f64 lanes with `wide`: the portable kernel's vector.
+#[derive(Clone, Copy)]
+pub(crate) struct PortableF64(wide::f64x4);
+
+/// Implements `Vector` on a `wide` type; only the pointer accesses need `unsafe`.
+macro_rules! impl_portable {
+    ($name:ident, $wide:ty, $elem:ty, $lanes:literal) => {
+        // SAFETY: plain Rust on any CPU; the pointer accesses follow the trait's contract.
+        unsafe impl Vector for $name {
+            type Elem = $elem;
+            const LANES: usize = $lanes;
+            #[inline(always)]
+            unsafe fn zero() -> Self {
+                Self(<$wide>::splat(0.0))
+            }
+            #[inline(always)]
+            unsafe fn splat(x: $elem) -> Self {
+                Self(<$wide>::splat(x))
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const $elem) -> Self {
+                // SAFETY: `p` is valid for LANES reads (trait contract); unaligned read.
+                Self(<$wide>::new(unsafe { p.cast::<[$elem; $lanes]>().read_unaligned() }))
+            }
+            #[inline(always)]
+            unsafe fn broadcast(p: *const $elem) -> Self {
+                // SAFETY: `p` is valid for one read (trait contract).
+                Self(<$wide>::splat(unsafe { *p }))
+            }
+            #[inline(always)]
+            unsafe fn fma(a: Self, b: Self, c: Self) -> Self {
+                Self(a.0.mul_add(b.0, c.0))
+            }
+            #[inline(always)]
+            unsafe fn mul(a: Self, b: Self) -> Self {
+                Self(a.0 * b.0)
+            }
+            #[inline(always)]
+            unsafe fn store(p: *mut $elem, v: Self) {
+                // SAFETY: `p` is valid for LANES writes (trait contract); unaligned write.
+                unsafe { p.cast::<[$elem; $lanes]>().write_unaligned(v.0.to_array()) }
+            }
+            #[inline(always)]
+            unsafe fn sum(v: Self) -> $elem {
+                v.0.reduce_add()
+            }
+        }
+    };
+}
+
+impl_portable!(PortableF32, wide::f32x8, f32, 8);
+impl_portable!(PortableF64, wide::f64x4, f64, 4);

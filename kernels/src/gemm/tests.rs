@@ -1,0 +1,438 @@
+//! GEMM against the scalar reference and the portable kernel: every kernel family, f32 and f64,
+//! random shapes, strides and transposes, α/β combinations, NaN in C with β = 0, one and two
+//! threads, and bitwise equality across thread counts.
+
+use super::kernel_set::{self, KernelSet};
+use super::{KernelKind, gemm_with, reference};
+use crate::rng::Rng;
+use crate::{Element, MatMut, MatRef};
+
+/// How a test matrix is laid out in its buffer.
+#[derive(Clone, Copy, Debug)]
+enum Layout {
+    RowMajor,
+    ColMajor,
+    /// Row-major with padding after every row.
+    Padded,
+    /// Neither stride is 1.
+    Strided,
+}
+
+impl Layout {
+    fn random(rng: &mut Rng) -> Self {
+        [Layout::RowMajor, Layout::ColMajor, Layout::Padded, Layout::Strided][rng.below(4)]
+    }
+
+    /// (row stride, column stride, buffer length) for a rows × cols matrix.
+    fn strides(self, rows: usize, cols: usize) -> (usize, usize, usize) {
+        let (rs, cs) = match self {
+            Layout::RowMajor => (cols, 1),
+            Layout::ColMajor => (1, rows),
+            Layout::Padded => (cols + 3, 1),
+            Layout::Strided => (2 * cols + 1, 2),
+        };
+        let len = if rows == 0 || cols == 0 {
+            0
+        } else {
+            (rows - 1) * rs + (cols - 1) * cs + 1
+        };
+        (rs.max(1), cs.max(1), len)
+    }
+}
+
+/// A stored test matrix: its buffer and strides.
+struct Stored<E> {
+    data: Vec<E>,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+impl<E: Element> Stored<E> {
+    /// A rows × cols matrix of standard normal draws in `layout`; the slots between elements
+    /// hold NaN so that reading one would show.
+    fn random(rng: &mut Rng, rows: usize, cols: usize, layout: Layout) -> Self {
+        let (rs, cs, len) = layout.strides(rows, cols);
+        let mut data = vec![E::from_f64(f64::NAN); len];
+        for i in 0..rows {
+            for j in 0..cols {
+                data[i * rs + j * cs] = E::from_f64(rng.normal());
+            }
+        }
+        Self {
+            data,
+            rows,
+            cols,
+            rs,
+            cs,
+        }
+    }
+
+    /// A factor of the product: stored as given, or stored transposed and viewed through `.t()`.
+    fn factor(rng: &mut Rng, rows: usize, cols: usize) -> (Self, bool) {
+        let layout = Layout::random(rng);
+        if rng.below(3) == 0 {
+            (Self::random(rng, cols, rows, layout), true)
+        } else {
+            (Self::random(rng, rows, cols, layout), false)
+        }
+    }
+
+    fn view(&self, transposed: bool) -> MatRef<'_, E> {
+        let v = MatRef::new(&self.data, self.rows, self.cols, self.rs, self.cs).unwrap();
+        if transposed { v.t() } else { v }
+    }
+
+    fn view_mut(&mut self) -> MatMut<'_, E> {
+        MatMut::new(&mut self.data, self.rows, self.cols, self.rs, self.cs).unwrap()
+    }
+
+    fn get(&self, i: usize, j: usize) -> E {
+        self.data[i * self.rs + j * self.cs]
+    }
+}
+
+/// One random product and its inputs.
+struct Case<E> {
+    a: (Stored<E>, bool),
+    b: (Stored<E>, bool),
+    c: Stored<E>,
+    alpha: E,
+    beta: E,
+}
+
+impl<E: Element> Case<E> {
+    fn random(rng: &mut Rng, m: usize, k: usize, n: usize) -> Self {
+        let a = Stored::factor(rng, m, k);
+        let b = Stored::factor(rng, k, n);
+        let c_layout = Layout::random(rng);
+        let mut c = Stored::random(rng, m, n, c_layout);
+        let pick = |rng: &mut Rng| match rng.below(5) {
+            0 => E::ZERO,
+            1 => E::ONE,
+            2 => -E::ONE,
+            3 => E::from_f64(0.5),
+            _ => E::from_f64(rng.normal()),
+        };
+        let alpha = if rng.below(10) == 0 { E::ZERO } else { pick(rng) };
+        let beta = pick(rng);
+        if beta == E::ZERO {
+            // β = 0 must not read C: poison it.
+            for i in 0..m {
+                for j in 0..n {
+                    c.data[i * c.rs + j * c.cs] = E::from_f64(f64::NAN);
+                }
+            }
+        }
+        Self {
+            a,
+            b,
+            c,
+            alpha,
+            beta,
+        }
+    }
+
+    fn a(&self) -> MatRef<'_, E> {
+        self.a.0.view(self.a.1)
+    }
+
+    fn b(&self) -> MatRef<'_, E> {
+        self.b.0.view(self.b.1)
+    }
+
+    /// C after the product computed by `kind` (on the current rayon pool).
+    fn run(&self, kind: KernelKind) -> Stored<E> {
+        let mut c = Stored {
+            data: self.c.data.clone(),
+            ..self.c
+        };
+        gemm_with(kind, self.alpha, self.a(), self.b(), self.beta, c.view_mut());
+        c
+    }
+
+    /// C after the scalar reference (β = 0 handled as "C is not read").
+    fn reference(&self) -> Stored<E> {
+        let mut c = Stored {
+            data: self.c.data.clone(),
+            ..self.c
+        };
+        reference::gemm(self.alpha, self.a(), self.b(), self.beta, c.view_mut());
+        c
+    }
+
+    /// The error bound of each C element: (k + 4)·ε·(|α|·Σ_p |a_ip·b_pj| + |β·c_ij|), the
+    /// first-order bound of an FMA or multiply–add chain of length k plus the final scaling.
+    fn bounds(&self) -> Vec<f64> {
+        let (a, b) = (self.a(), self.b());
+        let (m, k, n) = (a.rows(), a.cols(), b.cols());
+        let eps = E::EPSILON.to_f64();
+        let mut bounds = Vec::with_capacity(m * n);
+        for i in 0..m {
+            for j in 0..n {
+                let magnitude: f64 = (0..k)
+                    .map(|p| (a.get(i, p).to_f64() * b.get(p, j).to_f64()).abs())
+                    .sum();
+                let old = if self.beta == E::ZERO {
+                    0.0
+                } else {
+                    self.c.get(i, j).to_f64()
+                };
+                bounds.push(
+                    (k as f64 + 4.0)
+                        * eps
+                        * (self.alpha.to_f64().abs() * magnitude + (self.beta.to_f64() * old).abs()),
+                );
+            }
+        }
+        bounds
+    }
+
+    /// Asserts that `got` and `want`, each within its bound of the exact product, differ by at
+    /// most twice the bound element by element, and that no slot between C's elements changed.
+    fn check(&self, bounds: &[f64], got: &Stored<E>, want: &Stored<E>, what: &str) {
+        let (m, n) = (self.c.rows, self.c.cols);
+        let mut in_view = vec![false; got.data.len()];
+        for i in 0..m {
+            for j in 0..n {
+                in_view[i * self.c.rs + j * self.c.cs] = true;
+                let bound = 2.0 * bounds[i * n + j];
+                let (x, y) = (got.get(i, j).to_f64(), want.get(i, j).to_f64());
+                assert!(
+                    x.is_finite() && (x - y).abs() <= bound,
+                    "{what}: {m}×{}·{}×{n}, α={} β={}: C[{i},{j}] = {x} vs {y} (bound {bound:e}); \
+                     A strides {:?}{}, B strides {:?}{}, C strides {:?}",
+                    self.a().cols(),
+                    self.a().cols(),
+                    self.alpha,
+                    self.beta,
+                    strides(&self.a.0),
+                    if self.a.1 { "ᵀ" } else { "" },
+                    strides(&self.b.0),
+                    if self.b.1 { "ᵀ" } else { "" },
+                    strides(&self.c),
+                );
+            }
+        }
+        for (idx, x) in got.data.iter().enumerate() {
+            assert!(in_view[idx] || x.to_f64().is_nan(), "{what}: slot {idx} outside C written");
+        }
+    }
+}
+
+fn strides<E>(s: &Stored<E>) -> (usize, usize) {
+    (s.rs, s.cs)
+}
+
+fn supported() -> Vec<KernelKind> {
+    KernelKind::ALL
+        .into_iter()
+        .filter(|kind| kind.is_supported())
+        .collect()
+}
+
+/// Sizes around every tile edge: 0, 1, primes, and just past the widest tiles.
+const DIMS: [usize; 16] = [0, 1, 2, 3, 5, 6, 7, 13, 16, 17, 31, 37, 64, 65, 97, 131];
+
+fn random_shapes<E: Element>(seed: u64, cases: usize) {
+    let mut rng = Rng::new(seed);
+    for case in 0..cases {
+        let m = DIMS[rng.below(DIMS.len())];
+        let k = DIMS[rng.below(DIMS.len())];
+        let n = DIMS[rng.below(DIMS.len())];
+        let problem = Case::<E>::random(&mut rng, m, k, n);
+        let (want, bounds) = (problem.reference(), problem.bounds());
+        for kind in supported() {
+            let got = problem.run(kind);
+            problem.check(&bounds, &got, &want, &format!("case {case}, {kind} {}", E::NAME));
+        }
+    }
+}
+
+#[test]
+fn every_kernel_matches_the_reference_f32() {
+    random_shapes::<f32>(1, 300);
+}
+
+#[test]
+fn every_kernel_matches_the_reference_f64() {
+    random_shapes::<f64>(2, 300);
+}
+
+/// Matrix–vector and vector–matrix products in every layout (the dot and one-row kernels).
+fn vector_products<E: Element>(seed: u64) {
+    let mut rng = Rng::new(seed);
+    for case in 0..120 {
+        let long = [1, 7, 33, 100, 257][rng.below(5)];
+        let k = [1, 3, 16, 31, 100, 300][rng.below(6)];
+        let (m, n) = if rng.below(2) == 0 { (long, 1) } else { (1, long) };
+        let problem = Case::<E>::random(&mut rng, m, k, n);
+        let (want, bounds) = (problem.reference(), problem.bounds());
+        for kind in supported() {
+            let got = problem.run(kind);
+            problem.check(&bounds, &got, &want, &format!("vector case {case}, {kind} {}", E::NAME));
+        }
+    }
+}
+
+#[test]
+fn vector_products_match_the_reference() {
+    vector_products::<f32>(3);
+    vector_products::<f64>(4);
+}
+
+/// The largest blocksizes of every kernel set of `E`: a product past them runs all five loops.
+fn largest_blocks<E: Element>(sets: &[&KernelSet<E>]) -> (usize, usize, usize) {
+    sets.iter().fold((0, 0, 0), |(mc, kc, nc), set| {
+        let b = set.blocks;
+        (mc.max(b.mc), kc.max(b.kc), nc.max(b.nc))
+    })
+}
+
+/// One product larger than every blocksize, in each kernel, on two threads: the portable kernel
+/// against the reference, the others against the portable kernel.
+fn larger_than_every_block<E: Element>(sets: &[&KernelSet<E>], layout: [Layout; 2], seed: u64) {
+    let (mc, kc, nc) = largest_blocks(sets);
+    let (m, k, n) = (mc + 3, kc + 7, nc + 22);
+    let mut rng = Rng::new(seed);
+    let problem = Case {
+        a: (Stored::random(&mut rng, m, k, layout[0]), false),
+        b: (Stored::random(&mut rng, n, k, layout[1]), true),
+        c: Stored::random(&mut rng, m, n, Layout::RowMajor),
+        alpha: E::from_f64(0.75),
+        beta: E::from_f64(-1.5),
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let bounds = problem.bounds();
+    let portable = pool.install(|| problem.run(KernelKind::Portable));
+    problem.check(&bounds, &portable, &problem.reference(), "large, portable");
+    for kind in supported() {
+        let got = pool.install(|| problem.run(kind));
+        let what = format!("large, {kind} {}", E::NAME);
+        // Both results carry at most one error bound each.
+        problem.check(&bounds, &got, &portable, &what);
+    }
+}
+
+#[test]
+fn products_larger_than_every_blocksize() {
+    #[cfg(target_arch = "x86_64")]
+    let (f32_sets, f64_sets) = (
+        [&kernel_set::AVX512_F32, &kernel_set::AVX2_F32, &kernel_set::PORTABLE_F32],
+        [&kernel_set::AVX512_F64, &kernel_set::AVX2_F64, &kernel_set::PORTABLE_F64],
+    );
+    #[cfg(not(target_arch = "x86_64"))]
+    let (f32_sets, f64_sets) = ([&kernel_set::PORTABLE_F32], [&kernel_set::PORTABLE_F64]);
+    larger_than_every_block::<f32>(&f32_sets, [Layout::RowMajor, Layout::ColMajor], 5);
+    larger_than_every_block::<f64>(&f64_sets, [Layout::Strided, Layout::RowMajor], 6);
+}
+
+/// Products big enough to be split: 1 and 2 threads give the same bits, and match the reference.
+fn thread_count_independence<E: Element>(seed: u64) {
+    let mut rng = Rng::new(seed);
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    // Tall (split by rows) and wide (split by columns).
+    for (m, k, n) in [(301, 170, 190), (13, 700, 950)] {
+        let problem = Case::<E>::random(&mut rng, m, k, n);
+        let want = problem.reference();
+        for kind in supported() {
+            let serial = one.install(|| problem.run(kind));
+            let parallel = two.install(|| problem.run(kind));
+            let what = format!("{m}×{k}×{n}, {kind} {}", E::NAME);
+            problem.check(&problem.bounds(), &parallel, &want, &what);
+            let same = serial
+                .data
+                .iter()
+                .zip(&parallel.data)
+                .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits());
+            assert!(same, "{what}: 1 and 2 threads differ");
+        }
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    thread_count_independence::<f32>(7);
+    thread_count_independence::<f64>(8);
+}
+
+#[test]
+fn empty_and_trivial_products() {
+    for kind in supported() {
+        // k = 0: C ← β·C, and β = 0 writes zeros over NaN.
+        let (a, b) = (vec![0.0f64; 0], vec![0.0f64; 0]);
+        let mut c = vec![f64::NAN; 6];
+        let av = MatRef::new(&a, 2, 0, 0, 1).unwrap();
+        let bv = MatRef::new(&b, 0, 3, 3, 1).unwrap();
+        gemm_with(kind, 1.0, av, bv, 0.0, MatMut::from_row_major(&mut c, 2, 3).unwrap());
+        assert_eq!(c, vec![0.0; 6]);
+        let mut c = vec![2.0f64; 6];
+        gemm_with(kind, 1.0, av, bv, 0.5, MatMut::from_row_major(&mut c, 2, 3).unwrap());
+        assert_eq!(c, vec![1.0; 6]);
+        // m = 0 and n = 0 touch nothing.
+        let mut none: Vec<f32> = Vec::new();
+        let a = vec![1.0f32; 4];
+        gemm_with(
+            kind,
+            1.0,
+            MatRef::from_row_major(&a, 0, 4).unwrap(),
+            MatRef::from_row_major(&a, 4, 1).unwrap(),
+            0.0,
+            MatMut::from_row_major(&mut none, 0, 1).unwrap(),
+        );
+        // α = 0 only scales C, even with NaN in A.
+        let nan = vec![f32::NAN; 4];
+        let mut c = vec![4.0f32; 4];
+        gemm_with(
+            kind,
+            0.0,
+            MatRef::from_row_major(&nan, 2, 2).unwrap(),
+            MatRef::from_row_major(&nan, 2, 2).unwrap(),
+            0.25,
+            MatMut::from_row_major(&mut c, 2, 2).unwrap(),
+        );
+        assert_eq!(c, vec![1.0; 4]);
+        // 1×1×1.
+        let mut c = vec![f32::NAN];
+        gemm_with(
+            kind,
+            2.0,
+            MatRef::from_row_major(&[3.0f32], 1, 1).unwrap(),
+            MatRef::from_row_major(&[5.0f32], 1, 1).unwrap(),
+            0.0,
+            MatMut::from_row_major(&mut c, 1, 1).unwrap(),
+        );
+        assert_eq!(c, vec![30.0]);
+    }
+}
+
+#[test]
+#[should_panic(expected = "gemm: A is 2×3 but B is 2×2: the inner dimensions differ")]
+fn mismatched_shapes_are_named() {
+    let x = vec![0.0f32; 6];
+    let mut c = vec![0.0f32; 4];
+    super::gemm(
+        1.0,
+        MatRef::from_row_major(&x, 2, 3).unwrap(),
+        MatRef::from_row_major(&x[..4], 2, 2).unwrap(),
+        0.0,
+        MatMut::from_row_major(&mut c, 2, 2).unwrap(),
+    );
+}
+
+#[test]
+fn kernel_names_parse_and_the_selection_is_supported() {
+    for kind in KernelKind::ALL {
+        assert_eq!(kind.name().parse::<KernelKind>(), Ok(kind));
+    }
+    assert_eq!(" AVX2 ".parse::<KernelKind>(), Ok(KernelKind::Avx2));
+    let err = "sse9".parse::<KernelKind>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unknown GEMM kernel \"sse9\": expected avx512, avx2 or portable"
+    );
+    assert!(super::selected_kernel().is_supported());
+    assert!(KernelKind::Portable.is_supported());
+}

@@ -1,0 +1,458 @@
+//! The architecture of a network and its one-line grammar.
+//!
+//! The grammar is what users type on the command line and what checkpoints record in their
+//! metadata, so `Display` and `FromStr` are exact inverses:
+//!
+//! ```text
+//! ARCH  := IN ( ',' LAYER )+ ',' OUT          e.g.  20,relu:100,relu:100,linear:50,1
+//! LAYER := ACT ':' WIDTH [ '+bias' ]          fully-connected layer then activation
+//!        | 'res(' ACT ')'                     residual block, identity skip: h ↦ h + U·σ(Y·h)
+//!        | 'resz(' ACT ')'                    residual block, learned skip:  h ↦ σ(U·σ(Y·h) + Z·h)
+//! ACT   := 'relu' | 'linear' | 'leaky(' SLOPE ')'
+//! OUT   := integer: the output layer (linear, no activation)
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A positively 1-homogeneous activation: the networks of the theory use only these.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    /// max(0, x).
+    Relu,
+    /// x for x ≥ 0, slope·x otherwise.
+    LeakyRelu(f64),
+    /// The identity: a linear layer.
+    Linear,
+}
+
+/// How a residual block carries its input past its two matrices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// h ↦ h + U·σ(Y·h).
+    Identity,
+    /// h ↦ σ(U·σ(Y·h) + Z·h) with a learned square matrix Z.
+    Learned,
+}
+
+/// One entry of the layer list between the input and the output layer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LayerSpec {
+    /// A fully-connected layer of `width` units followed by `activation`.
+    Dense {
+        /// Number of output units.
+        width: usize,
+        /// Applied to the layer's product.
+        activation: Activation,
+        /// Adds a learned bias to the product; allowed on the first layer only.
+        bias: bool,
+    },
+    /// A residual block keeping the width of whatever comes before it.
+    Block {
+        /// σ inside the block (and after the sum for a learned skip).
+        activation: Activation,
+        /// Identity or learned skip.
+        skip: Skip,
+    },
+}
+
+/// A whole network: input size, the hidden layers in forward order, and the output size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arch {
+    /// Number of input features.
+    pub input: usize,
+    /// Hidden layers and blocks, in forward order.
+    pub layers: Vec<LayerSpec>,
+    /// Number of outputs of the final linear layer; 1 is a scalar-output network.
+    pub output: usize,
+}
+
+/// What is wrong with an architecture string or value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ArchError {
+    /// Fewer than three comma-separated parts.
+    #[error(
+        "architecture `{text}` has {parts} comma-separated part(s); it needs an input size, at least one layer and an output size, e.g. `20,relu:100,1`"
+    )]
+    TooShort {
+        /// The whole string.
+        text: String,
+        /// How many parts it had.
+        parts: usize,
+    },
+    /// One token (a size, layer or block) could not be understood.
+    #[error("architecture part {position} `{token}`: {problem}")]
+    Token {
+        /// 1-based position among the comma-separated parts.
+        position: usize,
+        /// The offending text.
+        token: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Activation::Relu => f.write_str("relu"),
+            Activation::Linear => f.write_str("linear"),
+            Activation::LeakyRelu(slope) => write!(f, "leaky({slope})"),
+        }
+    }
+}
+
+impl FromStr for Activation {
+    type Err = String;
+
+    /// Parses `relu`, `linear` or `leaky(SLOPE)`; the error says what was expected.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "relu" => Ok(Activation::Relu),
+            "linear" => Ok(Activation::Linear),
+            _ => {
+                let Some(slope) = s.strip_prefix("leaky(").and_then(|r| r.strip_suffix(')')) else {
+                    return Err(format!(
+                        "unknown activation `{s}` (expected relu, linear or leaky(SLOPE))"
+                    ));
+                };
+                match slope.trim().parse::<f64>() {
+                    Ok(v) if v.is_finite() => Ok(Activation::LeakyRelu(v)),
+                    _ => Err(format!("leaky relu slope `{slope}` is not a finite number")),
+                }
+            }
+        }
+    }
+}
+
+impl Activation {
+    /// True for the identity activation.
+    pub fn is_linear(&self) -> bool {
+        matches!(self, Activation::Linear)
+    }
+}
+
+impl fmt::Display for LayerSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LayerSpec::Dense {
+                width,
+                activation,
+                bias,
+            } => {
+                write!(f, "{activation}:{width}")?;
+                if *bias {
+                    f.write_str("+bias")?;
+                }
+                Ok(())
+            }
+            LayerSpec::Block { activation, skip } => match skip {
+                Skip::Identity => write!(f, "res({activation})"),
+                Skip::Learned => write!(f, "resz({activation})"),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.input)?;
+        for layer in &self.layers {
+            write!(f, ",{layer}")?;
+        }
+        write!(f, ",{}", self.output)
+    }
+}
+
+fn token_error(position: usize, token: &str, problem: impl Into<String>) -> ArchError {
+    ArchError::Token {
+        position,
+        token: token.to_string(),
+        problem: problem.into(),
+    }
+}
+
+fn parse_size(position: usize, token: &str, what: &str) -> Result<usize, ArchError> {
+    match token.parse::<usize>() {
+        Ok(0) => Err(token_error(
+            position,
+            token,
+            format!("the {what} must be positive"),
+        )),
+        Ok(n) => Ok(n),
+        Err(_) => Err(token_error(
+            position,
+            token,
+            format!("the {what} must be a positive integer"),
+        )),
+    }
+}
+
+fn parse_layer(position: usize, token: &str) -> Result<LayerSpec, ArchError> {
+    let block = |skip, inner: &str| {
+        let activation = inner
+            .parse::<Activation>()
+            .map_err(|p| token_error(position, token, p))?;
+        Ok(LayerSpec::Block { activation, skip })
+    };
+    if let Some(inner) = token
+        .strip_prefix("resz(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return block(Skip::Learned, inner);
+    }
+    if let Some(inner) = token.strip_prefix("res(").and_then(|r| r.strip_suffix(')')) {
+        return block(Skip::Identity, inner);
+    }
+    let (body, bias) = match token.strip_suffix("+bias") {
+        Some(body) => (body, true),
+        None => (token, false),
+    };
+    let Some((act, width)) = body.rsplit_once(':') else {
+        return Err(token_error(
+            position,
+            token,
+            "expected ACT:WIDTH (e.g. relu:100), res(ACT) or resz(ACT)",
+        ));
+    };
+    let activation = act
+        .parse::<Activation>()
+        .map_err(|p| token_error(position, token, p))?;
+    let width = match width.parse::<usize>() {
+        Ok(0) | Err(_) => {
+            return Err(token_error(
+                position,
+                token,
+                format!("the width `{width}` must be a positive integer"),
+            ));
+        }
+        Ok(w) => w,
+    };
+    Ok(LayerSpec::Dense {
+        width,
+        activation,
+        bias,
+    })
+}
+
+impl FromStr for Arch {
+    type Err = ArchError;
+
+    fn from_str(s: &str) -> Result<Self, ArchError> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        if parts.len() < 3 {
+            return Err(ArchError::TooShort {
+                text: s.to_string(),
+                parts: if s.trim().is_empty() { 0 } else { parts.len() },
+            });
+        }
+        let last = parts.len() - 1;
+        let input = parse_size(1, parts[0], "input size")?;
+        let output = parse_size(last + 1, parts[last], "output size")?;
+        let layers = parts[1..last]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| parse_layer(i + 2, t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let arch = Arch {
+            input,
+            layers,
+            output,
+        };
+        arch.validate()?;
+        Ok(arch)
+    }
+}
+
+impl Arch {
+    /// Checks what the grammar alone cannot: positive sizes, finite slopes, a bias only on the
+    /// first layer. `FromStr` already calls it; it is public for architectures built in code.
+    pub fn validate(&self) -> Result<(), ArchError> {
+        let render = self.to_string();
+        if self.input == 0 {
+            return Err(token_error(1, "0", "the input size must be positive"));
+        }
+        if self.layers.is_empty() {
+            return Err(ArchError::TooShort {
+                text: render,
+                parts: 2,
+            });
+        }
+        for (i, layer) in self.layers.iter().enumerate() {
+            let position = i + 2;
+            let token = layer.to_string();
+            let activation = match *layer {
+                LayerSpec::Dense {
+                    width,
+                    activation,
+                    bias,
+                } => {
+                    if width == 0 {
+                        return Err(token_error(position, &token, "the width must be positive"));
+                    }
+                    if bias && i != 0 {
+                        return Err(token_error(
+                            position,
+                            &token,
+                            "+bias is only allowed on the first layer (a bias further in breaks the network's homogeneity)",
+                        ));
+                    }
+                    activation
+                }
+                LayerSpec::Block { activation, .. } => activation,
+            };
+            if let Activation::LeakyRelu(slope) = activation
+                && !slope.is_finite()
+            {
+                return Err(token_error(
+                    position,
+                    &token,
+                    "the leaky relu slope must be finite",
+                ));
+            }
+        }
+        if self.output == 0 {
+            let position = self.layers.len() + 2;
+            return Err(token_error(
+                position,
+                "0",
+                "the output size must be positive",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The width of the hidden state after each entry of `layers` (blocks keep the width before them).
+    pub fn widths(&self) -> Vec<usize> {
+        let mut width = self.input;
+        self.layers
+            .iter()
+            .map(|layer| {
+                if let LayerSpec::Dense { width: w, .. } = layer {
+                    width = *w;
+                }
+                width
+            })
+            .collect()
+    }
+
+    /// True if the first layer carries a bias.
+    pub fn has_bias(&self) -> bool {
+        matches!(
+            self.layers.first(),
+            Some(LayerSpec::Dense { bias: true, .. })
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(s: &str) -> Arch {
+        let arch: Arch = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(arch.to_string(), s);
+        assert_eq!(arch.to_string().parse::<Arch>().unwrap(), arch);
+        arch
+    }
+
+    #[test]
+    fn grammar_round_trips() {
+        let a = roundtrip("20,relu:100,relu:100,linear:50,1");
+        assert_eq!(a.input, 20);
+        assert_eq!(a.output, 1);
+        assert_eq!(a.widths(), vec![100, 100, 50]);
+        roundtrip("10,linear:20,linear:20,linear:20,1");
+        let r = roundtrip("20,relu:100,res(relu),res(relu),resz(relu),linear:20,1");
+        assert_eq!(
+            r.layers[3],
+            LayerSpec::Block {
+                activation: Activation::Relu,
+                skip: Skip::Learned
+            }
+        );
+        assert_eq!(r.widths(), vec![100, 100, 100, 100, 20]);
+        let l = roundtrip("3,leaky(0.01):4+bias,res(leaky(-0.5)),resz(linear),2");
+        assert!(l.has_bias());
+        assert_eq!(
+            l.layers[0],
+            LayerSpec::Dense {
+                width: 4,
+                activation: Activation::LeakyRelu(0.01),
+                bias: true
+            }
+        );
+        roundtrip("5,res(relu),1");
+    }
+
+    #[test]
+    fn whitespace_is_tolerated() {
+        let a: Arch = " 4, relu:3 ,linear:2, 1 ".parse().unwrap();
+        assert_eq!(a.to_string(), "4,relu:3,linear:2,1");
+    }
+
+    fn error(s: &str) -> String {
+        s.parse::<Arch>().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_the_token_and_the_problem() {
+        assert!(error("").contains("0 comma-separated"), "{}", error(""));
+        assert!(error("20,1").contains("2 comma-separated"));
+        let e = error("x,relu:3,1");
+        assert!(e.contains("part 1 `x`") && e.contains("input size"), "{e}");
+        let e = error("4,relu:3,0");
+        assert!(e.contains("part 3 `0`") && e.contains("output size"), "{e}");
+        let e = error("4,tanh:3,1");
+        assert!(
+            e.contains("`tanh:3`") && e.contains("unknown activation `tanh`"),
+            "{e}"
+        );
+        let e = error("4,relu:0,1");
+        assert!(e.contains("width `0`"), "{e}");
+        let e = error("4,relu:abc,1");
+        assert!(e.contains("width `abc`"), "{e}");
+        let e = error("4,relu,1");
+        assert!(e.contains("expected ACT:WIDTH"), "{e}");
+        let e = error("4,relu:3,relu:3+bias,1");
+        assert!(e.contains("part 3") && e.contains("first layer"), "{e}");
+        let e = error("4,leaky(x):3,1");
+        assert!(e.contains("slope `x`"), "{e}");
+        let e = error("4,leaky(inf):3,1");
+        assert!(e.contains("finite"), "{e}");
+        let e = error("4,res(sigmoid),1");
+        assert!(e.contains("`res(sigmoid)`"), "{e}");
+    }
+
+    #[test]
+    fn validate_catches_hand_built_mistakes() {
+        let arch = Arch {
+            input: 3,
+            layers: vec![
+                LayerSpec::Dense {
+                    width: 2,
+                    activation: Activation::Relu,
+                    bias: false,
+                },
+                LayerSpec::Dense {
+                    width: 2,
+                    activation: Activation::Relu,
+                    bias: true,
+                },
+            ],
+            output: 1,
+        };
+        assert!(
+            arch.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("first layer")
+        );
+        let empty = Arch {
+            input: 3,
+            layers: vec![],
+            output: 1,
+        };
+        assert!(matches!(empty.validate(), Err(ArchError::TooShort { .. })));
+    }
+}

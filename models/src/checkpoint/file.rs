@@ -1,0 +1,259 @@
+//! The file layer of checkpoints: named float tensors plus string metadata to and from a
+//! safetensors byte buffer, and atomic writes. Knows nothing about networks.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use safetensors::{Dtype, SafeTensors, View};
+
+/// One tensor as stored: little-endian f32 or f64 values in row-major order.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct RawTensor {
+    /// `Dtype::F32` or `Dtype::F64`.
+    pub dtype: Dtype,
+    /// The tensor's shape.
+    pub shape: Vec<usize>,
+    /// The values, widened to f64 (exact for f32).
+    pub values: Vec<f64>,
+}
+
+/// A tensor ready for `safetensors::serialize`.
+struct Encoded {
+    dtype: Dtype,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+impl View for &Encoded {
+    fn dtype(&self) -> Dtype {
+        self.dtype
+    }
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn data(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.bytes)
+    }
+    fn data_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// The safetensors dtype for an element type name (`"f32"` or `"f64"`).
+pub(crate) fn dtype_for(name: &str) -> Dtype {
+    if name == "f32" {
+        Dtype::F32
+    } else {
+        Dtype::F64
+    }
+}
+
+/// The lowercase name of a dtype as used in messages and metadata.
+pub(crate) fn dtype_name(dtype: Dtype) -> String {
+    format!("{dtype:?}").to_lowercase()
+}
+
+/// Serializes named tensors (in f32 or f64 as each one says) with string metadata.
+pub(crate) fn encode(
+    tensors: &[(String, RawTensor)],
+    metadata: HashMap<String, String>,
+) -> Result<Vec<u8>, String> {
+    let encoded: Vec<(String, Encoded)> = tensors
+        .iter()
+        .map(|(name, t)| {
+            let bytes = match t.dtype {
+                Dtype::F32 => t
+                    .values
+                    .iter()
+                    .flat_map(|&v| (v as f32).to_le_bytes())
+                    .collect(),
+                _ => t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            };
+            let e = Encoded {
+                dtype: t.dtype,
+                shape: t.shape.clone(),
+                bytes,
+            };
+            (name.clone(), e)
+        })
+        .collect();
+    safetensors::serialize(encoded.iter().map(|(n, e)| (n.as_str(), e)), Some(metadata))
+        .map_err(|e| e.to_string())
+}
+
+/// What a checkpoint file holds, decoded.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    /// The `__metadata__` map (empty if the file has none).
+    pub metadata: HashMap<String, String>,
+    /// Every tensor by name.
+    pub tensors: HashMap<String, RawTensor>,
+}
+
+/// Parses a safetensors buffer holding only f32/f64 tensors; the error says what is wrong.
+pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, String> {
+    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(describe)?;
+    let metadata = meta.metadata().clone().unwrap_or_default();
+    let st = SafeTensors::deserialize(bytes).map_err(describe)?;
+    let mut tensors = HashMap::new();
+    for (name, view) in st.iter() {
+        let data = view.data();
+        let values: Vec<f64> = match view.dtype() {
+            Dtype::F32 => data
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+                .collect(),
+            Dtype::F64 => data
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                .collect(),
+            other => {
+                return Err(format!(
+                    "tensor `{name}` has dtype {}, but checkpoints hold only f32 or f64",
+                    dtype_name(other)
+                ));
+            }
+        };
+        let raw = RawTensor {
+            dtype: view.dtype(),
+            shape: view.shape().to_vec(),
+            values,
+        };
+        tensors.insert(name.to_string(), raw);
+    }
+    Ok(Decoded { metadata, tensors })
+}
+
+fn describe(e: safetensors::SafeTensorError) -> String {
+    use safetensors::SafeTensorError as E;
+    match e {
+        E::HeaderTooSmall | E::InvalidHeaderLength => {
+            format!("not a safetensors file, or truncated inside its header ({e})")
+        }
+        E::MetadataIncompleteBuffer => {
+            format!(
+                "truncated or padded: the header's tensor sizes do not match the file length ({e})"
+            )
+        }
+        E::InvalidHeader(_) | E::InvalidHeaderDeserialization(_) | E::JsonError(_) => {
+            format!("corrupted header ({e})")
+        }
+        _ => format!("invalid safetensors file ({e})"),
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, synced, then renamed
+/// over the target, so a reader never sees a half-written checkpoint.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let file_name = path.file_name().map_or_else(
+        || std::ffi::OsString::from("checkpoint"),
+        |n| n.to_os_string(),
+    );
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(&file_name);
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        // Best effort: the original error is what matters to the caller.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<(String, RawTensor)> {
+        vec![
+            (
+                "a".to_string(),
+                RawTensor {
+                    dtype: Dtype::F32,
+                    shape: vec![2, 3],
+                    values: vec![1.0, -2.5, 3.25, 0.0, 1e-3f32 as f64, 7.0],
+                },
+            ),
+            (
+                "b".to_string(),
+                RawTensor {
+                    dtype: Dtype::F64,
+                    shape: vec![1, 2],
+                    values: vec![std::f64::consts::PI, -1e-300],
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn encode_decode_round_trip() {
+        let meta = HashMap::from([("k".to_string(), "v".to_string())]);
+        let bytes = encode(&sample(), meta.clone()).unwrap();
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.metadata, meta);
+        for (name, t) in sample() {
+            assert_eq!(d.tensors[&name], t);
+        }
+    }
+
+    #[test]
+    fn damaged_buffers_are_described() {
+        let bytes = encode(&sample(), HashMap::new()).unwrap();
+        assert!(
+            decode(&bytes[..5])
+                .unwrap_err()
+                .contains("truncated inside its header")
+        );
+        assert!(
+            decode(&bytes[..bytes.len() - 3])
+                .unwrap_err()
+                .contains("truncated or padded")
+        );
+        let mut bad = bytes.clone();
+        bad[9] = b'#';
+        assert!(decode(&bad).unwrap_err().contains("corrupted header"));
+        let raw = RawTensor {
+            dtype: Dtype::I32,
+            shape: vec![1],
+            values: vec![],
+        };
+        let ints = safetensors::serialize(
+            [(
+                "n",
+                &Encoded {
+                    dtype: raw.dtype,
+                    shape: raw.shape,
+                    bytes: vec![0; 4],
+                },
+            )],
+            None,
+        )
+        .unwrap();
+        assert!(decode(&ints).unwrap_err().contains("dtype i32"));
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp_file() {
+        let dir = std::env::temp_dir().join(format!("models-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.bin");
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        assert!(write_atomic(&dir.join("missing/x.bin"), b"z").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

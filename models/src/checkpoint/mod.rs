@@ -1,0 +1,195 @@
+//! Network checkpoints as safetensors files that NumPy, PyTorch and JAX read directly.
+//!
+//! Tensor names are `layers.{k}.weight`, `blocks.{j}.{y,u,z}.weight` and `layers.0.bias`, each
+//! weight [out_features, in_features] in the dtype the network was trained in. The metadata
+//! `{"format": "lowrank", "arch": "<grammar string>", "dtype": "f32"|"f64"}` lets a file alone
+//! rebuild its network.
+
+mod file;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use autodiff::Element;
+
+use crate::arch::Arch;
+use crate::init::Init;
+use crate::network::Network;
+use file::{RawTensor, decode, dtype_for, dtype_name, encode, write_atomic};
+
+/// The value of the `format` metadata key.
+pub const FORMAT: &str = "lowrank";
+
+/// Why a checkpoint could not be written or read; every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// The file could not be read or written (missing, permissions, disk full...).
+    #[error("checkpoint {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid safetensors file (truncated, corrupted header...).
+    #[error("checkpoint {}: {problem}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The metadata is missing a key or has a value that does not parse.
+    #[error("checkpoint {}: metadata: {problem}", path.display())]
+    Metadata {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The tensors do not match the network: a name missing or unexpected, a wrong shape or dtype.
+    #[error("checkpoint {}: {problem}", path.display())]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// Which tensor and how it differs.
+        problem: String,
+    },
+}
+
+/// Saves the network's weights and architecture to `path`, atomically.
+pub fn save<T: Element>(net: &Network<T>, path: &Path) -> Result<(), CheckpointError> {
+    let tensors: Vec<(String, RawTensor)> = net
+        .named_params()
+        .into_iter()
+        .map(|(name, t)| {
+            let raw = RawTensor {
+                dtype: dtype_for(T::NAME),
+                shape: t.shape().to_vec(),
+                values: t.data().iter().map(|v| v.to_f64()).collect(),
+            };
+            (name, raw)
+        })
+        .collect();
+    let metadata = HashMap::from([
+        ("format".to_string(), FORMAT.to_string()),
+        ("arch".to_string(), net.arch().to_string()),
+        ("dtype".to_string(), T::NAME.to_string()),
+    ]);
+    let bytes = encode(&tensors, metadata).map_err(|problem| CheckpointError::Format {
+        path: path.to_path_buf(),
+        problem,
+    })?;
+    write_atomic(path, &bytes).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Loads a checkpoint written by [`save`], rebuilding the network from the recorded architecture.
+/// The file's dtype must be `T` (load as the stored type, then [`Network::cast`], to convert).
+pub fn load<T: Element>(path: &Path) -> Result<Network<T>, CheckpointError> {
+    let decoded = read(path)?;
+    let meta = |problem: String| CheckpointError::Metadata {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let get = |key: &str| {
+        decoded
+            .metadata
+            .get(key)
+            .ok_or_else(|| meta(format!("no `{key}` entry (not a {FORMAT} checkpoint?)")))
+    };
+    let format = get("format")?;
+    if format != FORMAT {
+        return Err(meta(format!("format is `{format}`, expected `{FORMAT}`")));
+    }
+    let arch: Arch = get("arch")?
+        .parse()
+        .map_err(|e| meta(format!("the recorded architecture does not parse: {e}")))?;
+    let dtype = get("dtype")?;
+    if dtype != T::NAME {
+        return Err(meta(format!(
+            "the weights are stored as {dtype} but were requested as {}",
+            T::NAME
+        )));
+    }
+    let mut net = Network::new(&arch, Init::Zeros, 0);
+    fill(&mut net, path, decoded.tensors)?;
+    Ok(net)
+}
+
+/// Loads the weights of a checkpoint into an existing network: names, shapes and dtype must match.
+pub fn load_weights_into<T: Element>(
+    net: &mut Network<T>,
+    path: &Path,
+) -> Result<(), CheckpointError> {
+    let decoded = read(path)?;
+    fill(net, path, decoded.tensors)
+}
+
+fn read(path: &Path) -> Result<file::Decoded, CheckpointError> {
+    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decode(&bytes).map_err(|problem| CheckpointError::Format {
+        path: path.to_path_buf(),
+        problem,
+    })
+}
+
+/// Checks every tensor against the network, then copies them in (all or nothing).
+fn fill<T: Element>(
+    net: &mut Network<T>,
+    path: &Path,
+    mut tensors: HashMap<String, RawTensor>,
+) -> Result<(), CheckpointError> {
+    let mismatch = |problem: String| CheckpointError::Mismatch {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let expected: Vec<(String, Vec<usize>)> = net
+        .named_params()
+        .into_iter()
+        .map(|(name, t)| (name, t.shape().to_vec()))
+        .collect();
+    let mut values = Vec::with_capacity(expected.len());
+    for (name, shape) in &expected {
+        let Some(raw) = tensors.remove(name) else {
+            return Err(mismatch(format!(
+                "tensor `{name}` is missing (network `{}`)",
+                net.arch()
+            )));
+        };
+        if raw.shape != *shape {
+            return Err(mismatch(format!(
+                "tensor `{name}` has shape {:?}, the network `{}` needs {shape:?}",
+                raw.shape,
+                net.arch()
+            )));
+        }
+        if raw.dtype != dtype_for(T::NAME) {
+            return Err(mismatch(format!(
+                "tensor `{name}` is {}, the network is {}",
+                dtype_name(raw.dtype),
+                T::NAME
+            )));
+        }
+        values.push(raw.values);
+    }
+    if let Some(extra) = tensors.keys().min() {
+        return Err(mismatch(format!(
+            "unexpected tensor `{extra}` (network `{}` has no such layer)",
+            net.arch()
+        )));
+    }
+    for (i, v) in values.into_iter().enumerate() {
+        let dst = net.param_mut(i);
+        dst.data_mut()
+            .iter_mut()
+            .zip(v)
+            .for_each(|(d, s)| *d = T::from_f64(s));
+    }
+    Ok(())
+}

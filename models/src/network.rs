@@ -1,0 +1,268 @@
+//! A network built from an [`Arch`]: its weights live as parameters on its own tape, in forward
+//! order, and its forward pass records h = x·Wᵀ per layer, the activations and the residual sums.
+
+use std::fmt;
+
+use autodiff::{Element, Tape, Tensor, Var};
+use kernels::rng::Rng;
+
+use crate::arch::{Activation, Arch, ArchError, LayerSpec, Skip};
+use crate::init::Init;
+use crate::layers::{LayerInfo, layer_list};
+
+/// A bias-free (except optionally the first layer) MLP or residual MLP with its own tape.
+pub struct Network<T: Element> {
+    arch: Arch,
+    layers: Vec<LayerInfo>,
+    pairs: Vec<(usize, usize)>,
+    tape: Tape<T>,
+    /// The tape parameter of each entry of `layers`.
+    weights: Vec<Var>,
+    /// The first layer's bias, created right after its weight.
+    bias: Option<Var>,
+    /// Every parameter in tape order: the weights in forward order, the bias after the first.
+    params: Vec<Var>,
+}
+
+impl<T: Element> Network<T> {
+    /// A network of architecture `arch` with weights drawn by `init` from `seed` (layer k draws
+    /// from sub-stream k, so the same seed gives the same weights in f32 and f64, up to rounding).
+    /// Panics if `arch` is invalid (an `Arch` from `FromStr` always is valid; see [`Self::try_new`]).
+    pub fn new(arch: &Arch, init: Init, seed: u64) -> Self {
+        Self::try_new(arch, init, seed).unwrap_or_else(|e| panic!("Network::new: {e}"))
+    }
+
+    /// Like [`Self::new`], with an invalid architecture reported instead of panicking.
+    pub fn try_new(arch: &Arch, init: Init, seed: u64) -> Result<Self, ArchError> {
+        arch.validate()?;
+        let (layers, pairs) = layer_list(arch);
+        let rng = Rng::new(seed);
+        let mut tape = Tape::new();
+        let mut weights = Vec::with_capacity(layers.len());
+        let mut bias = None;
+        for (k, info) in layers.iter().enumerate() {
+            let [rows, cols] = info.shape;
+            let values = init.draw(rows, cols, &mut rng.fork(k as u64));
+            let values = values.into_iter().map(T::from_f64).collect();
+            let w = Tensor::from_vec(values, &info.shape).expect("drawn for this shape");
+            weights.push(tape.param(w));
+            if k == 0 && arch.has_bias() {
+                bias = Some(tape.param(Tensor::zeros(&[rows])));
+            }
+        }
+        let params = tape.params().to_vec();
+        Ok(Self {
+            arch: arch.clone(),
+            layers,
+            pairs,
+            tape,
+            weights,
+            bias,
+            params,
+        })
+    }
+
+    /// The architecture the network was built from.
+    pub fn arch(&self) -> &Arch {
+        &self.arch
+    }
+
+    /// Every weight matrix in forward order, with name, shape, role and following activation.
+    pub fn layers(&self) -> &[LayerInfo] {
+        &self.layers
+    }
+
+    /// The pairs (a, b), a < b, of indices into [`Self::layers`] such that the output side of a
+    /// feeds the input side of b. For an MLP these are (k, k+1); in residual nets the skips add
+    /// pairs such as (layer before a block, the next block's Y). Sorted.
+    pub fn adjacent_pairs(&self) -> Vec<(usize, usize)> {
+        self.pairs.clone()
+    }
+
+    /// The weight of layer `layer` (an index into [`Self::layers`]), [out, in].
+    pub fn weight(&self, layer: usize) -> &Tensor<T> {
+        self.tape.value(self.weights[layer])
+    }
+
+    /// The weight of layer `layer`, writable.
+    pub fn weight_mut(&mut self, layer: usize) -> &mut Tensor<T> {
+        self.tape.param_mut(self.weights[layer])
+    }
+
+    /// The first layer's bias ([width]), if the architecture has one.
+    pub fn bias(&self) -> Option<&Tensor<T>> {
+        self.bias.map(|b| self.tape.value(b))
+    }
+
+    /// The first layer's bias, writable.
+    pub fn bias_mut(&mut self) -> Option<&mut Tensor<T>> {
+        self.bias.map(|b| self.tape.param_mut(b))
+    }
+
+    /// Every parameter with its checkpoint name, in tape order: the weights in forward order,
+    /// with `layers.0.bias` right after the first weight if there is a bias.
+    pub fn named_params(&self) -> Vec<(String, &Tensor<T>)> {
+        let mut out: Vec<(String, &Tensor<T>)> = self
+            .layers
+            .iter()
+            .zip(&self.weights)
+            .map(|(l, &w)| (l.name.clone(), self.tape.value(w)))
+            .collect();
+        if let Some(b) = self.bias {
+            out.insert(1, ("layers.0.bias".to_string(), self.tape.value(b)));
+        }
+        out
+    }
+
+    /// Parameter `i` in the order of [`Self::named_params`], writable.
+    pub fn param_mut(&mut self, i: usize) -> &mut Tensor<T> {
+        self.tape.param_mut(self.params[i])
+    }
+
+    /// Total number of trainable scalars.
+    pub fn parameter_count(&self) -> usize {
+        self.tape
+            .params()
+            .iter()
+            .map(|&p| self.tape.value(p).len())
+            .sum()
+    }
+
+    /// Network outputs for a batch x [n, in], no gradient recorded: [n, out].
+    /// Resets the tape (forgetting any recorded step).
+    pub fn predict(&mut self, x: &Tensor<T>) -> Tensor<T> {
+        self.without_grad(x, |net, xv| {
+            let out = net.run(xv, None);
+            net.tape.value(out).clone()
+        })
+    }
+
+    /// The product W·input of every layer in [`Self::layers`] order (plus the bias for the first
+    /// layer if it has one), [n, out_features] each, before any activation or residual sum; no
+    /// gradient. In a learned-skip block σ acts on the sum of the U and Z products.
+    /// Resets the tape.
+    pub fn preactivations(&mut self, x: &Tensor<T>) -> Vec<Tensor<T>> {
+        self.without_grad(x, |net, xv| {
+            let mut record = Vec::with_capacity(net.layers.len());
+            net.run(xv, Some(&mut record));
+            record.iter().map(|&v| net.tape.value(v).clone()).collect()
+        })
+    }
+
+    /// Records the forward pass on the network's tape (call `tape().reset()` first);
+    /// `x` is an [n, in] var on that tape; returns the [n, out] output var.
+    pub fn forward(&mut self, x: Var) -> Var {
+        self.run(x, None)
+    }
+
+    /// The network's tape, for recording a loss after [`Self::forward`] and running backward.
+    pub fn tape(&mut self) -> &mut Tape<T> {
+        &mut self.tape
+    }
+
+    /// The network's tape, read-only (values and gradients of the last step).
+    pub fn tape_ref(&self) -> &Tape<T> {
+        &self.tape
+    }
+
+    /// The same network with its weights converted to another element type.
+    pub fn cast<U: Element>(&self) -> Network<U> {
+        let mut out = Network::<U>::new(&self.arch, Init::Zeros, 0);
+        for (i, (_, t)) in self.named_params().into_iter().enumerate() {
+            *out.param_mut(i) = t.cast();
+        }
+        out
+    }
+
+    fn without_grad<R>(&mut self, x: &Tensor<T>, f: impl FnOnce(&mut Self, Var) -> R) -> R {
+        self.tape.reset();
+        let before = self.tape.grad_enabled();
+        self.tape.set_grad_enabled(false);
+        let xv = self.tape.input(x.data(), x.shape());
+        let result = f(self, xv);
+        self.tape.set_grad_enabled(before);
+        result
+    }
+
+    /// The forward pass on the network's own tape; pushes each product onto `record` if given.
+    fn run(&mut self, x: Var, record: Option<&mut Vec<Var>>) -> Var {
+        run_on(&self.arch, &mut self.tape, x, &self.params, record)
+    }
+}
+
+/// Records the forward pass of architecture `arch` on any tape, with the weights (and bias)
+/// given as vars `params` in the order of [`Network::named_params`]. Lets a network's function
+/// be recorded on another tape, e.g. the one of `autodiff::gradcheck`.
+pub fn record_forward<T: Element>(arch: &Arch, tape: &mut Tape<T>, x: Var, params: &[Var]) -> Var {
+    run_on(arch, tape, x, params, None)
+}
+
+fn run_on<T: Element>(
+    arch: &Arch,
+    tape: &mut Tape<T>,
+    x: Var,
+    params: &[Var],
+    mut record: Option<&mut Vec<Var>>,
+) -> Var {
+    let mut next = params.iter().copied();
+    let mut product = |tape: &mut Tape<T>, h: Var, with_bias: bool| {
+        let mut z = tape.linear(h, next.next().expect("one parameter per layer"));
+        if with_bias {
+            z = tape.add(z, next.next().expect("the bias follows the first weight"));
+        }
+        if let Some(r) = record.as_deref_mut() {
+            r.push(z);
+        }
+        z
+    };
+    let mut h = x;
+    for (i, spec) in arch.layers.iter().enumerate() {
+        match *spec {
+            LayerSpec::Dense {
+                activation, bias, ..
+            } => {
+                let z = product(tape, h, i == 0 && bias);
+                h = activate(tape, z, activation);
+            }
+            LayerSpec::Block { activation, skip } => {
+                let y = product(tape, h, false);
+                let s = activate(tape, y, activation);
+                let u = product(tape, s, false);
+                h = match skip {
+                    Skip::Identity => tape.add(h, u),
+                    Skip::Learned => {
+                        let z = product(tape, h, false);
+                        let sum = tape.add(u, z);
+                        activate(tape, sum, activation)
+                    }
+                };
+            }
+        }
+    }
+    product(tape, h, false)
+}
+
+fn activate<T: Element>(tape: &mut Tape<T>, z: Var, activation: Activation) -> Var {
+    match activation {
+        Activation::Relu => tape.relu(z),
+        Activation::LeakyRelu(slope) => tape.leaky_relu(z, T::from_f64(slope)),
+        Activation::Linear => z,
+    }
+}
+
+impl<T: Element> Clone for Network<T> {
+    /// A copy of the weights on a fresh tape (the recorded step is not copied).
+    fn clone(&self) -> Self {
+        self.cast()
+    }
+}
+
+impl<T: Element> fmt::Debug for Network<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Network")
+            .field("arch", &self.arch.to_string())
+            .field("dtype", &T::NAME)
+            .field("parameters", &self.parameter_count())
+            .finish()
+    }
+}

@@ -1,0 +1,157 @@
+//! Training scalar-output networks on binary data with margin losses: the configuration, what
+//! each step reports, why training stopped, and the `train` loop itself.
+
+mod optim;
+mod trainer;
+
+use autodiff::{Element, MarginLoss, Tensor};
+
+use crate::network::Network;
+use crate::rule::StepRule;
+
+pub use trainer::Trainer;
+
+/// Everything that decides a training run besides the network and the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// The per-example loss ℓ of the margins; R is its mean.
+    pub loss: MarginLoss,
+    /// How a gradient becomes an update.
+    pub rule: StepRule,
+    /// The step size η (for the adaptive rule, its starting value, on ∇R).
+    pub lr: f64,
+    /// The step budget: at most this many updates.
+    pub steps: usize,
+    /// Examples per mini-batch (seeded shuffles, the remainder of an epoch dropped);
+    /// `None` (or a size ≥ n) trains on the full batch. (The adaptive rule then compares the
+    /// losses of successive batches, which is noisy: it is meant for full-batch training.)
+    pub batch_size: Option<usize>,
+    /// Seeds the mini-batch shuffles.
+    pub seed: u64,
+    /// Stop once the (batch) loss R is at or below this.
+    pub target_loss: Option<f64>,
+}
+
+impl TrainConfig {
+    /// A full-batch configuration with seed 0 and no loss target.
+    pub fn new(loss: MarginLoss, rule: StepRule, lr: f64, steps: usize) -> Self {
+        Self {
+            loss,
+            rule,
+            lr,
+            steps,
+            batch_size: None,
+            seed: 0,
+            target_loss: None,
+        }
+    }
+}
+
+/// What one evaluated iterate of training looked like.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepInfo {
+    /// Number of updates applied before this iterate (0 = the initial weights).
+    pub step: usize,
+    /// The mean loss R at the network's current weights (on the current batch); may underflow to 0.
+    pub loss: f64,
+    /// ln R, computed in the log domain: accurate when R is far below 1e-300.
+    pub log_loss: f64,
+    /// The step size of the update from this iterate: η, except for the adaptive rule, where it
+    /// is η·R, the factor its update applies to ∇ln R.
+    pub lr: f64,
+    /// ‖∇‖ over all parameters, of ln R for the log-domain rules (loss-normalized,
+    /// grad-normalized, adaptive) and of R for the others.
+    pub grad_norm: f64,
+}
+
+/// What the callback wants next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Keep training.
+    Continue,
+    /// Stop now, keeping the current weights.
+    Stop,
+}
+
+/// Why training ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The step budget was used up.
+    Budget,
+    /// The loss reached the configured target.
+    TargetLoss,
+    /// The callback returned [`Control::Stop`].
+    Callback,
+}
+
+/// How a training run ended.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrainOutcome {
+    /// Updates applied (including rejected-and-retried steps of the adaptive rule).
+    pub steps: usize,
+    /// Why it stopped.
+    pub reason: StopReason,
+    /// The last iterate: the loss at the final weights.
+    pub last: StepInfo,
+}
+
+/// Why training could not run or had to stop.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    /// A NaN or infinity appeared; the network was restored to the last weights with a finite loss.
+    #[error("training diverged at step {step}: {what}; the network keeps the last good weights")]
+    Diverged {
+        /// The update count when it happened.
+        step: usize,
+        /// What became non-finite.
+        what: String,
+    },
+    /// The data does not fit the network (names both shapes).
+    #[error("train: {0}")]
+    Shape(String),
+    /// The data itself is unusable (labels, non-finite inputs, no examples).
+    #[error("train: {0}")]
+    Data(String),
+    /// A configuration value is out of range.
+    #[error("train: {0}")]
+    Config(String),
+}
+
+/// Trains `net` on x [n, in] with labels y [n] in {−1, +1} (scalar-output networks; margins
+/// m = y·f(x)).
+///
+/// `callback` is called for every evaluated iterate, including the initial weights and the final
+/// ones, with the step info and the network at exactly the weights the info describes (before
+/// the update from them); keep it cheap, and decide in it when to compute metrics. Training stops
+/// after `cfg.steps` updates, when the loss reaches `cfg.target_loss`, or when the callback says
+/// [`Control::Stop`]. A NaN/Inf in the loss, gradient or weights stops training with
+/// [`TrainError::Diverged`] and the network restored to the last good weights.
+pub fn train<T: Element>(
+    net: &mut Network<T>,
+    x: &Tensor<T>,
+    y: &Tensor<T>,
+    cfg: &TrainConfig,
+    mut callback: impl FnMut(&StepInfo, &Network<T>) -> Control,
+) -> Result<TrainOutcome, TrainError> {
+    let mut trainer = Trainer::new(net, x, y, cfg)?;
+    loop {
+        let info = trainer.evaluate(net)?;
+        let stop = |reason| {
+            Ok(TrainOutcome {
+                steps: info.step,
+                reason,
+                last: info,
+            })
+        };
+        if callback(&info, net) == Control::Stop {
+            return stop(StopReason::Callback);
+        }
+        if cfg.target_loss.is_some_and(|t| info.loss <= t) {
+            return stop(StopReason::TargetLoss);
+        }
+        if info.step >= cfg.steps {
+            return stop(StopReason::Budget);
+        }
+        trainer.update(net)?;
+    }
+}

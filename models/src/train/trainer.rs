@@ -1,0 +1,379 @@
+//! The training state machine: evaluate the loss and gradient at the current weights, then update.
+//!
+//! Everything a step needs (mini-batch buffers, optimizer state, the rollback copy of the weights
+//! and, for the adaptive rule, of the gradient) is allocated in [`Trainer::new`], so that after
+//! the first step a step allocates nothing on the heap.
+
+use autodiff::{Element, Tensor};
+use kernels::rng::Rng;
+
+use super::optim::Optimizer;
+use super::{StepInfo, TrainConfig, TrainError};
+use crate::network::Network;
+use crate::rule::StepRule;
+
+/// ln of the adaptive step size on ∇R below which it is considered to have collapsed (1e-300).
+const MIN_LOG_ETA: f64 = -690.8;
+
+/// A training run in progress: call [`Trainer::evaluate`] then [`Trainer::update`], repeatedly
+/// ([`super::train`] does this with a callback and stopping rules).
+pub struct Trainer<'a, T: Element> {
+    x: &'a Tensor<T>,
+    y: &'a Tensor<T>,
+    cfg: TrainConfig,
+    /// Examples per step (n for full batch).
+    batch: usize,
+    /// Mini-batch order, reshuffled every epoch, and the position in it.
+    order: Vec<usize>,
+    cursor: usize,
+    rng: Rng,
+    x_batch: Vec<T>,
+    y_batch: Vec<T>,
+    optimizer: Optimizer<T>,
+    /// The weights before the latest update: the last ones with a finite loss.
+    backup: Vec<Vec<T>>,
+    /// Adaptive rule: the gradient at `backup`, to retry a rejected step without recomputing it.
+    grad_backup: Vec<Vec<T>>,
+    has_backup: bool,
+    /// Checkpoint-style names of the tape parameters, for divergence messages.
+    param_names: Vec<String>,
+    /// Adaptive rule: ln η, where η is the step size on ∇R (kept in logs: η grows like 1/R).
+    log_eta: f64,
+    /// Updates applied so far.
+    step: usize,
+    /// The last accepted iterate (adaptive rule).
+    accepted: Option<StepInfo>,
+    /// The next update retries from `backup` with `grad_backup` (adaptive rule).
+    retry: bool,
+}
+
+impl<'a, T: Element> Trainer<'a, T> {
+    /// Checks the data and configuration against the network and allocates all step state.
+    pub fn new(
+        net: &Network<T>,
+        x: &'a Tensor<T>,
+        y: &'a Tensor<T>,
+        cfg: &TrainConfig,
+    ) -> Result<Self, TrainError> {
+        check(net, x, y, cfg)?;
+        let n = x.shape()[0];
+        let d = x.shape()[1];
+        let batch = cfg.batch_size.map_or(n, |b| b.min(n));
+        let tape = net.tape_ref();
+        let lengths: Vec<usize> = tape.params().iter().map(|&p| tape.value(p).len()).collect();
+        let param_names: Vec<String> = net.named_params().into_iter().map(|(n, _)| n).collect();
+        let zeros = |on: bool| -> Vec<Vec<T>> {
+            if on {
+                lengths.iter().map(|&n| vec![T::ZERO; n]).collect()
+            } else {
+                Vec::new()
+            }
+        };
+        let adaptive = matches!(cfg.rule, StepRule::Adaptive { .. });
+        let mini = batch < n;
+        Ok(Self {
+            x,
+            y,
+            cfg: cfg.clone(),
+            batch,
+            order: (0..n).collect(),
+            cursor: n,
+            rng: Rng::new(cfg.seed),
+            x_batch: vec![T::ZERO; if mini { batch * d } else { 0 }],
+            y_batch: vec![T::ZERO; if mini { batch } else { 0 }],
+            optimizer: Optimizer::new(cfg.rule, &lengths),
+            backup: zeros(true),
+            grad_backup: zeros(adaptive),
+            has_backup: false,
+            param_names,
+            log_eta: cfg.lr.ln(),
+            step: 0,
+            accepted: None,
+            retry: false,
+        })
+    }
+
+    /// Computes the loss and gradient at the current weights (on the next mini-batch).
+    ///
+    /// With the adaptive rule, an iterate whose loss rose (or is not finite) is rejected here: the
+    /// weights go back to the last accepted ones, the step size shrinks, and the returned info
+    /// describes the restored iterate. Other rules report a non-finite loss or gradient as
+    /// [`TrainError::Diverged`], after restoring the previous weights.
+    pub fn evaluate(&mut self, net: &mut Network<T>) -> Result<StepInfo, TrainError> {
+        let (loss, log_loss, grad_norm) = self.loss_and_gradient(net);
+        let uses_log = self.cfg.rule.uses_log_loss();
+        let objective = if uses_log { log_loss } else { loss };
+        // In the log domain even ln R = −∞ means the margins overflowed; R = 0 is an honest
+        // underflow for the rules that work with R itself.
+        let broken = if uses_log {
+            !objective.is_finite()
+        } else {
+            objective.is_nan() || objective == f64::INFINITY
+        };
+        let problem = if broken {
+            let which = if uses_log { "log-loss ln R" } else { "loss R" };
+            Some(format!("the {which} is {objective}"))
+        } else if !grad_norm.is_finite() {
+            Some(format!("the gradient norm is {grad_norm}"))
+        } else {
+            None
+        };
+        let info = StepInfo {
+            step: self.step,
+            loss,
+            log_loss,
+            lr: self.cfg.lr,
+            grad_norm,
+        };
+        if let StepRule::Adaptive { grow, shrink } = self.cfg.rule
+            && let Some(prev) = self.accepted
+        {
+            if problem.is_some() || log_loss > prev.log_loss {
+                self.restore(net);
+                self.retry = true;
+                self.log_eta += shrink.ln();
+                if self.log_eta < MIN_LOG_ETA {
+                    return Err(self.diverged(format!(
+                        "the adaptive step size shrank to e^{:.1} without the loss falling",
+                        self.log_eta
+                    )));
+                }
+                let info = StepInfo {
+                    step: self.step,
+                    lr: self.adaptive_lr(prev.log_loss),
+                    ..prev
+                };
+                self.accepted = Some(info);
+                return Ok(info);
+            }
+            if log_loss < prev.log_loss {
+                self.log_eta += grow.ln();
+            }
+        }
+        if let StepRule::Adaptive { .. } = self.cfg.rule
+            && problem.is_none()
+        {
+            let info = StepInfo {
+                lr: self.adaptive_lr(log_loss),
+                ..info
+            };
+            self.accepted = Some(info);
+            return Ok(info);
+        }
+        if let Some(what) = problem {
+            if self.has_backup {
+                self.restore(net);
+            }
+            return Err(self.diverged(what));
+        }
+        self.accepted = Some(info);
+        Ok(info)
+    }
+
+    /// Applies one update from the weights last evaluated (or, after a rejected adaptive step,
+    /// from the restored ones). A non-finite weight restores the previous weights and, except
+    /// with the adaptive rule (which shrinks its step and carries on), is [`TrainError::Diverged`].
+    pub fn update(&mut self, net: &mut Network<T>) -> Result<(), TrainError> {
+        let Some(from) = self.accepted else {
+            return Err(TrainError::Config("update called before evaluate".into()));
+        };
+        let scalars = self.optimizer.begin(from.lr, from.grad_norm);
+        let retry = std::mem::take(&mut self.retry);
+        let keep_grad = !self.grad_backup.is_empty();
+        let Self {
+            optimizer,
+            backup,
+            grad_backup,
+            ..
+        } = self;
+        let mut first_bad = None;
+        net.tape().update_params(|i, w, g| {
+            let g = if retry {
+                w.copy_from_slice(&backup[i]);
+                &grad_backup[i][..]
+            } else {
+                backup[i].copy_from_slice(w);
+                if keep_grad {
+                    grad_backup[i].copy_from_slice(g);
+                }
+                g
+            };
+            optimizer.apply(scalars, i, w, g);
+            if first_bad.is_none() && w.iter().any(|v| !v.is_finite()) {
+                first_bad = Some(i);
+            }
+        });
+        self.has_backup = true;
+        self.step += 1;
+        if let Some(i) = first_bad {
+            self.restore(net);
+            let what = format!(
+                "{} has a non-finite value after the update (step size {})",
+                self.param_names[i], from.lr
+            );
+            match self.cfg.rule {
+                StepRule::Adaptive { shrink, .. } => self.log_eta += shrink.ln(),
+                _ => return Err(self.diverged(what)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The adaptive rule's η·∇R as a step on ∇ln R: η·R, computed in logs.
+    fn adaptive_lr(&self, log_loss: f64) -> f64 {
+        (self.log_eta + log_loss).exp()
+    }
+
+    fn diverged(&self, what: String) -> TrainError {
+        TrainError::Diverged {
+            step: self.step,
+            what,
+        }
+    }
+
+    /// Puts the weights saved before the latest update back.
+    fn restore(&self, net: &mut Network<T>) {
+        net.tape()
+            .update_params(|i, w, _| w.copy_from_slice(&self.backup[i]));
+    }
+
+    /// Records forward, both losses and backward on the net's tape: (R, ln R, ‖∇‖).
+    fn loss_and_gradient(&mut self, net: &mut Network<T>) -> (f64, f64, f64) {
+        let d = self.x.shape()[1];
+        let b = self.batch;
+        let (xs, ys) = self.next_batch();
+        let tape = net.tape();
+        tape.reset();
+        let xv = tape.input(xs, &[b, d]);
+        let yv = tape.input(ys, &[b]);
+        let out = net.forward(xv);
+        let tape = net.tape();
+        let f = tape.reshape(out, &[b]);
+        let margins = tape.mul(f, yv);
+        let r = tape.margin_loss(margins, self.cfg.loss);
+        let log_r = tape.log_margin_loss(margins, self.cfg.loss);
+        tape.backward(if self.cfg.rule.uses_log_loss() {
+            log_r
+        } else {
+            r
+        });
+        let loss = tape.value(r).item().to_f64();
+        let log_loss = tape.value(log_r).item().to_f64();
+        (loss, log_loss, grad_norm(tape))
+    }
+
+    /// The next batch's inputs and labels (the whole data set for full-batch training).
+    fn next_batch(&mut self) -> (&[T], &[T]) {
+        let n = self.order.len();
+        if self.batch == n {
+            return (self.x.data(), self.y.data());
+        }
+        if self.cursor + self.batch > n {
+            self.rng.shuffle(&mut self.order);
+            self.cursor = 0;
+        }
+        let d = self.x.shape()[1];
+        let rows = &self.order[self.cursor..self.cursor + self.batch];
+        for (j, &i) in rows.iter().enumerate() {
+            self.x_batch[j * d..(j + 1) * d].copy_from_slice(&self.x.data()[i * d..(i + 1) * d]);
+            self.y_batch[j] = self.y.data()[i];
+        }
+        self.cursor += self.batch;
+        (&self.x_batch, &self.y_batch)
+    }
+}
+
+/// Validates data shapes, labels and configuration before anything is allocated.
+fn check<T: Element>(
+    net: &Network<T>,
+    x: &Tensor<T>,
+    y: &Tensor<T>,
+    cfg: &TrainConfig,
+) -> Result<(), TrainError> {
+    let arch = net.arch();
+    if arch.output != 1 {
+        return Err(TrainError::Shape(format!(
+            "training needs a scalar-output network, but `{arch}` has {} outputs",
+            arch.output
+        )));
+    }
+    if x.shape().len() != 2 || x.shape()[1] != arch.input {
+        return Err(TrainError::Shape(format!(
+            "x is {:?} but the network `{arch}` takes [n, {}]",
+            x.shape(),
+            arch.input
+        )));
+    }
+    let n = x.shape()[0];
+    if y.shape() != [n] {
+        return Err(TrainError::Shape(format!(
+            "x is {:?} so y must be [{n}], but it is {:?}",
+            x.shape(),
+            y.shape()
+        )));
+    }
+    if n == 0 {
+        return Err(TrainError::Data("the data set has no examples".into()));
+    }
+    if let Some((i, v)) = y
+        .data()
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.to_f64().abs() != 1.0)
+    {
+        return Err(TrainError::Data(format!(
+            "label {i} is {v}; labels must be -1 or +1"
+        )));
+    }
+    if let Some(i) = x.data().iter().position(|v| !v.is_finite()) {
+        return Err(TrainError::Data(format!(
+            "x[{}, {}] is {}",
+            i / arch.input,
+            i % arch.input,
+            x.data()[i]
+        )));
+    }
+    if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
+        return Err(TrainError::Config(format!(
+            "the step size must be a finite positive number, got {}",
+            cfg.lr
+        )));
+    }
+    cfg.rule.validate().map_err(TrainError::Config)?;
+    if cfg.batch_size == Some(0) {
+        return Err(TrainError::Config("the batch size must be positive".into()));
+    }
+    if let Some(t) = cfg.target_loss
+        && t.is_nan()
+    {
+        return Err(TrainError::Config("the target loss is NaN".into()));
+    }
+    Ok(())
+}
+
+/// ‖∇‖ over all parameters of the last backward, without overflowing for huge finite gradients.
+fn grad_norm<T: Element>(tape: &autodiff::Tape<T>) -> f64 {
+    let grads = || {
+        tape.params()
+            .iter()
+            .flat_map(|&p| {
+                tape.grad(p)
+                    .expect("parameters always have a gradient")
+                    .data()
+            })
+            .map(|v| v.to_f64())
+    };
+    let sq: f64 = grads().map(|v| v * v).sum();
+    if sq.is_finite() {
+        return sq.sqrt();
+    }
+    // The squares overflowed (or an entry is not finite): rescale by the largest magnitude.
+    if grads().any(f64::is_nan) {
+        return f64::NAN;
+    }
+    let big = grads().map(f64::abs).fold(0.0, f64::max);
+    if big.is_infinite() {
+        return big;
+    }
+    big * grads().map(|v| (v / big) * (v / big)).sum::<f64>().sqrt()
+}

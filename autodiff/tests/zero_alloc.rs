@@ -1,58 +1,13 @@
 //! After the first step, a training step of a fixed network allocates nothing on the heap.
 //!
-//! A counting global allocator wraps the system one. Counts are per thread, so the test
-//! harness's own threads cannot disturb them.
-
-// A global allocator can only be written with `unsafe`; this test is its one use in the crate.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! Counted by `kernels::alloc_counter` on the test's thread and its rayon workers.
 
 use autodiff::{MarginLoss, Tape, Tensor};
+use kernels::alloc_counter::{CountingAllocator, allocations, watch_threads};
 use kernels::rng::Rng;
 
-thread_local! {
-    // `const` initialisation: reading it never allocates (which would recurse into the
-    // allocator).
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the `GlobalAlloc`
-// contract; the counter is a plain thread-local cell.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: `ptr` was allocated by `System` with `layout`; our caller upholds the rest.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 fn randn(rng: &mut Rng, shape: &[usize], std: f64) -> Tensor<f32> {
     let n = shape.iter().product();
@@ -61,6 +16,7 @@ fn randn(rng: &mut Rng, shape: &[usize], std: f64) -> Tensor<f32> {
 
 #[test]
 fn a_training_step_allocates_nothing_after_the_first() {
+    watch_threads();
     let mut rng = Rng::new(31);
     let (n, d, h, batch) = (64, 10, 32, 16);
     let x: Vec<f32> = (0..n * d).map(|_| rng.normal() as f32).collect();

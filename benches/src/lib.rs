@@ -10,3 +10,4 @@ pub mod peers;
 pub mod report;
 pub mod shapes;
 pub mod timing;
+pub mod train;

@@ -149,11 +149,20 @@ mod tests {
     #[test]
     fn thresholds_decide_the_verdict() {
         let above = Threshold::Above { value: 0.99 };
-        assert_eq!(Claim::evaluate("a", "run", "s", "m", 0.995, above).verdict, Verdict::Holds);
-        assert_eq!(Claim::evaluate("a", "run", "s", "m", 0.99, above).verdict, Verdict::Fails);
+        assert_eq!(
+            Claim::evaluate("a", "run", "s", "m", 0.995, above).verdict,
+            Verdict::Holds
+        );
+        assert_eq!(
+            Claim::evaluate("a", "run", "s", "m", 0.99, above).verdict,
+            Verdict::Fails
+        );
         let below = Threshold::Below { value: 0.9 };
         assert!(below.holds(0.5) && !below.holds(0.95));
-        let near = Threshold::Near { target: std::f64::consts::FRAC_1_SQRT_2, tolerance: 0.05 };
+        let near = Threshold::Near {
+            target: std::f64::consts::FRAC_1_SQRT_2,
+            tolerance: 0.05,
+        };
         assert!(near.holds(0.72) && !near.holds(0.8));
         let nan = Claim::evaluate("a", "run", "s", "m", f64::NAN, above);
         assert_eq!(nan.verdict, Verdict::NotMeasured);
@@ -165,7 +174,11 @@ mod tests {
     fn descriptions_and_numbers_read_well() {
         assert_eq!(Threshold::Above { value: 0.99 }.describe(), "> 0.9900");
         assert_eq!(
-            Threshold::Near { target: std::f64::consts::FRAC_1_SQRT_2, tolerance: 0.05 }.describe(),
+            Threshold::Near {
+                target: std::f64::consts::FRAC_1_SQRT_2,
+                tolerance: 0.05
+            }
+            .describe(),
             "0.7071 ± 0.0500"
         );
         assert_eq!(fmt_value(1.5e-7), "1.500e-7");

@@ -63,25 +63,35 @@ impl CommonArgs {
 
     /// The output folder: `--out`, or `runs/<name>`.
     pub fn out_dir(&self, name: &str) -> PathBuf {
-        self.out.clone().unwrap_or_else(|| RunDir::default_path(name))
+        self.out
+            .clone()
+            .unwrap_or_else(|| RunDir::default_path(name))
     }
 }
 
 /// Runs `f` on a rayon pool of `threads` workers (the global pool when None).
-pub fn with_threads<R: Send>(threads: Option<u16>, f: impl FnOnce() -> R + Send) -> Result<R, RunError> {
+pub fn with_threads<R: Send>(
+    threads: Option<u16>,
+    f: impl FnOnce() -> R + Send,
+) -> Result<R, RunError> {
     match threads {
         None => Ok(f()),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
             .build()
             .map(|pool| pool.install(f))
-            .map_err(|e| RunError::Config(format!("--threads {n}: cannot start the thread pool: {e}"))),
+            .map_err(|e| {
+                RunError::Config(format!("--threads {n}: cannot start the thread pool: {e}"))
+            }),
     }
 }
 
 /// Prints the claims table and a one-line tally to stdout.
 pub fn print_claims(claims: &[Claim]) {
-    let holding = claims.iter().filter(|c| c.verdict == Verdict::Holds).count();
+    let holding = claims
+        .iter()
+        .filter(|c| c.verdict == Verdict::Holds)
+        .count();
     println!("\n{}", claims_table(claims, false).to_text());
     println!("{holding} of {} claims hold.", claims.len());
 }
@@ -95,7 +105,8 @@ pub fn experiment_main(
 ) -> ExitCode {
     let outcome = (|| {
         let out = args.out_dir(name);
-        let dir = RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+        let dir = RunDir::create(&out)
+            .map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
         let common = args.common();
         let result = with_threads(args.threads, || run(&common, &dir))??;
         Ok::<_, RunError>((result, dir))
@@ -103,7 +114,12 @@ pub fn experiment_main(
     match outcome {
         Ok((result, dir)) => {
             print_claims(&result.claims);
-            println!("{} in {:.1} s; report: {}", result.name, result.seconds, dir.report_md().display());
+            println!(
+                "{} in {:.1} s; report: {}",
+                result.name,
+                result.seconds,
+                dir.report_md().display()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -136,9 +152,13 @@ mod tests {
 
     #[test]
     fn bad_flags_are_clear_errors() {
-        let e = Cli::try_parse_from(["x", "--threads", "0"]).unwrap_err().to_string();
+        let e = Cli::try_parse_from(["x", "--threads", "0"])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--threads"), "{e}");
-        let e = Cli::try_parse_from(["x", "--dtype", "f16"]).unwrap_err().to_string();
+        let e = Cli::try_parse_from(["x", "--dtype", "f16"])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("f16") && e.contains("f32"), "{e}");
         assert!(Cli::try_parse_from(["x", "--seed", "-1"]).is_err());
         assert!(Cli::try_parse_from(["x", "--bogus"]).is_err());
@@ -146,7 +166,10 @@ mod tests {
 
     #[test]
     fn thread_pool_runs_the_closure() {
-        assert_eq!(with_threads(Some(2), rayon::current_num_threads).unwrap(), 2);
+        assert_eq!(
+            with_threads(Some(2), rayon::current_num_threads).unwrap(),
+            2
+        );
         assert_eq!(with_threads(None, || 7).unwrap(), 7);
     }
 }

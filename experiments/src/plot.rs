@@ -79,7 +79,11 @@ impl Chart {
     /// The x and y ranges covering every drawable point and reference, padded so that a flat
     /// line is not drawn on the frame. None when there is nothing to draw.
     fn ranges(&self) -> Option<((f64, f64), (f64, f64))> {
-        let points: Vec<(f64, f64)> = self.series.iter().flat_map(|s| self.drawable(&s.points)).collect();
+        let points: Vec<(f64, f64)> = self
+            .series
+            .iter()
+            .flat_map(|s| self.drawable(&s.points))
+            .collect();
         let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for &(x, y) in &points {
             x0 = x0.min(x);
@@ -106,7 +110,11 @@ impl Chart {
             }
             Some(((x0, x1), (y0 / 1.5, y1 * 1.5)))
         } else {
-            let pad = if y1 > y0 { (y1 - y0) * 0.05 } else { y0.abs().max(1.0) * 0.05 };
+            let pad = if y1 > y0 {
+                (y1 - y0) * 0.05
+            } else {
+                y0.abs().max(1.0) * 0.05
+            };
             Some(((x0, x1), (y0 - pad, y1 + pad)))
         }
     }
@@ -140,7 +148,12 @@ impl Chart {
         Ok(svg)
     }
 
-    fn draw<DB, X, Y>(&self, root: &DrawingArea<DB, plotters::coord::Shift>, x: X, y: Y) -> Result<(), String>
+    fn draw<DB, X, Y>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+        x: X,
+        y: Y,
+    ) -> Result<(), String>
     where
         DB: DrawingBackend,
         X: AsRangedCoord<Value = f64>,
@@ -156,30 +169,45 @@ impl Chart {
             .y_label_area_size(70)
             .build_cartesian_2d(x, y)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .draw()
-            .map_err(err)?;
-        let (x_lo, x_hi) = self
-            .ranges()
-            .map(|(x, _)| x)
-            .unwrap_or((1.0, 10.0));
+        // plotters prints log-axis ticks with every digit (9.999999999e-5); one digit is enough.
+        let short = |v: &f64| format!("{v:.0e}");
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(self.x_label.as_str()).y_desc(self.y_label.as_str());
+        if self.log_y {
+            mesh.y_label_formatter(&short);
+        }
+        mesh.draw().map_err(err)?;
+        let (x_lo, x_hi) = self.ranges().map(|(x, _)| x).unwrap_or((1.0, 10.0));
         for (i, s) in self.series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             chart
-                .draw_series(LineSeries::new(self.drawable(&s.points), color.stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    self.drawable(&s.points),
+                    color.stroke_width(2),
+                ))
                 .map_err(err)?
                 .label(s.label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
         }
-        for r in self.references.iter().filter(|r| r.y.is_finite() && (!self.log_y || r.y > 0.0)) {
+        for r in self
+            .references
+            .iter()
+            .filter(|r| r.y.is_finite() && (!self.log_y || r.y > 0.0))
+        {
             chart
-                .draw_series(DashedLineSeries::new(vec![(x_lo, r.y), (x_hi, r.y)], 8, 5, BLACK.stroke_width(1)))
+                .draw_series(DashedLineSeries::new(
+                    vec![(x_lo, r.y), (x_hi, r.y)],
+                    8,
+                    5,
+                    BLACK.stroke_width(1),
+                ))
                 .map_err(err)?
                 .label(format!("{} = {}", r.label, crate::claims::fmt_value(r.y)))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1))
+                });
         }
         chart
             .configure_series_labels()
@@ -194,8 +222,14 @@ impl Chart {
     /// Renders the chart and writes it atomically to `path`.
     pub fn write(&self, path: &Path) -> Result<(), PlotError> {
         let shown = path.display().to_string();
-        let svg = self.to_svg().map_err(|message| PlotError::Draw { path: shown.clone(), message })?;
-        write_atomic(path, svg.as_bytes()).map_err(|source| PlotError::Io { path: shown, source })
+        let svg = self.to_svg().map_err(|message| PlotError::Draw {
+            path: shown.clone(),
+            message,
+        })?;
+        write_atomic(path, svg.as_bytes()).map_err(|source| PlotError::Io {
+            path: shown,
+            source,
+        })
     }
 }
 
@@ -210,10 +244,19 @@ mod tests {
             y_label: "r".into(),
             log_y,
             series: vec![
-                Series { label: "layer 0".into(), points: vec![(1.0, 0.4), (10.0, 0.8), (1000.0, 0.999)] },
-                Series { label: "layer 1".into(), points: vec![(1.0, 0.3), (10.0, f64::NAN), (1000.0, 0.0)] },
+                Series {
+                    label: "layer 0".into(),
+                    points: vec![(1.0, 0.4), (10.0, 0.8), (1000.0, 0.999)],
+                },
+                Series {
+                    label: "layer 1".into(),
+                    points: vec![(1.0, 0.3), (10.0, f64::NAN), (1000.0, 0.0)],
+                },
             ],
-            references: vec![Reference { label: "threshold".into(), y: 0.99 }],
+            references: vec![Reference {
+                label: "threshold".into(),
+                y: 0.99,
+            }],
         }
     }
 
@@ -231,7 +274,10 @@ mod tests {
     fn log_y_skips_non_positive_and_empty_chart_says_so() {
         let svg = chart(true).to_svg().unwrap();
         assert!(svg.contains("layer 0"));
-        let empty = Chart { series: vec![], ..chart(true) };
+        let empty = Chart {
+            series: vec![],
+            ..chart(true)
+        };
         assert!(empty.to_svg().unwrap().contains("nothing to plot"));
     }
 

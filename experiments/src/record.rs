@@ -96,7 +96,11 @@ impl MetricsLog {
     /// The entities (index, name) of a scope that have a value of `metric`, by index.
     pub fn entities(&self, scope: Scope, metric: &str) -> Vec<(usize, String)> {
         let mut found: Vec<(usize, String)> = Vec::new();
-        for r in self.rows.iter().filter(|r| r.scope == scope && r.metric == metric) {
+        for r in self
+            .rows
+            .iter()
+            .filter(|r| r.scope == scope && r.metric == metric)
+        {
             if !found.iter().any(|(i, _)| *i == r.index) {
                 found.push((r.index, r.name.clone()));
             }
@@ -165,7 +169,13 @@ mod tests {
 
     fn sample() -> MetricsLog {
         let mut log = MetricsLog::new();
-        for (step, r) in [(0, 0.5), (10, 0.995), (100, 0.98), (1000, 0.999), (2000, 0.9995)] {
+        for (step, r) in [
+            (0, 0.5),
+            (10, 0.995),
+            (100, 0.98),
+            (1000, 0.999),
+            (2000, 0.9995),
+        ] {
             log.push(step, Scope::Layer, 1, "layers.1.weight", "r", r);
             log.push(step, Scope::Layer, 0, "layers.0.weight", "r", 0.3);
         }
@@ -193,10 +203,16 @@ mod tests {
         assert_eq!(log.last(Scope::Pair, 0, "r"), None);
         assert_eq!(
             log.entities(Scope::Layer, "r"),
-            vec![(0, "layers.0.weight".to_string()), (1, "layers.1.weight".to_string())]
+            vec![
+                (0, "layers.0.weight".to_string()),
+                (1, "layers.1.weight".to_string())
+            ]
         );
         // The dip at step 100 resets the count: settled only from step 1000 on.
-        assert_eq!(log.settled_at(Scope::Layer, 1, "r", |r| r > 0.99), Some(1000));
+        assert_eq!(
+            log.settled_at(Scope::Layer, 1, "r", |r| r > 0.99),
+            Some(1000)
+        );
         assert_eq!(log.settled_at(Scope::Layer, 0, "r", |r| r > 0.99), None);
     }
 }

@@ -38,7 +38,10 @@ pub fn final_metrics(log: &MetricsLog) -> BTreeMap<String, f64> {
 
 /// (step + 1, value) points of a series, for a log step axis that must not meet 0.
 fn shifted(points: Vec<(usize, f64)>) -> Vec<(f64, f64)> {
-    points.into_iter().map(|(s, v)| ((s + 1) as f64, v)).collect()
+    points
+        .into_iter()
+        .map(|(s, v)| ((s + 1) as f64, v))
+        .collect()
 }
 
 fn chart(title: &str, y_label: &str, log_y: bool) -> Chart {
@@ -72,16 +75,26 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
             points: shifted(log.series(Scope::Layer, k, metric::RATIO)),
         });
     }
-    ratio.references.push(Reference { label: "threshold".into(), y: RANK_ONE_LINE });
+    ratio.references.push(Reference {
+        label: "threshold".into(),
+        y: RANK_ONE_LINE,
+    });
 
-    let mut alignment = chart("alignment |⟨v₁(W_k+1), u₁(W_k)⟩| per pair", "alignment", false);
+    let mut alignment = chart(
+        "alignment |⟨v₁(W_k+1), u₁(W_k)⟩| per pair",
+        "alignment",
+        false,
+    );
     for p in 0..record.pairs.len() {
         alignment.series.push(Series {
             label: pair_label(record, p),
             points: shifted(log.series(Scope::Pair, p, metric::ALIGNMENT)),
         });
     }
-    alignment.references.push(Reference { label: "threshold".into(), y: RANK_ONE_LINE });
+    alignment.references.push(Reference {
+        label: "threshold".into(),
+        y: RANK_ONE_LINE,
+    });
 
     let mut loss = chart("log-loss ln R", "ln R", false);
     loss.series.push(Series {
@@ -89,7 +102,11 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
         points: shifted(log.series(Scope::Run, 0, metric::LOG_LOSS)),
     });
 
-    let mut drift = chart("invariance drift ‖Δ(t) − Δ(0)‖_F / ‖W_k‖_F²", "relative drift", true);
+    let mut drift = chart(
+        "invariance drift ‖Δ(t) − Δ(0)‖_F / ‖W_k‖_F²",
+        "relative drift",
+        true,
+    );
     for p in 0..record.pairs.len() {
         drift.series.push(Series {
             label: format!("full {}", pair_label(record, p)),
@@ -102,19 +119,38 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
             });
         }
     }
-    for (name, label) in [(metric::DRIFT_NEURON, "per neuron (max)"), (metric::DRIFT_LAYER, "per layer (max)")] {
-        drift.series.push(Series { label: label.into(), points: shifted(max_over_pairs(record, name)) });
+    for (name, label) in [
+        (metric::DRIFT_NEURON, "per neuron (max)"),
+        (metric::DRIFT_LAYER, "per layer (max)"),
+    ] {
+        drift.series.push(Series {
+            label: label.into(),
+            points: shifted(max_over_pairs(record, name)),
+        });
     }
 
-    let mut margin = chart("normalized margin min_i m_i / Π_k ‖W_k‖_F", "normalized margin", false);
+    let mut margin = chart(
+        "normalized margin min_i m_i / Π_k ‖W_k‖_F",
+        "normalized margin",
+        false,
+    );
     margin.series.push(Series {
         label: "normalized margin".into(),
         points: shifted(log.series(Scope::Run, 0, metric::NORMALIZED_MARGIN)),
     });
     if let Some(m) = record.svm_margin {
-        margin.references.push(Reference { label: "SVM margin".into(), y: m });
+        margin.references.push(Reference {
+            label: "SVM margin".into(),
+            y: m,
+        });
     }
-    vec![("ratio", ratio), ("alignment", alignment), ("log_loss", loss), ("drift", drift), ("margin", margin)]
+    vec![
+        ("ratio", ratio),
+        ("alignment", alignment),
+        ("log_loss", loss),
+        ("drift", drift),
+        ("margin", margin),
+    ]
 }
 
 /// At each logged step, the largest value of a pair metric over all pairs.
@@ -134,9 +170,23 @@ pub fn max_over_pairs(record: &RunRecord, name: &str) -> Vec<(usize, f64)> {
 
 /// Per-layer table of the final spectra.
 fn layer_table(record: &RunRecord) -> Table {
-    let mut t = Table::new(&["k", "name", "shape", "activation", "r", "stable rank", "σ₁", "‖W‖_F"]);
+    let mut t = Table::new(&[
+        "k",
+        "name",
+        "shape",
+        "activation",
+        "r",
+        "stable rank",
+        "σ₁",
+        "‖W‖_F",
+    ]);
     for (k, l) in record.layers.iter().enumerate() {
-        let last = |m| record.log.last(Scope::Layer, k, m).map_or("—".to_string(), fmt_value);
+        let last = |m| {
+            record
+                .log
+                .last(Scope::Layer, k, m)
+                .map_or("—".to_string(), fmt_value)
+        };
         t.push(vec![
             k.to_string(),
             l.name.clone(),
@@ -154,10 +204,23 @@ fn layer_table(record: &RunRecord) -> Table {
 /// Per-pair table of the final alignments and drifts.
 fn pair_table(record: &RunRecord) -> Table {
     let mut t = Table::new(&[
-        "pair", "alignment", "drift full", "drift diag", "drift off-diag", "drift active", "active", "drift neuron", "drift layer",
+        "pair",
+        "alignment",
+        "drift full",
+        "drift diag",
+        "drift off-diag",
+        "drift active",
+        "active",
+        "drift neuron",
+        "drift layer",
     ]);
     for p in 0..record.pairs.len() {
-        let last = |m| record.log.last(Scope::Pair, p, m).map_or("—".to_string(), fmt_value);
+        let last = |m| {
+            record
+                .log
+                .last(Scope::Pair, p, m)
+                .map_or("—".to_string(), fmt_value)
+        };
         t.push(vec![
             pair_label(record, p),
             last(metric::ALIGNMENT),
@@ -165,7 +228,10 @@ fn pair_table(record: &RunRecord) -> Table {
             last(metric::DRIFT_DIAGONAL),
             last(metric::DRIFT_OFF_DIAGONAL),
             last(metric::DRIFT_ACTIVE),
-            record.log.last(Scope::Pair, p, metric::ACTIVE_COUNT).map_or("—".to_string(), |v| format!("{v}")),
+            record
+                .log
+                .last(Scope::Pair, p, metric::ACTIVE_COUNT)
+                .map_or("—".to_string(), |v| format!("{v}")),
             last(metric::DRIFT_NEURON),
             last(metric::DRIFT_LAYER),
         ]);
@@ -183,7 +249,11 @@ pub fn chart_links(prefix: &str, stems: &[&str]) -> String {
 }
 
 /// Writes the run's charts and `report.md` to `dir`.
-pub fn write_run_report(dir: &RunDir, record: &RunRecord, summary: &Summary) -> Result<(), RunError> {
+pub fn write_run_report(
+    dir: &RunDir,
+    record: &RunRecord,
+    summary: &Summary,
+) -> Result<(), RunError> {
     let charts = run_charts(record);
     for (stem, chart) in &charts {
         chart.write(&dir.plot(stem))?;
@@ -224,5 +294,6 @@ pub fn write_run_report(dir: &RunDir, record: &RunRecord, summary: &Summary) -> 
 
 /// Writes a text file atomically, naming it in the error.
 pub fn write_text(path: &Path, text: &str) -> Result<(), RunError> {
-    write_atomic(path, text.as_bytes()).map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+    write_atomic(path, text.as_bytes())
+        .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
 }

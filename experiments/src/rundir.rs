@@ -26,9 +26,14 @@ impl RunDir {
     /// Uses (and creates if needed) the folder `root`.
     pub fn create(root: &Path) -> io::Result<Self> {
         std::fs::create_dir_all(root).map_err(|e| {
-            io::Error::new(e.kind(), format!("creating the run folder {}: {e}", root.display()))
+            io::Error::new(
+                e.kind(),
+                format!("creating the run folder {}: {e}", root.display()),
+            )
         })?;
-        Ok(Self { root: root.to_path_buf() })
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
     }
 
     /// The folder.

@@ -94,12 +94,26 @@ mod tests {
             name: "t".into(),
             reference: REFERENCE.into(),
             config: serde_json::json!({"arch": "10,linear:10,1", "lr": 0.1}),
-            outcome: Outcome { status: Status::Completed, steps: 100, stop_reason: "budget".into(), seconds: 0.5, metrics_seconds: 0.1 },
+            outcome: Outcome {
+                status: Status::Completed,
+                steps: 100,
+                stop_reason: "budget".into(),
+                seconds: 0.5,
+                metrics_seconds: 0.1,
+            },
             final_metrics,
-            claims: vec![Claim::evaluate("r", "t", "s", "m", 0.999, Threshold::Above { value: 0.99 })],
+            claims: vec![Claim::evaluate(
+                "r",
+                "t",
+                "s",
+                "m",
+                0.999,
+                Threshold::Above { value: 0.99 },
+            )],
         };
         assert!(s.all_hold());
-        let path = std::env::temp_dir().join(format!("lowrank-summary-{}.json", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("lowrank-summary-{}.json", std::process::id()));
         s.write(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\"verdict\": \"holds\""), "{text}");

@@ -40,7 +40,11 @@ impl Family {
     pub fn arch(self, dim: usize, depth: usize, width: usize) -> String {
         let mut a = dim.to_string();
         for k in 1..depth {
-            let act = if k == 1 && self == Family::ReluTail { "relu" } else { "linear" };
+            let act = if k == 1 && self == Family::ReluTail {
+                "relu"
+            } else {
+                "linear"
+            };
             a.push_str(&format!(",{act}:{width}"));
         }
         a + ",1"
@@ -212,7 +216,11 @@ impl SweepRow {
         let relu = record.nonlinear_layers();
         let rank_one_step = tail
             .iter()
-            .map(|&k| record.log.settled_at(Scope::Layer, k, metric::RATIO, |r| r > RANK_ONE))
+            .map(|&k| {
+                record
+                    .log
+                    .settled_at(Scope::Layer, k, metric::RATIO, |r| r > RANK_ONE)
+            })
             .try_fold(0, |acc, s| s.map(|s| acc.max(s)));
         let last = |m| record.log.last(Scope::Run, 0, m).and_then(finite);
         Self {
@@ -226,7 +234,12 @@ impl SweepRow {
             accuracy: last(metric::ACCURACY),
             tail_min_r: finite(judge::last_min(record, Scope::Layer, &tail, metric::RATIO)),
             relu_max_r: finite(judge::last_max(record, Scope::Layer, &relu, metric::RATIO)),
-            tail_min_alignment: finite(judge::last_min(record, Scope::Pair, &tail_pairs, metric::ALIGNMENT)),
+            tail_min_alignment: finite(judge::last_min(
+                record,
+                Scope::Pair,
+                &tail_pairs,
+                metric::ALIGNMENT,
+            )),
             margin_ratio: record
                 .svm_margin
                 .and_then(|svm| last(metric::NORMALIZED_MARGIN).map(|m| m / svm)),
@@ -256,8 +269,24 @@ impl SweepRow {
 /// The sweep table.
 pub fn table(rows: &[SweepRow]) -> Table {
     let mut t = Table::new(&[
-        "index", "family", "depth", "width", "init", "loss", "rule", "seed", "status", "steps", "seconds", "ln R",
-        "accuracy", "tail min r", "relu max r", "tail min align", "margin/SVM", "rank-one step",
+        "index",
+        "family",
+        "depth",
+        "width",
+        "init",
+        "loss",
+        "rule",
+        "seed",
+        "status",
+        "steps",
+        "seconds",
+        "ln R",
+        "accuracy",
+        "tail min r",
+        "relu max r",
+        "tail min align",
+        "margin/SVM",
+        "rank-one step",
     ]);
     let opt = |v: Option<f64>| v.map_or("—".to_string(), fmt_value);
     for r in rows {
@@ -280,7 +309,8 @@ pub fn table(rows: &[SweepRow]) -> Table {
             opt(r.relu_max_r),
             opt(r.tail_min_alignment),
             opt(r.margin_ratio),
-            r.rank_one_step.map_or("never".to_string(), |s| s.to_string()),
+            r.rank_one_step
+                .map_or("never".to_string(), |s| s.to_string()),
         ]);
     }
     t
@@ -290,9 +320,11 @@ pub fn table(rows: &[SweepRow]) -> Table {
 pub fn write_tables(dir: &RunDir, rows: &[SweepRow], title: &str) -> Result<(), RunError> {
     let write = |name: &str, text: &str| {
         let path = dir.root().join(name);
-        write_atomic(&path, text.as_bytes()).map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+        write_atomic(&path, text.as_bytes())
+            .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
     };
-    let json = serde_json::to_string_pretty(rows).map_err(|e| RunError::io("encoding sweep.json", std::io::Error::other(e)))?;
+    let json = serde_json::to_string_pretty(rows)
+        .map_err(|e| RunError::io("encoding sweep.json", std::io::Error::other(e)))?;
     write("sweep.json", &json)?;
     let t = table(rows);
     write("sweep.csv", &t.to_csv())?;
@@ -312,13 +344,26 @@ pub struct SweepSettings {
 
 /// Runs the points of `grid` owned by `shard` in parallel, each into `dir/<point name>/`, and
 /// writes the sweep tables. Returns the rows (failed runs included, with an `error:` status).
-pub fn run(grid: &Grid, settings: &SweepSettings, shard: Shard, common: &Common, dir: &RunDir) -> Result<Vec<SweepRow>, RunError> {
+pub fn run(
+    grid: &Grid,
+    settings: &SweepSettings,
+    shard: Shard,
+    common: &Common,
+    dir: &RunDir,
+) -> Result<Vec<SweepRow>, RunError> {
     let points = grid.points();
     let total = points.len();
-    let mine: Vec<(usize, Point)> = points.into_iter().enumerate().filter(|(i, _)| shard.owns(*i)).collect();
+    let mine: Vec<(usize, Point)> = points
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| shard.owns(*i))
+        .collect();
     let progress = Progress::new(mine.len() as u64, "sweep", common.quiet);
     let done = AtomicUsize::new(0);
-    let quiet = Common { quiet: true, ..common.clone() };
+    let quiet = Common {
+        quiet: true,
+        ..common.clone()
+    };
     let mut rows: Vec<SweepRow> = mine
         .into_par_iter()
         .map(|(i, point)| {
@@ -331,20 +376,57 @@ pub fn run(grid: &Grid, settings: &SweepSettings, shard: Shard, common: &Common,
         .collect();
     progress.finish();
     rows.sort_by_key(|r| r.index);
-    let title = format!("Sweep (shard {}/{} of {total} points)", shard.index, shard.count);
+    let title = format!(
+        "Sweep (shard {}/{} of {total} points)",
+        shard.index, shard.count
+    );
     write_tables(dir, &rows, &title)?;
     Ok(rows)
 }
 
-fn run_point(point: &Point, settings: &SweepSettings, common: &Common, dir: &RunDir) -> Result<RunRecord, RunError> {
-    let bad = |what: &str, e: String| RunError::Config(format!("sweep point {}: {what}: {e}", point.name()));
-    let loss: MarginLoss = point.loss.parse().map_err(|e: <MarginLoss as std::str::FromStr>::Err| bad("loss", e.to_string()))?;
-    let rule: StepRule = point.rule.parse().map_err(|e: <StepRule as std::str::FromStr>::Err| bad("step rule", e.to_string()))?;
-    let common = Common { seed: point.seed, ..common.clone() };
-    let training = Training { loss, rule, lr: settings.lr, steps: settings.steps };
-    let arch = point.family.arch(settings.data.dim, point.depth, point.width);
-    let s = spec(&point.name(), &arch, Start::Random(Init::Gaussian { scale: point.init_scale }), &settings.data, training, &common)?;
-    let child = dir.child(&s.name).map_err(|e| RunError::io(format!("creating the folder of {}", s.name), e))?;
+fn run_point(
+    point: &Point,
+    settings: &SweepSettings,
+    common: &Common,
+    dir: &RunDir,
+) -> Result<RunRecord, RunError> {
+    let bad = |what: &str, e: String| {
+        RunError::Config(format!("sweep point {}: {what}: {e}", point.name()))
+    };
+    let loss: MarginLoss = point
+        .loss
+        .parse()
+        .map_err(|e: <MarginLoss as std::str::FromStr>::Err| bad("loss", e.to_string()))?;
+    let rule: StepRule = point
+        .rule
+        .parse()
+        .map_err(|e: <StepRule as std::str::FromStr>::Err| bad("step rule", e.to_string()))?;
+    let common = Common {
+        seed: point.seed,
+        ..common.clone()
+    };
+    let training = Training {
+        loss,
+        rule,
+        lr: settings.lr,
+        steps: settings.steps,
+    };
+    let arch = point
+        .family
+        .arch(settings.data.dim, point.depth, point.width);
+    let s = spec(
+        &point.name(),
+        &arch,
+        Start::Random(Init::Gaussian {
+            scale: point.init_scale,
+        }),
+        &settings.data,
+        training,
+        &common,
+    )?;
+    let child = dir
+        .child(&s.name)
+        .map_err(|e| RunError::io(format!("creating the folder of {}", s.name), e))?;
     let judge = |r: &RunRecord| vec![judge::tail_rank_one(r), judge::tail_aligned(r)];
     runner::execute(&s, &child, Display { quiet: true }, &judge).map(|(_, record)| record)
 }
@@ -357,12 +439,18 @@ pub fn merge(dirs: &[impl AsRef<Path>]) -> Result<(Vec<SweepRow>, Vec<String>), 
     let mut notes = Vec::new();
     for dir in dirs {
         let path = dir.as_ref().join("sweep.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| RunError::io(format!("reading {}", path.display()), e))?;
-        let part: Vec<SweepRow> = serde_json::from_str(&text)
-            .map_err(|e| RunError::Config(format!("{} is not a sweep table: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| RunError::io(format!("reading {}", path.display()), e))?;
+        let part: Vec<SweepRow> = serde_json::from_str(&text).map_err(|e| {
+            RunError::Config(format!("{} is not a sweep table: {e}", path.display()))
+        })?;
         for row in part {
             if rows.iter().any(|r| r.index == row.index) {
-                notes.push(format!("point {} appears twice (again in {}); the first copy is kept", row.index, path.display()));
+                notes.push(format!(
+                    "point {} appears twice (again in {}); the first copy is kept",
+                    row.index,
+                    path.display()
+                ));
             } else {
                 rows.push(row);
             }
@@ -374,9 +462,16 @@ pub fn merge(dirs: &[impl AsRef<Path>]) -> Result<(Vec<SweepRow>, Vec<String>), 
         if totals.iter().any(|&t| t != total) {
             notes.push("the shards come from grids of different sizes".to_string());
         }
-        let missing: Vec<String> = (0..total).filter(|i| !rows.iter().any(|r| r.index == *i)).map(|i| i.to_string()).collect();
+        let missing: Vec<String> = (0..total)
+            .filter(|i| !rows.iter().any(|r| r.index == *i))
+            .map(|i| i.to_string())
+            .collect();
         if !missing.is_empty() {
-            notes.push(format!("{} of {total} points are missing: {}", missing.len(), missing.join(", ")));
+            notes.push(format!(
+                "{} of {total} points are missing: {}",
+                missing.len(),
+                missing.join(", ")
+            ));
         }
     }
     Ok((rows, notes))
@@ -402,7 +497,10 @@ mod tests {
     fn grid_points_and_shards_partition() {
         let points = grid().points();
         assert_eq!(points.len(), 12);
-        assert_eq!(points[0].name(), "linear-d2-w4-s0.5-logistic-grad-normalized-seed0");
+        assert_eq!(
+            points[0].name(),
+            "linear-d2-w4-s0.5-logistic-grad-normalized-seed0"
+        );
         let shards: Vec<Shard> = (0..5).map(|i| format!("{i}/5").parse().unwrap()).collect();
         for i in 0..points.len() {
             assert_eq!(shards.iter().filter(|s| s.owns(i)).count(), 1);
@@ -429,9 +527,20 @@ mod tests {
         write_tables(&a, &[row(2), row(0)], "a").unwrap();
         write_tables(&b, &[row(0), row(3)], "b").unwrap();
         let (rows, notes) = merge(&[a.root(), b.root()]).unwrap();
-        assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0, 2, 3]);
-        assert!(notes.iter().any(|n| n.contains("point 0 appears twice")), "{notes:?}");
-        assert!(notes.iter().any(|n| n.contains("1 of 4 points are missing: 1")), "{notes:?}");
+        assert_eq!(
+            rows.iter().map(|r| r.index).collect::<Vec<_>>(),
+            vec![0, 2, 3]
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("point 0 appears twice")),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("1 of 4 points are missing: 1")),
+            "{notes:?}"
+        );
         let e = merge(&[base.join("nope")]).unwrap_err().to_string();
         assert!(e.contains("nope/sweep.json"), "{e}");
         std::fs::remove_dir_all(&base).unwrap();

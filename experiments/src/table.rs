@@ -132,14 +132,27 @@ mod tests {
     fn text_markdown_and_csv() {
         let t = sample();
         assert_eq!(t.to_text(), "name  r\n----  ----\nä|b   0.99\nx,y\n");
-        assert_eq!(t.to_markdown(), "| name | r |\n| --- | --- |\n| ä\\|b | 0.99 |\n| x,y |  |\n");
+        assert_eq!(
+            t.to_markdown(),
+            "| name | r |\n| --- | --- |\n| ä\\|b | 0.99 |\n| x,y |  |\n"
+        );
         assert_eq!(t.to_csv(), "name,r\nä|b,0.99\n\"x,y\",\n");
     }
 
     #[test]
     fn claims_table_shows_verdicts() {
-        let c = Claim::evaluate("rank-one", "deep-linear", "s", "m", 0.5, Threshold::Above { value: 0.99 });
+        let c = Claim::evaluate(
+            "rank-one",
+            "deep-linear",
+            "s",
+            "m",
+            0.5,
+            Threshold::Above { value: 0.99 },
+        );
         let text = claims_table(&[c], false).to_text();
-        assert!(text.contains("deep-linear  rank-one  0.5000    > 0.9900   FAILS"), "{text}");
+        assert!(
+            text.contains("deep-linear  rank-one  0.5000    > 0.9900   FAILS"),
+            "{text}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! algebra the metrics need (SVD), and a tiny deterministic random number generator shared by every
 //! crate above. This is the only crate of the workspace that may use `unsafe`.
 
+pub mod alloc_counter;
 pub mod element;
 pub mod elementwise;
 pub mod gemm;

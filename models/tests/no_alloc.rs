@@ -1,62 +1,18 @@
 //! After warm-up, a training step (evaluate + update) allocates nothing on the heap, for every
-//! step rule, full batch and mini-batch. Counted with a global allocator wrapper, so this test
-//! lives in its own binary.
-
-// A global allocator can only be written with `unsafe`; this test is its one use in the crate
-// (as in autodiff's zero-allocation test).
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! step rule, full batch and mini-batch. Counted by `kernels::alloc_counter` on the test's thread
+//! and its rayon workers.
 
 use autodiff::{MarginLoss, Tensor};
+use kernels::alloc_counter::{CountingAllocator, allocations, watch_threads};
 use kernels::rng::Rng;
 use models::{Arch, Init, Network, StepRule, TrainConfig, Trainer};
 
-thread_local! {
-    // Per thread, so the test harness's own threads cannot disturb the count; `const` so that
-    // reading it never allocates.
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
-
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the `GlobalAlloc`
-// contract; the counter is a plain thread-local cell.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: `ptr` was allocated by `System` with `layout`; our caller upholds the rest.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[test]
 fn training_steps_do_not_allocate_after_warm_up() {
+    watch_threads();
     let arch: Arch = "4,relu:8+bias,res(relu),resz(leaky(0.1)),linear:4,1"
         .parse()
         .unwrap();

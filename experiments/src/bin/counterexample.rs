@@ -18,5 +18,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    experiment_main(counterexample::NAME, &cli.common, |common, dir| counterexample::run(&cli.config, common, dir))
+    experiment_main(counterexample::NAME, &cli.common, |common, dir| {
+        counterexample::run(&cli.config, common, dir)
+    })
 }

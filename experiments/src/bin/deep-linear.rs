@@ -18,5 +18,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    experiment_main(deep_linear::NAME, &cli.common, |common, dir| deep_linear::run(&cli.config, common, dir))
+    experiment_main(deep_linear::NAME, &cli.common, |common, dir| {
+        deep_linear::run(&cli.config, common, dir)
+    })
 }

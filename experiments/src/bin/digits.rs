@@ -18,5 +18,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    experiment_main(digits::NAME, &cli.common, |common, dir| digits::run(&cli.config, common, dir))
+    experiment_main(digits::NAME, &cli.common, |common, dir| {
+        digits::run(&cli.config, common, dir)
+    })
 }

@@ -18,5 +18,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    experiment_main(invariance::NAME, &cli.common, |common, dir| invariance::run(&cli.config, common, dir))
+    experiment_main(invariance::NAME, &cli.common, |common, dir| {
+        invariance::run(&cli.config, common, dir)
+    })
 }

@@ -37,9 +37,16 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let entries = suite::all();
-    if let Some(bad) = cli.only.iter().find(|n| !entries.iter().any(|e| e.name == n.as_str())) {
+    if let Some(bad) = cli
+        .only
+        .iter()
+        .find(|n| !entries.iter().any(|e| e.name == n.as_str()))
+    {
         let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
-        eprintln!("error: --only: no experiment `{bad}` (expected one of {})", names.join(", "));
+        eprintln!(
+            "error: --only: no experiment `{bad}` (expected one of {})",
+            names.join(", ")
+        );
         return ExitCode::FAILURE;
     }
     let out = cli.common.out_dir("lowrank");
@@ -55,7 +62,10 @@ fn main() -> ExitCode {
     let ran = with_threads(cli.common.threads, || {
         let mut results = Vec::new();
         let mut failures = Vec::new();
-        for entry in entries.iter().filter(|e| cli.only.is_empty() || cli.only.iter().any(|n| n == e.name)) {
+        for entry in entries
+            .iter()
+            .filter(|e| cli.only.is_empty() || cli.only.iter().any(|n| n == e.name))
+        {
             let outcome = dir
                 .child(entry.name)
                 .map_err(|e| RunError::io(format!("creating the folder of {}", entry.name), e))
@@ -89,6 +99,14 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    println!("{} experiments in {seconds:.1} s; report: {}", results.len(), dir.report_md().display());
-    if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    println!(
+        "{} experiments in {seconds:.1} s; report: {}",
+        results.len(),
+        dir.report_md().display()
+    );
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -18,5 +18,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    experiment_main(relu_tail::NAME, &cli.common, |common, dir| relu_tail::run(&cli.config, common, dir))
+    experiment_main(relu_tail::NAME, &cli.common, |common, dir| {
+        relu_tail::run(&cli.config, common, dir)
+    })
 }

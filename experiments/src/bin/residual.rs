@@ -18,5 +18,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    experiment_main(residual::NAME, &cli.common, |common, dir| residual::run(&cli.config, common, dir))
+    experiment_main(residual::NAME, &cli.common, |common, dir| {
+        residual::run(&cli.config, common, dir)
+    })
 }

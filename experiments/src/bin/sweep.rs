@@ -2,7 +2,7 @@
 //! seed, run in parallel, one summary table; `--shard i/n` and `sweep merge` spread a grid over a
 //! cluster's job array.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use autodiff::MarginLoss;
@@ -54,7 +54,12 @@ enum Command {
 #[derive(clap::Args, Debug)]
 struct GridArgs {
     /// Network families: linear (deep linear), relu-tail (a ReLU layer then linear layers).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "linear,relu-tail")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "linear,relu-tail"
+    )]
     families: Vec<Family>,
     /// Depths (number of weight matrices).
     #[arg(long, value_delimiter = ',', default_value = "2,3")]
@@ -69,7 +74,11 @@ struct GridArgs {
     #[arg(long, value_delimiter = ',', default_value = "logistic")]
     losses: Vec<MarginLoss>,
     /// Step rules: constant, loss-normalized, grad-normalized, adaptive, momentum, adam.
-    #[arg(long, value_delimiter = ',', default_value = "grad-normalized,constant")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "grad-normalized,constant"
+    )]
     step_rules: Vec<StepRule>,
     /// Seeds.
     #[arg(long, value_delimiter = ',', default_value = "0,1")]
@@ -90,16 +99,27 @@ struct GridArgs {
 
 fn run_grid(cli: &Cli) -> Result<bool, RunError> {
     let g = &cli.grid;
-    for (name, empty) in [("--depths", g.depths.is_empty()), ("--widths", g.widths.is_empty())] {
+    for (name, empty) in [
+        ("--depths", g.depths.is_empty()),
+        ("--widths", g.widths.is_empty()),
+    ] {
         if empty {
             return Err(RunError::Config(format!("{name} needs at least one value")));
         }
     }
     if let Some(d) = g.depths.iter().find(|&&d| d < 2) {
-        return Err(RunError::Config(format!("--depths: depth {d} has no hidden layer; use 2 or more")));
+        return Err(RunError::Config(format!(
+            "--depths: depth {d} has no hidden layer; use 2 or more"
+        )));
     }
-    if let Some(s) = g.init_scales.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
-        return Err(RunError::Config(format!("--init-scales: {s} is not a non-negative number")));
+    if let Some(s) = g
+        .init_scales
+        .iter()
+        .find(|s| !(s.is_finite() && **s >= 0.0))
+    {
+        return Err(RunError::Config(format!(
+            "--init-scales: {s} is not a non-negative number"
+        )));
     }
     let grid = Grid {
         families: g.families.clone(),
@@ -110,20 +130,36 @@ fn run_grid(cli: &Cli) -> Result<bool, RunError> {
         rules: g.step_rules.clone(),
         seeds: g.seeds.clone(),
     };
-    let settings = SweepSettings { data: data::resolve(&g.data)?, lr: g.lr, steps: g.steps };
+    let settings = SweepSettings {
+        data: data::resolve(&g.data)?,
+        lr: g.lr,
+        steps: g.steps,
+    };
     let out = cli.common.out_dir("sweep");
-    let dir = RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+    let dir =
+        RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
     let common = cli.common.common();
-    let rows = with_threads(cli.common.threads, || sweep::run(&grid, &settings, g.shard, &common, &dir))??;
+    let rows = with_threads(cli.common.threads, || {
+        sweep::run(&grid, &settings, g.shard, &common, &dir)
+    })??;
     println!("{}", sweep::table(&rows).to_text());
     println!("table: {}", dir.root().join("sweep.md").display());
     Ok(rows.iter().all(|r| !r.status.starts_with("error")))
 }
 
-fn merge(dirs: &[PathBuf], out: &PathBuf) -> Result<bool, RunError> {
+fn merge(dirs: &[PathBuf], out: &Path) -> Result<bool, RunError> {
     let (rows, notes) = sweep::merge(dirs)?;
-    let dir = RunDir::create(out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
-    sweep::write_tables(&dir, &rows, &format!("Sweep ({} points merged from {} shards)", rows.len(), dirs.len()))?;
+    let dir =
+        RunDir::create(out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+    sweep::write_tables(
+        &dir,
+        &rows,
+        &format!(
+            "Sweep ({} points merged from {} shards)",
+            rows.len(),
+            dirs.len()
+        ),
+    )?;
     println!("{}", sweep::table(&rows).to_text());
     for note in &notes {
         eprintln!("warning: {note}");

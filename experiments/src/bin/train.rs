@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use autodiff::MarginLoss;
 use clap::Parser;
 use experiments::cli::{self, CommonArgs};
+use experiments::data;
 use experiments::error::RunError;
 use experiments::rundir::RunDir;
 use experiments::runner::{self, Display, RunRecord, Start};
 use experiments::suite::{Training, judge, spec};
-use experiments::data;
 use models::{Init, StepRule};
 
 const AFTER_HELP: &str = "\
@@ -72,7 +72,11 @@ struct Cli {
 
 fn judge_for(r: &RunRecord) -> Vec<experiments::claims::Claim> {
     if r.layers.iter().all(|l| l.linear && l.dense) {
-        vec![judge::all_rank_one(r), judge::all_aligned(r), judge::margin_to_svm(r)]
+        vec![
+            judge::all_rank_one(r),
+            judge::all_aligned(r),
+            judge::margin_to_svm(r),
+        ]
     } else {
         vec![judge::tail_rank_one(r), judge::tail_aligned(r)]
     }
@@ -80,7 +84,10 @@ fn judge_for(r: &RunRecord) -> Vec<experiments::claims::Claim> {
 
 fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
     if !(cli.lr.is_finite() && cli.lr > 0.0) {
-        return Err(RunError::Config(format!("--lr {}: the learning rate must be a positive number", cli.lr)));
+        return Err(RunError::Config(format!(
+            "--lr {}: the learning rate must be a positive number",
+            cli.lr
+        )));
     }
     let data = data::resolve(&cli.data)?;
     let common = cli.common.common();
@@ -88,24 +95,25 @@ fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
         Some(path) => Start::File(path.clone()),
         None => Start::Random(cli.init_scheme),
     };
-    let training = Training { loss: cli.loss, rule: cli.step_rule, lr: cli.lr, steps: cli.steps };
+    let training = Training {
+        loss: cli.loss,
+        rule: cli.step_rule,
+        lr: cli.lr,
+        steps: cli.steps,
+    };
     let s = spec(&cli.name, &cli.arch, start, &data, training, &common)?;
-    if s.arch.input != data.dim {
-        return Err(RunError::Config(format!(
-            "--arch `{}` takes {} inputs but --data `{}` has {} features",
-            cli.arch, s.arch.input, cli.data, data.dim
-        )));
-    }
-    if s.arch.output != 1 {
-        return Err(RunError::Config(format!(
-            "--arch `{}` has {} outputs; the margins y·f(x) need a scalar output (end the architecture with 1)",
-            cli.arch, s.arch.output
-        )));
-    }
     let out = cli.common.out_dir(&cli.name);
-    let dir = RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+    let dir =
+        RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
     let (summary, _) = cli::with_threads(cli.common.threads, || {
-        runner::execute(&s, &dir, Display { quiet: cli.common.quiet }, &judge_for)
+        runner::execute(
+            &s,
+            &dir,
+            Display {
+                quiet: cli.common.quiet,
+            },
+            &judge_for,
+        )
     })??;
     println!("report: {}", dir.report_md().display());
     Ok(summary)
@@ -117,7 +125,10 @@ fn main() -> ExitCode {
         Ok(summary) => {
             cli::print_claims(&summary.claims);
             let o = &summary.outcome;
-            println!("{:?} after {} steps in {:.2} s ({}).", o.status, o.steps, o.seconds, o.stop_reason);
+            println!(
+                "{:?} after {} steps in {:.2} s ({}).",
+                o.status, o.steps, o.seconds, o.stop_reason
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -74,7 +74,7 @@ pub struct RunSpec {
     /// When to record metrics.
     pub schedule: LogSchedule,
     /// Number of consecutive logs over which a unit must be active on every example to count as
-    /// stably active.
+    /// stably active (`usize::MAX`: every log since the start).
     pub active_window: usize,
 }
 
@@ -113,7 +113,9 @@ pub struct RunRecord {
 impl RunRecord {
     /// Indices of the layers followed by no nonlinearity.
     pub fn linear_layers(&self) -> Vec<usize> {
-        (0..self.layers.len()).filter(|&k| self.layers[k].linear).collect()
+        (0..self.layers.len())
+            .filter(|&k| self.layers[k].linear)
+            .collect()
     }
 
     /// Indices of the linear tail: the longest run of fully-connected linear layers (ending with
@@ -128,7 +130,9 @@ impl RunRecord {
 
     /// Indices of the layers followed by a nonlinearity (ReLU, leaky ReLU).
     pub fn nonlinear_layers(&self) -> Vec<usize> {
-        (0..self.layers.len()).filter(|&k| !self.layers[k].linear).collect()
+        (0..self.layers.len())
+            .filter(|&k| !self.layers[k].linear)
+            .collect()
     }
 
     /// Positions (in `pairs`) of the pairs whose both layers satisfy `keep`.
@@ -205,7 +209,11 @@ pub fn config_json(spec: &RunSpec) -> serde_json::Value {
         "seed": spec.train.seed,
         "dtype": spec.dtype.to_string(),
         "logged_steps": spec.schedule.len(),
-        "active_window": spec.active_window,
+        "active_window": if spec.active_window == usize::MAX {
+            json!("every log since the start")
+        } else {
+            json!(spec.active_window)
+        },
     })
 }
 
@@ -218,12 +226,12 @@ fn build<T: Element>(spec: &RunSpec) -> Result<Network<T>, RunError> {
     let mut net = Network::<T>::new(&spec.arch, init, spec.train.seed);
     match &spec.start {
         Start::Random(_) => {}
-        Start::File(path) => models::load_weights_into(&mut net, path).map_err(|source| {
-            RunError::Checkpoint {
+        Start::File(path) => {
+            models::load_weights_into(&mut net, path).map_err(|source| RunError::Checkpoint {
                 path: path.display().to_string(),
                 source,
-            }
-        })?,
+            })?
+        }
         Start::Weights(weights) => {
             if weights.len() != net.layers().len() {
                 return Err(RunError::Config(format!(
@@ -283,9 +291,11 @@ fn train_and_record<T: Element>(
             };
             (Status::Completed, outcome.steps, reason.to_string())
         }
-        Err(TrainError::Diverged { step, what }) => {
-            (Status::Diverged, step, format!("diverged at step {step}: {what}"))
-        }
+        Err(TrainError::Diverged { step, what }) => (
+            Status::Diverged,
+            step,
+            format!("diverged at step {step}: {what}"),
+        ),
         Err(source) => {
             return Err(RunError::Train {
                 run: spec.name.clone(),

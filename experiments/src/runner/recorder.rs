@@ -31,7 +31,9 @@ pub struct Recorder {
 
 /// The weights of `net` as f64 tensors, in layer order.
 fn weights_f64<T: Element>(net: &Network<T>) -> Vec<Tensor<f64>> {
-    (0..net.layers().len()).map(|k| net.weight(k).cast::<f64>()).collect()
+    (0..net.layers().len())
+        .map(|k| net.weight(k).cast::<f64>())
+        .collect()
 }
 
 fn views(weights: &[Tensor<f64>]) -> Vec<MatRef<'_, f64>> {
@@ -40,7 +42,12 @@ fn views(weights: &[Tensor<f64>]) -> Vec<MatRef<'_, f64>> {
 
 impl Recorder {
     /// Captures the conserved quantities of `net` at initialization.
-    pub fn new<T: Element>(net: &Network<T>, data: &Dataset, loss: MarginLoss, window: usize) -> Self {
+    pub fn new<T: Element>(
+        net: &Network<T>,
+        data: &Dataset,
+        loss: MarginLoss,
+        window: usize,
+    ) -> Self {
         let weights = weights_f64(net);
         let pairs = net.adjacent_pairs();
         let baseline = InvarianceBaseline::capture(&views(&weights), &pairs);
@@ -92,20 +99,35 @@ impl Recorder {
         let mats = views(&weights);
         let mut net64: Network<f64> = net.cast::<f64>();
         let outputs = net64.predict(&self.x);
-        let margins: Vec<f64> = outputs.data().iter().zip(&self.y).map(|(f, y)| f * y).collect();
+        let margins: Vec<f64> = outputs
+            .data()
+            .iter()
+            .zip(&self.y)
+            .map(|(f, y)| f * y)
+            .collect();
         let preacts = net64.preactivations(&self.x);
         let preact_views: Vec<MatRef<'_, f64>> = preacts.iter().map(Tensor::as_mat).collect();
         let change = self.tracker.observe(&preact_views);
 
         let log = &mut self.log;
-        let mut run = |name: &'static str, value: f64| log.push(step, Scope::Run, 0, "run", name, value);
+        let mut run =
+            |name: &'static str, value: f64| log.push(step, Scope::Run, 0, "run", name, value);
         let log_loss = log_mean_loss(&margins, self.loss);
         run(metric::LOG_LOSS, log_loss);
         run(metric::LOSS, log_loss.exp());
         let correct = margins.iter().filter(|&&m| m > 0.0).count();
-        run(metric::ACCURACY, correct as f64 / margins.len().max(1) as f64);
-        run(metric::MIN_MARGIN, margins.iter().copied().fold(f64::INFINITY, f64::min));
-        run(metric::NORMALIZED_MARGIN, metrics::normalized_margin(&margins, &mats));
+        run(
+            metric::ACCURACY,
+            correct as f64 / margins.len().max(1) as f64,
+        );
+        run(
+            metric::MIN_MARGIN,
+            margins.iter().copied().fold(f64::INFINITY, f64::min),
+        );
+        run(
+            metric::NORMALIZED_MARGIN,
+            metrics::normalized_margin(&margins, &mats),
+        );
         if let Some(info) = info {
             run(metric::LR, info.lr);
             run(metric::GRAD_NORM, info.grad_norm);
@@ -113,7 +135,9 @@ impl Recorder {
 
         let spectra: Vec<metrics::Spectrum> = mats.iter().map(|w| metrics::spectrum(*w)).collect();
         for (k, (layer, s)) in self.layers.iter().zip(&spectra).enumerate() {
-            let mut put = |name: &'static str, value: f64| log.push(step, Scope::Layer, k, &layer.name, name, value);
+            let mut put = |name: &'static str, value: f64| {
+                log.push(step, Scope::Layer, k, &layer.name, name, value)
+            };
             put(metric::SIGMA1, s.sigma1);
             put(metric::FROBENIUS, s.frobenius);
             put(metric::RATIO, s.ratio);
@@ -121,7 +145,10 @@ impl Recorder {
             for (name, value) in metric::TOP_SIGMAS.iter().zip(s.top.iter().skip(1)) {
                 put(name, *value);
             }
-            put(metric::SIGN_FLIPS, metrics::sign_flips(&self.previous[k], weights[k].data()) as f64);
+            put(
+                metric::SIGN_FLIPS,
+                metrics::sign_flips(&self.previous[k], weights[k].data()) as f64,
+            );
             if let Some(changes) = change.pattern_changes.get(k) {
                 put(metric::PATTERN_CHANGES, *changes as f64);
             }
@@ -131,13 +158,24 @@ impl Recorder {
             .layers
             .iter()
             .enumerate()
-            .map(|(k, l)| if l.is_linear() { None } else { self.tracker.stably_active(k) })
+            .map(|(k, l)| {
+                if l.is_linear() {
+                    None
+                } else {
+                    self.tracker.stably_active(k)
+                }
+            })
             .collect();
         let drifts = self.baseline.drift(&mats, &active);
         for (p, &(lower, upper)) in self.pairs.iter().enumerate() {
             let name = format!("{}>{}", self.layers[lower].name, self.layers[upper].name);
-            let mut put = |metric: &'static str, value: f64| log.push(step, Scope::Pair, p, &name, metric, value);
-            put(metric::ALIGNMENT, metrics::alignment(&spectra[lower], &spectra[upper]));
+            let mut put = |metric: &'static str, value: f64| {
+                log.push(step, Scope::Pair, p, &name, metric, value)
+            };
+            put(
+                metric::ALIGNMENT,
+                metrics::alignment(&spectra[lower], &spectra[upper]),
+            );
             if let Some(d) = drifts.iter().find(|d| d.lower == lower && d.upper == upper) {
                 put(metric::DRIFT_FULL, d.full);
                 put(metric::DRIFT_DIAGONAL, d.diagonal);

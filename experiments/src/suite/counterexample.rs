@@ -52,7 +52,11 @@ impl Default for Config {
 }
 
 /// The experiment in the suite.
-pub const ENTRY: Entry = Entry { name: NAME, title: TITLE, run_defaults };
+pub const ENTRY: Entry = Entry {
+    name: NAME,
+    title: TITLE,
+    run_defaults,
+};
 
 fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     run(&Config::default(), common, dir)
@@ -62,11 +66,32 @@ fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunEr
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let data = data::two_point();
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
-    let training = Training { loss: MarginLoss::Logistic, rule: cfg.step_rule, lr: cfg.lr, steps: cfg.steps };
-    let init = Start::Random(Init::Gaussian { scale: cfg.init_scale });
-    let relu = spec("relu", &format!("2,relu:{},1", cfg.width), init.clone(), &data, training, common)?;
+    let training = Training {
+        loss: MarginLoss::Logistic,
+        rule: cfg.step_rule,
+        lr: cfg.lr,
+        steps: cfg.steps,
+    };
+    let init = Start::Random(Init::Gaussian {
+        scale: cfg.init_scale,
+    });
+    let relu = spec(
+        "relu",
+        &format!("2,relu:{},1", cfg.width),
+        init.clone(),
+        &data,
+        training,
+        common,
+    )?;
     exp.run(&relu, &|r| vec![judge::counterexample_rank_two(r)])?;
-    let linear = spec("linear", &format!("2,linear:{},1", cfg.width), init, &data, training, common)?;
+    let linear = spec(
+        "linear",
+        &format!("2,linear:{},1", cfg.width),
+        init,
+        &data,
+        training,
+        common,
+    )?;
     exp.run(&linear, &|r| vec![judge::all_rank_one(r)])?;
     exp.finish()
 }

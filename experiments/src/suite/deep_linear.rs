@@ -69,7 +69,11 @@ impl Default for Config {
 }
 
 /// The experiment in the suite.
-pub const ENTRY: Entry = Entry { name: NAME, title: TITLE, run_defaults };
+pub const ENTRY: Entry = Entry {
+    name: NAME,
+    title: TITLE,
+    run_defaults,
+};
 
 fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     run(&Config::default(), common, dir)
@@ -88,27 +92,49 @@ fn arch(dim: usize, width: usize, depth: usize) -> String {
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let data = data::resolve(&cfg.data)?;
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
-    let main = Training { loss: MarginLoss::Logistic, rule: cfg.step_rule, lr: cfg.lr, steps: cfg.steps };
+    let main = Training {
+        loss: MarginLoss::Logistic,
+        rule: cfg.step_rule,
+        lr: cfg.lr,
+        steps: cfg.steps,
+    };
     for &depth in &cfg.depths {
         if depth < 2 {
-            return Err(RunError::Config(format!("--depths: depth {depth} has no hidden layer; use 2 or more")));
+            return Err(RunError::Config(format!(
+                "--depths: depth {depth} has no hidden layer; use 2 or more"
+            )));
         }
         let s = spec(
             &format!("depth-{depth}"),
             &arch(data.dim, cfg.width, depth),
-            Start::Random(Init::Gaussian { scale: cfg.init_scale }),
+            Start::Random(Init::Gaussian {
+                scale: cfg.init_scale,
+            }),
             &data,
             main,
             common,
         )?;
-        exp.run(&s, &|r| vec![judge::all_rank_one(r), judge::all_aligned(r), judge::margin_to_svm(r)])?;
+        exp.run(&s, &|r| {
+            vec![
+                judge::all_rank_one(r),
+                judge::all_aligned(r),
+                judge::margin_to_svm(r),
+            ]
+        })?;
     }
     let depth = cfg.depths.iter().copied().max().unwrap_or(3).max(2);
-    let control = Training { loss: MarginLoss::Logistic, rule: StepRule::Constant, lr: cfg.control_lr, steps: cfg.steps };
+    let control = Training {
+        loss: MarginLoss::Logistic,
+        rule: StepRule::Constant,
+        lr: cfg.control_lr,
+        steps: cfg.steps,
+    };
     let s = spec(
         "slow-control",
         &arch(data.dim, cfg.width, depth),
-        Start::Random(Init::Gaussian { scale: cfg.control_scale }),
+        Start::Random(Init::Gaussian {
+            scale: cfg.control_scale,
+        }),
         &data,
         control,
         common,

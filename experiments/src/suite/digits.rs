@@ -55,7 +55,11 @@ impl Default for Config {
 }
 
 /// The experiment in the suite.
-pub const ENTRY: Entry = Entry { name: NAME, title: TITLE, run_defaults };
+pub const ENTRY: Entry = Entry {
+    name: NAME,
+    title: TITLE,
+    run_defaults,
+};
 
 fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     run(&Config::default(), common, dir)
@@ -64,16 +68,48 @@ fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunEr
 /// Runs the experiment.
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let [a, b] = cfg.classes[..] else {
-        return Err(RunError::Config(format!("--classes takes two digits, got {:?}", cfg.classes)));
+        return Err(RunError::Config(format!(
+            "--classes takes two digits, got {:?}",
+            cfg.classes
+        )));
     };
     let data = data::digits(a, b)?;
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
-    let training = Training { loss: MarginLoss::Logistic, rule: cfg.step_rule, lr: cfg.lr, steps: cfg.steps };
-    let init = Start::Random(Init::Gaussian { scale: cfg.init_scale });
+    let training = Training {
+        loss: MarginLoss::Logistic,
+        rule: cfg.step_rule,
+        lr: cfg.lr,
+        steps: cfg.steps,
+    };
+    let init = Start::Random(Init::Gaussian {
+        scale: cfg.init_scale,
+    });
     let w = cfg.width;
-    let linear = spec("deep-linear", &format!("{},linear:{w},linear:{w},1", data.dim), init.clone(), &data, training, common)?;
-    exp.run(&linear, &|r| vec![judge::all_rank_one(r), judge::all_aligned(r), judge::margin_to_svm(r)])?;
-    let relu = spec("relu-tail", &format!("{},relu:{w},linear:{w},linear:{w},1", data.dim), init, &data, training, common)?;
-    exp.run(&relu, &|r| vec![judge::tail_rank_one(r), judge::tail_aligned(r)])?;
+    let linear = spec(
+        "deep-linear",
+        &format!("{},linear:{w},linear:{w},1", data.dim),
+        init.clone(),
+        &data,
+        training,
+        common,
+    )?;
+    exp.run(&linear, &|r| {
+        vec![
+            judge::all_rank_one(r),
+            judge::all_aligned(r),
+            judge::margin_to_svm(r),
+        ]
+    })?;
+    let relu = spec(
+        "relu-tail",
+        &format!("{},relu:{w},linear:{w},linear:{w},1", data.dim),
+        init,
+        &data,
+        training,
+        common,
+    )?;
+    exp.run(&relu, &|r| {
+        vec![judge::tail_rank_one(r), judge::tail_aligned(r)]
+    })?;
     exp.finish()
 }

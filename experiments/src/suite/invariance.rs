@@ -32,9 +32,10 @@ is ‖Δ(t) − Δ(0)‖ relative to the scale ‖W_k‖_F²:
                      outgoing weights): max drift < 1e-3.
   layer-conserved    per layer, ‖W_k‖_F² − ‖W_k+1‖_F²: max drift < 1e-3.
   active-conserved   W_k+1ᵀW_k+1 − W_kW_kᵀ restricted to the neurons active on every training
-                     example (stably, over a window of logs): max drift < 1e-3.
+                     example at every log since the start: max drift < 1e-3 (not measured when
+                     no neuron is stably active).
   full-not-conserved the same matrix quantity over all neurons of a ReLU layer is not conserved:
-                     its drift exceeds the stably-active block's by more than 10×.
+                     its drift exceeds the largest drift of the conserved quantities by > 10×.
   step-squared       halving the step at equal training time (twice the steps) halves the
                      accumulated drift, as O(η²) per step predicts: ratio of per-neuron drifts
                      within 2 ± 0.5.";
@@ -43,19 +44,21 @@ is ‖Δ(t) − Δ(0)‖ relative to the scale ‖W_k‖_F²:
 #[derive(clap::Args, Clone, Debug, PartialEq)]
 pub struct Config {
     /// The all-ReLU network (see `train --help` for the grammar).
-    #[arg(long, default_value = "10,relu:20,relu:20,1")]
+    #[arg(long, default_value = "64,relu:100,relu:100,1")]
     pub arch: String,
-    /// The data (`gaussian[:dim=…,n=…,margin=…,seed=…]`, `digits[:A,B]`, a .csv file, …).
-    #[arg(long, default_value = "gaussian:dim=10,n=100,margin=0.1,seed=0")]
+    /// The data (`digits[:A,B]`, `gaussian[:dim=…,n=…,margin=…,seed=…]`, a .csv file, …). The
+    /// digits' pixels are non-negative, so some ReLU units are active on every example, which
+    /// Theorem 1's block needs; centred Gaussian data usually leaves that block empty.
+    #[arg(long, default_value = "digits:0,1")]
     pub data: String,
     /// Initialization scale s (weights N(0, s²/fan_in)).
     #[arg(long, default_value_t = 1.0)]
     pub init_scale: f64,
     /// The small constant step.
-    #[arg(long, default_value_t = 0.02)]
+    #[arg(long, default_value_t = 0.05)]
     pub lr: f64,
     /// Steps at that step size (the half-step run takes twice as many).
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 800)]
     pub steps: usize,
 }
 
@@ -66,7 +69,11 @@ impl Default for Config {
 }
 
 /// The experiment in the suite.
-pub const ENTRY: Entry = Entry { name: NAME, title: TITLE, run_defaults };
+pub const ENTRY: Entry = Entry {
+    name: NAME,
+    title: TITLE,
+    run_defaults,
+};
 
 fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     run(&Config::default(), common, dir)
@@ -83,8 +90,22 @@ fn max_drift(record: &RunRecord, name: &str, relu_only: bool) -> f64 {
 
 fn audit(r: &RunRecord) -> Vec<Claim> {
     let below = Threshold::Below { value: CONSERVED };
-    let active = max_drift(r, metric::DRIFT_ACTIVE, true);
-    let relu_pairs: Vec<usize> = (0..r.pairs.len()).filter(|&p| !r.layers[r.pairs[p].0].linear).collect();
+    let relu_pairs: Vec<usize> = (0..r.pairs.len())
+        .filter(|&p| !r.layers[r.pairs[p].0].linear)
+        .collect();
+    // With no stably-active neuron the block is empty and its "drift" of 0 would say nothing.
+    let active_neurons = last_max(r, Scope::Pair, &relu_pairs, metric::ACTIVE_COUNT);
+    let active = if active_neurons > 0.0 {
+        max_drift(r, metric::DRIFT_ACTIVE, true)
+    } else {
+        f64::NAN
+    };
+    let neuron = max_drift(r, metric::DRIFT_NEURON, false);
+    let layer = max_drift(r, metric::DRIFT_LAYER, false);
+    let conserved = [neuron, layer, active]
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(f64::NAN, f64::max);
     let full_min = super::judge::last_min(r, Scope::Pair, &relu_pairs, metric::DRIFT_FULL);
     vec![
         Claim::evaluate(
@@ -92,7 +113,7 @@ fn audit(r: &RunRecord) -> Vec<Claim> {
             &r.name,
             "Per hidden neuron, (sum of squared incoming weights) − (sum of squared outgoing weights) is conserved (Lemma 2).",
             "max over neurons of the relative drift at the end",
-            max_drift(r, metric::DRIFT_NEURON, false),
+            neuron,
             below,
         ),
         Claim::evaluate(
@@ -100,24 +121,26 @@ fn audit(r: &RunRecord) -> Vec<Claim> {
             &r.name,
             "Per layer, ‖W_k‖_F² − ‖W_k+1‖_F² is conserved, ReLU layers included (Lemma 3).",
             "max over pairs of the relative drift at the end",
-            max_drift(r, metric::DRIFT_LAYER, false),
+            layer,
             below,
         ),
         Claim::evaluate(
             "active-conserved",
             &r.name,
-            "W_k+1ᵀW_k+1 − W_kW_kᵀ restricted to the stably-active neurons of a ReLU layer is conserved (Theorem 1).",
-            "max over ReLU pairs of the stably-active block's relative drift at the end",
+            "W_k+1ᵀW_k+1 − W_kW_kᵀ restricted to the neurons of a ReLU layer active on every example since the start is conserved (Theorem 1).",
+            "max over ReLU pairs of the stably-active block's relative drift at the end (not measured if no neuron is stably active)",
             active,
             below,
         ),
         Claim::evaluate(
             "full-not-conserved",
             &r.name,
-            "Over all neurons of a ReLU layer, W_k+1ᵀW_k+1 − W_kW_kᵀ is not conserved (Lemma 4): it drifts far more than the stably-active block.",
-            "min over ReLU pairs of the full drift / max stably-active drift",
-            full_min / active,
-            Threshold::Above { value: NOT_CONSERVED_FACTOR },
+            "Over all neurons of a ReLU layer, W_k+1ᵀW_k+1 − W_kW_kᵀ is not conserved (Lemma 4): it drifts far more than the conserved quantities.",
+            "min over ReLU pairs of the full drift / the largest drift of the conserved quantities",
+            full_min / conserved,
+            Threshold::Above {
+                value: NOT_CONSERVED_FACTOR,
+            },
         ),
     ]
 }
@@ -126,11 +149,22 @@ fn audit(r: &RunRecord) -> Vec<Claim> {
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let data = data::resolve(&cfg.data)?;
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
-    let init = Start::Random(Init::Gaussian { scale: cfg.init_scale });
-    let step = Training { loss: MarginLoss::Logistic, rule: StepRule::Constant, lr: cfg.lr, steps: cfg.steps };
+    let init = Start::Random(Init::Gaussian {
+        scale: cfg.init_scale,
+    });
+    let step = Training {
+        loss: MarginLoss::Logistic,
+        rule: StepRule::Constant,
+        lr: cfg.lr,
+        steps: cfg.steps,
+    };
     let s = spec("step", &cfg.arch, init.clone(), &data, step, common)?;
     let full = max_drift(exp.run(&s, &audit)?, metric::DRIFT_NEURON, false);
-    let half = Training { lr: cfg.lr / 2.0, steps: cfg.steps * 2, ..step };
+    let half = Training {
+        lr: cfg.lr / 2.0,
+        steps: cfg.steps * 2,
+        ..step
+    };
     let s = spec("half-step", &cfg.arch, init, &data, half, common)?;
     let halved = max_drift(exp.run(&s, &audit)?, metric::DRIFT_NEURON, false);
     exp.claim(Claim::evaluate(

@@ -44,7 +44,8 @@ fn fold_last(
 }
 
 /// Statement: every layer of a deep linear network becomes rank one.
-pub const ALL_RANK_ONE: &str = "Deep linear network: every layer becomes rank one (r = σ₁/‖W‖_F → 1).";
+pub const ALL_RANK_ONE: &str =
+    "Deep linear network: every layer becomes rank one (r = σ₁/‖W‖_F → 1).";
 /// Statement: adjacent layers of a deep linear network align.
 pub const ALL_ALIGNED: &str = "Deep linear network: adjacent layers align (the top left singular vector of W_k meets the top right singular vector of W_{k+1}).";
 /// Statement: the normalized margin tends to the SVM margin.
@@ -84,7 +85,10 @@ pub fn all_aligned(record: &RunRecord) -> Claim {
 
 /// The normalized margin ends within [`MARGIN_FRACTION`] of the SVM margin.
 pub fn margin_to_svm(record: &RunRecord) -> Claim {
-    let normalized = record.log.last(Scope::Run, 0, metric::NORMALIZED_MARGIN).unwrap_or(f64::NAN);
+    let normalized = record
+        .log
+        .last(Scope::Run, 0, metric::NORMALIZED_MARGIN)
+        .unwrap_or(f64::NAN);
     let ratio = record.svm_margin.map_or(f64::NAN, |svm| normalized / svm);
     Claim::evaluate(
         "margin-to-svm",
@@ -92,7 +96,9 @@ pub fn margin_to_svm(record: &RunRecord) -> Claim {
         MARGIN_TO_SVM,
         "normalized margin / SVM margin at the end",
         ratio,
-        Threshold::Above { value: MARGIN_FRACTION },
+        Threshold::Above {
+            value: MARGIN_FRACTION,
+        },
     )
 }
 
@@ -129,8 +135,15 @@ pub fn relu_not_rank_one(record: &RunRecord) -> Claim {
         &record.name,
         RELU_NOT_RANK_ONE,
         "max over ReLU layers of r at the end",
-        last_max(record, Scope::Layer, &record.nonlinear_layers(), metric::RATIO),
-        Threshold::Below { value: CLEARLY_BELOW },
+        last_max(
+            record,
+            Scope::Layer,
+            &record.nonlinear_layers(),
+            metric::RATIO,
+        ),
+        Threshold::Below {
+            value: CLEARLY_BELOW,
+        },
     )
 }
 
@@ -146,6 +159,9 @@ pub fn counterexample_rank_two(record: &RunRecord) -> Claim {
         COUNTEREXAMPLE,
         "r of the ReLU layer at the end",
         last_max(record, Scope::Layer, &relu, metric::RATIO),
-        Threshold::Near { target: FRAC_1_SQRT_2, tolerance: COUNTEREXAMPLE_TOLERANCE },
+        Threshold::Near {
+            target: FRAC_1_SQRT_2,
+            tolerance: COUNTEREXAMPLE_TOLERANCE,
+        },
     )
 }

@@ -7,8 +7,8 @@ pub mod digits;
 pub mod invariance;
 pub mod judge;
 pub mod relu_tail;
-pub mod residual;
 mod report;
+pub mod residual;
 
 use std::time::Instant;
 
@@ -76,7 +76,8 @@ pub struct Training {
     pub steps: usize,
 }
 
-/// Builds a run specification, naming the run in any error (a bad architecture string).
+/// Builds a run specification, naming the run in any error (a bad architecture string, or one
+/// whose input width does not match the data or whose output is not scalar).
 pub fn spec(
     name: &str,
     arch: &str,
@@ -85,9 +86,22 @@ pub fn spec(
     training: Training,
     common: &Common,
 ) -> Result<RunSpec, RunError> {
-    let arch: Arch = arch
+    let text = arch;
+    let arch: Arch = text
         .parse()
-        .map_err(|e| RunError::Config(format!("run `{name}`: architecture `{arch}`: {e}")))?;
+        .map_err(|e| RunError::Config(format!("run `{name}`: architecture `{text}`: {e}")))?;
+    if arch.input != data.dim {
+        return Err(RunError::Config(format!(
+            "run `{name}`: architecture `{text}` takes {} inputs but the data `{}` has {} features",
+            arch.input, data.name, data.dim
+        )));
+    }
+    if arch.output != 1 {
+        return Err(RunError::Config(format!(
+            "run `{name}`: architecture `{text}` has {} outputs; the margins y·f(x) need a scalar output (end it with 1)",
+            arch.output
+        )));
+    }
     Ok(RunSpec {
         name: name.to_string(),
         arch,
@@ -104,7 +118,9 @@ pub fn spec(
         },
         dtype: common.dtype,
         schedule: common.schedule(training.steps),
-        active_window: 5,
+        // Drifts are measured from step 0, so a unit counts as stably active only if it was
+        // active on every example at every log since the start (Theorem 1's hypothesis).
+        active_window: usize::MAX,
     })
 }
 
@@ -170,8 +186,12 @@ impl<'a> Experiment<'a> {
             .dir
             .child(&spec.name)
             .map_err(|e| RunError::io(format!("creating the folder of run `{}`", spec.name), e))?;
-        let (summary, record) = runner::execute(spec, &child, Display { quiet: self.quiet }, judge)?;
-        self.runs.push(RunEntry { folder: spec.name.clone(), summary });
+        let (summary, record) =
+            runner::execute(spec, &child, Display { quiet: self.quiet }, judge)?;
+        self.runs.push(RunEntry {
+            folder: spec.name.clone(),
+            summary,
+        });
         self.records.push(record);
         Ok(self.records.last().expect("just pushed"))
     }
@@ -183,7 +203,11 @@ impl<'a> Experiment<'a> {
 
     /// Writes the experiment's `report.md` and `summary.json` and returns the result.
     pub fn finish(self) -> Result<ExperimentResult, RunError> {
-        let mut claims: Vec<Claim> = self.runs.iter().flat_map(|r| r.summary.claims.clone()).collect();
+        let mut claims: Vec<Claim> = self
+            .runs
+            .iter()
+            .flat_map(|r| r.summary.claims.clone())
+            .collect();
         claims.extend(self.extra);
         let result = ExperimentResult {
             name: self.name.to_string(),

@@ -18,11 +18,29 @@ const STEMS: [&str; 5] = ["ratio", "alignment", "log_loss", "drift", "margin"];
 
 /// A table of the runs of an experiment: name, architecture, rule, steps, time, status.
 fn runs_table(result: &ExperimentResult) -> Table {
-    let mut t = Table::new(&["run", "arch", "data", "step rule", "lr", "steps", "seconds", "status"]);
+    let mut t = Table::new(&[
+        "run",
+        "arch",
+        "data",
+        "step rule",
+        "lr",
+        "steps",
+        "seconds",
+        "status",
+    ]);
     for r in &result.runs {
         let c = &r.summary.config;
-        let text = |key: &str| c.get(key).map_or(String::new(), |v| v.to_string().trim_matches('"').to_string());
-        let data = c.get("data").and_then(|d| d.get("name")).map_or(String::new(), |v| v.to_string().trim_matches('"').to_string());
+        let text = |key: &str| {
+            c.get(key).map_or(String::new(), |v| {
+                v.to_string().trim_matches('"').to_string()
+            })
+        };
+        let data = c
+            .get("data")
+            .and_then(|d| d.get("name"))
+            .map_or(String::new(), |v| {
+                v.to_string().trim_matches('"').to_string()
+            });
         let o = &r.summary.outcome;
         t.push(vec![
             r.folder.clone(),
@@ -56,7 +74,10 @@ fn experiment_body(result: &ExperimentResult, prefix: &str, heading: &str) -> St
 pub fn write_experiment_report(dir: &RunDir, result: &ExperimentResult) -> Result<(), RunError> {
     let mut md = String::new();
     let _ = writeln!(md, "# Experiment `{}`: {}\n", result.name, result.title);
-    let _ = writeln!(md, "Claims from {REFERENCE}. Each run's folder has its own report, metrics and checkpoint.\n");
+    let _ = writeln!(
+        md,
+        "Claims from {REFERENCE}. Each run's folder has its own report, metrics and checkpoint.\n"
+    );
     let _ = writeln!(md, "Total time: {:.2} s.\n", result.seconds);
     md.push_str(&experiment_body(result, "", "##"));
     write_text(&dir.report_md(), &md)?;
@@ -68,9 +89,11 @@ pub fn write_experiment_report(dir: &RunDir, result: &ExperimentResult) -> Resul
         "runs": result.runs.iter().map(|r| r.folder.clone()).collect::<Vec<_>>(),
         "claims": result.claims,
     });
-    let text = serde_json::to_string_pretty(&summary).map_err(|e| RunError::io("encoding the experiment summary", std::io::Error::other(e)))?;
+    let text = serde_json::to_string_pretty(&summary)
+        .map_err(|e| RunError::io("encoding the experiment summary", std::io::Error::other(e)))?;
     let path = dir.summary_json();
-    write_atomic(&path, text.as_bytes()).map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+    write_atomic(&path, text.as_bytes())
+        .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
 }
 
 /// Writes the suite's `report.md` (all claims, then each experiment with its charts) and
@@ -82,10 +105,16 @@ pub fn write_suite_report(
     seconds: f64,
 ) -> Result<(), RunError> {
     let claims: Vec<_> = results.iter().flat_map(|r| r.claims.clone()).collect();
-    let holding = claims.iter().filter(|c| c.verdict == Verdict::Holds).count();
+    let holding = claims
+        .iter()
+        .filter(|c| c.verdict == Verdict::Holds)
+        .count();
     let mut md = String::new();
     let _ = writeln!(md, "# The low-rank phenomenon, measured\n");
-    let _ = writeln!(md, "Claims from {REFERENCE}, each measured on a training run.\n");
+    let _ = writeln!(
+        md,
+        "Claims from {REFERENCE}, each measured on a training run.\n"
+    );
     let _ = writeln!(
         md,
         "{holding} of {} claims hold; {} experiments ran, {} failed to run; {seconds:.1} s in all.\n",
@@ -102,8 +131,16 @@ pub fn write_suite_report(
         }
     }
     for result in results {
-        let _ = writeln!(md, "\n## `{}`: {} ({:.2} s)\n", result.name, result.title, result.seconds);
-        md.push_str(&experiment_body(result, &format!("{}/", result.name), "###"));
+        let _ = writeln!(
+            md,
+            "\n## `{}`: {} ({:.2} s)\n",
+            result.name, result.title, result.seconds
+        );
+        md.push_str(&experiment_body(
+            result,
+            &format!("{}/", result.name),
+            "###",
+        ));
     }
     write_text(&dir.report_md(), &md)?;
     let summary = json!({
@@ -113,7 +150,9 @@ pub fn write_suite_report(
         "failures": failures.iter().map(|(n, e)| json!({"name": n, "error": e})).collect::<Vec<_>>(),
         "claims": claims,
     });
-    let text = serde_json::to_string_pretty(&summary).map_err(|e| RunError::io("encoding the suite summary", std::io::Error::other(e)))?;
+    let text = serde_json::to_string_pretty(&summary)
+        .map_err(|e| RunError::io("encoding the suite summary", std::io::Error::other(e)))?;
     let path = dir.summary_json();
-    write_atomic(&path, text.as_bytes()).map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+    write_atomic(&path, text.as_bytes())
+        .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
 }

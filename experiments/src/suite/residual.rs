@@ -59,7 +59,11 @@ impl Default for Config {
 }
 
 /// The experiment in the suite.
-pub const ENTRY: Entry = Entry { name: NAME, title: TITLE, run_defaults };
+pub const ENTRY: Entry = Entry {
+    name: NAME,
+    title: TITLE,
+    run_defaults,
+};
 
 fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     run(&Config::default(), common, dir)
@@ -82,11 +86,30 @@ fn arch(dim: usize, cfg: &Config, block: &str) -> String {
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let data = data::resolve(&cfg.data)?;
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
-    let training = Training { loss: MarginLoss::Logistic, rule: cfg.step_rule, lr: cfg.lr, steps: cfg.steps };
-    let init = Start::Random(Init::Gaussian { scale: cfg.init_scale });
-    for (name, block) in [("identity-skip", "res(relu)"), ("learned-skip", "resz(relu)")] {
-        let s = spec(name, &arch(data.dim, cfg, block), init.clone(), &data, training, common)?;
-        exp.run(&s, &|r| vec![judge::tail_rank_one(r), judge::tail_aligned(r)])?;
+    let training = Training {
+        loss: MarginLoss::Logistic,
+        rule: cfg.step_rule,
+        lr: cfg.lr,
+        steps: cfg.steps,
+    };
+    let init = Start::Random(Init::Gaussian {
+        scale: cfg.init_scale,
+    });
+    for (name, block) in [
+        ("identity-skip", "res(relu)"),
+        ("learned-skip", "resz(relu)"),
+    ] {
+        let s = spec(
+            name,
+            &arch(data.dim, cfg, block),
+            init.clone(),
+            &data,
+            training,
+            common,
+        )?;
+        exp.run(&s, &|r| {
+            vec![judge::tail_rank_one(r), judge::tail_aligned(r)]
+        })?;
     }
     exp.finish()
 }

@@ -6,6 +6,7 @@
 
 use crate::Element;
 
+pub mod fused;
 mod lanes;
 mod ops;
 #[cfg(test)]

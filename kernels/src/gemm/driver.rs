@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use rayon::prelude::*;
 
 use super::kernel_set::{DOT_ROWS, KernelSet, Shape};
-use super::microkernel::{Dot, Tile};
+use super::microkernel::{DOT_TILE_ROWS, Dot, DotTile, Tile};
 use super::pack;
 use crate::Element;
 
@@ -205,10 +205,15 @@ unsafe fn serial<E: Element>(
                         let a = unsafe { p.a.offset(ic + ir, pc) };
                         (a.ptr, p.a.rs, p.a.cs, p.a.rs == 1)
                     };
-                    let kernel = if column_mode { shape.col } else { shape.general };
+                    let kernel = shape.kernel(nr, set.lanes, column_mode);
                     // Loop 1: micropanels of NR columns of B.
                     for jr in (0..ncb).step_by(nr) {
                         let nrb = (ncb - jr).min(nr);
+                        let kernel = if nrb < nr {
+                            shape.kernel(nrb, set.lanes, column_mode)
+                        } else {
+                            kernel
+                        };
                         let (b, rsb) = if pack_b {
                             (b_buf[jr * kcb..].as_ptr(), nr)
                         } else if nrb < nr {
@@ -242,6 +247,69 @@ unsafe fn serial<E: Element>(
             }
         }
     }
+}
+
+/// A product a few columns wide with A's rows contiguous: B packed column-interleaved once,
+/// then blocks of 4 rows × J columns by the `dot_tile` kernels, rows split across threads.
+///
+/// # Safety
+/// As [`run_tiles`], with `p.a.cs == 1`.
+pub(crate) unsafe fn run_dot_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
+    let (j_block, kernel) = set.dot_tile_for(p.n);
+    let group_len = p.k.div_ceil(set.lanes) * j_block * set.lanes;
+    let groups = p.n.div_ceil(j_block);
+    with_scratch(|scratch| {
+        let (packed, _) = scratch.buffers::<E>(group_len * groups, 0);
+        for (g, dst) in packed.chunks_exact_mut(group_len).enumerate() {
+            let cols = (p.n - g * j_block).min(j_block);
+            // SAFETY: columns g·J .. g·J + cols of the k × n B are readable.
+            unsafe { pack::b_interleaved(&p.b, (p.k, g * j_block, cols), (j_block, set.lanes), dst) };
+        }
+        let packed: &[E] = packed;
+        let blocks = p.m.div_ceil(DOT_TILE_ROWS);
+        let fmas = p.m.saturating_mul(p.n).saturating_mul(p.k);
+        let parts = rayon::current_num_threads()
+            .min(fmas / MIN_FMAS_PER_THREAD)
+            .min(blocks)
+            .max(1);
+        let per_part = blocks.div_ceil(parts);
+        let run_blocks = |first: usize, last: usize| {
+            for block in first..last {
+                let r0 = block * DOT_TILE_ROWS;
+                let rows = (p.m - r0).min(DOT_TILE_ROWS);
+                // Rows past the matrix repeat its last row; their results are not stored.
+                let a = std::array::from_fn(|r| {
+                    // SAFETY: row min(r0 + r, m - 1) of A exists.
+                    unsafe { p.a.ptr.add((r0 + r).min(p.m - 1) * p.a.rs) }
+                });
+                for (g, bt) in packed.chunks_exact(group_len).enumerate() {
+                    let call = DotTile {
+                        k: p.k,
+                        a,
+                        bt: bt.as_ptr(),
+                        // SAFETY: (r0, g·J) is an element of C.
+                        c: unsafe { p.c.add(r0 * p.rsc + g * j_block) },
+                        rsc: p.rsc,
+                        m: rows,
+                        n: (p.n - g * j_block).min(j_block),
+                        alpha: p.alpha,
+                        beta: p.beta,
+                    };
+                    // SAFETY: the rows of A hold k contiguous elements, `bt` one packed group,
+                    // and the block writes its rows × n elements of C, disjoint from every
+                    // other block's. The set's ISA was checked.
+                    unsafe { kernel(&call) };
+                }
+            }
+        };
+        if parts == 1 {
+            run_blocks(0, blocks);
+        } else {
+            (0..parts)
+                .into_par_iter()
+                .for_each(|part| run_blocks(part * per_part, ((part + 1) * per_part).min(blocks)));
+        }
+    });
 }
 
 /// y ← α·A·x + β·y for n = 1 with A's rows contiguous: dot products along k.

@@ -9,11 +9,13 @@
 //! - portable (`wide`, 16 xmm on a baseline x86-64 build, where an f32x8 is two registers):
 //!   4 × 2 vectors, narrow 8 × 1.
 //!
-//! Every set also has a one-row tile 1 × 8 vectors for row-vector products (m = 1) and the
-//! matrix–vector kernels for 4 rows and 1 row.
+//! The main tile also comes with fewer vectors per row for the ragged last panel of B.
+//! Every set also has a one-row tile 1 × 8 vectors for row-vector products (m = 1), the
+//! matrix–vector kernels for 4 rows and 1 row, and skinny-product kernels (`dot_tile`) over
+//! 4 rows × J columns: J ∈ {4, 5, 6} on AVX-512 (16–24 accumulators), {2, 3} on 16-register sets.
 
 use super::blocking::Blocks;
-use super::microkernel::{Dot, DotFn, Tile, TileFn, dot, tile};
+use super::microkernel::{Dot, DotFn, DotTile, DotTileFn, Tile, TileFn, dot, dot_tile, tile};
 #[cfg(target_arch = "x86_64")]
 use super::simd::{Avx2F32, Avx2F64, Avx512F32, Avx512F64};
 use super::simd::{PortableF32, PortableF64};
@@ -28,6 +30,20 @@ pub(crate) struct Shape<E: 'static> {
     pub col: TileFn<E>,
     /// The kernel for any A strides (row-major A in particular).
     pub general: TileFn<E>,
+    /// `edges[v - 1]`: the same rows with v vectors, for a ragged last panel of ≤ v vectors.
+    pub edges: &'static [Shape<E>],
+}
+
+impl<E> Shape<E> {
+    /// The kernel for a panel `cols` wide in the given A mode: the narrowest edge tile that
+    /// covers it, or the full tile.
+    pub(crate) fn kernel(&self, cols: usize, lanes: usize, column_mode: bool) -> TileFn<E> {
+        let shape = self
+            .edges
+            .get(cols.div_ceil(lanes).wrapping_sub(1))
+            .unwrap_or(self);
+        if column_mode { shape.col } else { shape.general }
+    }
 }
 
 // Manual impls: a derive would demand `E: Copy`, but only function pointers are copied.
@@ -53,6 +69,8 @@ pub(crate) struct KernelSet<E: 'static> {
     pub dot_rows: DotFn<E>,
     /// The matrix–vector kernel over one row.
     pub dot_row: DotFn<E>,
+    /// The skinny-product kernels `(J, kernel)` for blocks of J columns.
+    pub dot_tiles: &'static [(usize, DotTileFn<E>)],
     /// Cache blocksizes for the main tile.
     pub blocks: Blocks,
 }
@@ -72,14 +90,26 @@ impl<E> KernelSet<E> {
             _ => self.main,
         }
     }
+
+    /// The skinny-product kernel for n columns: the J that pads n least (the widest on ties).
+    pub(crate) fn dot_tile_for(&self, n: usize) -> (usize, DotTileFn<E>) {
+        let mut best = self.dot_tiles[0];
+        for &(j, kernel) in self.dot_tiles {
+            if n.div_ceil(j) * j <= n.div_ceil(best.0) * best.0 {
+                best = (j, kernel);
+            }
+        }
+        best
+    }
 }
 
 /// Builds a `KernelSet` static: the generic kernels are instantiated inside functions carrying
 /// the set's attributes (the `#[target_feature]` that makes the intrinsics compile to its ISA).
 macro_rules! kernel_set {
     ($(#[$attr:meta])* $name:ident: $vector:ty, $elem:ty, lanes = $lanes:literal,
-     main = ($mr:literal, $nv:literal), narrow = [$(($nmr:literal, $nnv:literal)),*],
-     row = $rnv:literal) => {
+     main = ($mr:literal, $nv:literal), edges = [$($env:literal),*],
+     narrow = [$(($nmr:literal, $nnv:literal)),*],
+     row = $rnv:literal, dot = [$($dj:literal),*]) => {
         /// The kernel set of one instruction set and element type (see the module docs).
         pub(crate) static $name: KernelSet<$elem> = {
             $(#[$attr])*
@@ -97,6 +127,12 @@ macro_rules! kernel_set {
                 // SAFETY: as for `tile_fn`, with `dot`'s contract.
                 unsafe { dot::<$vector, R>(d) }
             }
+            $(#[$attr])*
+            /// The skinny-product kernel compiled for this set's instruction set.
+            unsafe fn dot_tile_fn<const J: usize>(d: &DotTile<$elem>) {
+                // SAFETY: as for `tile_fn`, with `dot_tile`'s contract.
+                unsafe { dot_tile::<$vector, J>(d) }
+            }
             KernelSet {
                 lanes: $lanes,
                 main: Shape {
@@ -104,21 +140,31 @@ macro_rules! kernel_set {
                     nr: $nv * $lanes,
                     col: tile_fn::<$mr, $nv, true>,
                     general: tile_fn::<$mr, $nv, false>,
+                    edges: &[$(Shape {
+                        mr: $mr,
+                        nr: $env * $lanes,
+                        col: tile_fn::<$mr, $env, true>,
+                        general: tile_fn::<$mr, $env, false>,
+                        edges: &[],
+                    }),*],
                 },
                 narrow: &[$(Shape {
                     mr: $nmr,
                     nr: $nnv * $lanes,
                     col: tile_fn::<$nmr, $nnv, true>,
                     general: tile_fn::<$nmr, $nnv, false>,
+                    edges: &[],
                 }),*],
                 row: Shape {
                     mr: 1,
                     nr: $rnv * $lanes,
                     col: tile_fn::<1, $rnv, true>,
                     general: tile_fn::<1, $rnv, false>,
+                    edges: &[],
                 },
                 dot_rows: dot_fn::<DOT_ROWS>,
                 dot_row: dot_fn::<1>,
+                dot_tiles: &[$(($dj, dot_tile_fn::<$dj>)),*],
                 blocks: Blocks::for_tile($mr, $nv * $lanes, size_of::<$elem>()),
             }
         };
@@ -126,18 +172,18 @@ macro_rules! kernel_set {
 }
 
 #[cfg(target_arch = "x86_64")]
-kernel_set!(#[target_feature(enable = "avx512f")] AVX512_F32: Avx512F32, f32, lanes = 16,
-    main = (6, 4), narrow = [(16, 1), (12, 2), (8, 3)], row = 8);
+kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F32: Avx512F32, f32, lanes = 16,
+    main = (6, 4), edges = [1, 2, 3], narrow = [(16, 1), (12, 2), (8, 3)], row = 8, dot = [4, 5, 6]);
 #[cfg(target_arch = "x86_64")]
-kernel_set!(#[target_feature(enable = "avx512f")] AVX512_F64: Avx512F64, f64, lanes = 8,
-    main = (6, 4), narrow = [(16, 1), (12, 2), (8, 3)], row = 8);
+kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64, f64, lanes = 8,
+    main = (6, 4), edges = [1, 2, 3], narrow = [(16, 1), (12, 2), (8, 3)], row = 8, dot = [4, 5, 6]);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F32: Avx2F32, f32, lanes = 8,
-    main = (6, 2), narrow = [(12, 1)], row = 8);
+    main = (6, 2), edges = [1], narrow = [(12, 1)], row = 8, dot = [2, 3]);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F64: Avx2F64, f64, lanes = 4,
-    main = (6, 2), narrow = [(12, 1)], row = 8);
+    main = (6, 2), edges = [1], narrow = [(12, 1)], row = 8, dot = [2, 3]);
 kernel_set!(#[inline(never)] PORTABLE_F32: PortableF32, f32, lanes = 8,
-    main = (4, 2), narrow = [(8, 1)], row = 4);
+    main = (4, 2), edges = [1], narrow = [(8, 1)], row = 4, dot = [2, 3]);
 kernel_set!(#[inline(never)] PORTABLE_F64: PortableF64, f64, lanes = 4,
-    main = (4, 2), narrow = [(8, 1)], row = 4);
+    main = (4, 2), edges = [1], narrow = [(8, 1)], row = 4, dot = [2, 3]);

@@ -59,7 +59,15 @@ pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACO
 ) {
     // SAFETY: the vector operations run on a CPU that has them (caller's contract).
     let mut acc = [[unsafe { V::zero() }; NV]; MR];
-    let (mut a, mut b) = (t.a, t.b);
+    // In general mode each group of four rows has its own pointer, addressed as base + {0, 1,
+    // 2, 3}·rsa: without them the compiler walks the MR rows with a chain of MR dependent adds
+    // per step, which for tall tiles is longer than the step's FMAs.
+    let mut groups = [t.a; MR];
+    for (g, base) in groups.iter_mut().enumerate() {
+        *base = t.a.wrapping_add(if ACOL { 0 } else { 4 * g * t.rsa });
+    }
+    let r3 = 3 * t.rsa;
+    let mut b = t.b;
     for _ in 0..t.k {
         // SAFETY: as above.
         let mut bv = [unsafe { V::zero() }; NV];
@@ -68,16 +76,23 @@ pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACO
             *slot = unsafe { V::load(b.add(v * V::LANES)) };
         }
         for (i, row) in acc.iter_mut().enumerate() {
-            let offset = if ACOL { i } else { i * t.rsa };
-            // SAFETY: `a + offset` is A(i, p) with i < MR and p < k: readable by contract.
-            let ai = unsafe { V::broadcast(a.add(offset)) };
+            let (base, offset) = if ACOL {
+                (groups[0], i)
+            } else {
+                let within = [0, t.rsa, 2 * t.rsa, r3][i % 4];
+                (groups[i / 4], within)
+            };
+            // SAFETY: `base + offset` is A(i, p) with i < MR and p < k: readable by contract.
+            let ai = unsafe { V::broadcast(base.add(offset)) };
             for (slot, &bj) in row.iter_mut().zip(&bv) {
                 // SAFETY: register arithmetic on a CPU that has it.
                 *slot = unsafe { V::fma(ai, bj, *slot) };
             }
         }
         // Wrapping: after the last step the pointers may pass the end; they are not read then.
-        a = a.wrapping_add(t.csa);
+        for base in groups.iter_mut().take(if ACOL { 1 } else { MR.div_ceil(4) }) {
+            *base = base.wrapping_add(t.csa);
+        }
         b = b.wrapping_add(t.rsb);
     }
     // SAFETY: C accesses stay inside the t.m × t.n tile the caller guarantees.
@@ -85,6 +100,9 @@ pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACO
 }
 
 /// C(tile) ← α·acc + β·C(tile) on the first `t.m` rows and `t.n` columns; C is not read if β = 0.
+///
+/// Full tiles take a straight-line path with constant indices, so the accumulators stay in
+/// registers; only edge tiles copy them out to loop over a ragged shape.
 ///
 /// # Safety
 /// As [`tile`] for C.
@@ -99,7 +117,24 @@ unsafe fn write_tile<V: Vector, const MR: usize, const NV: usize>(
     unsafe {
         let alpha = V::splat(t.alpha);
         let beta = V::splat(t.beta);
-        for (i, row) in acc.iter().enumerate().take(t.m) {
+        if t.m == MR && t.n == NV * V::LANES {
+            for (i, row) in acc.iter().enumerate() {
+                let c_row = t.c.add(i * t.rsc);
+                for (v, &value) in row.iter().enumerate() {
+                    let p = c_row.add(v * V::LANES);
+                    let scaled = V::mul(value, alpha);
+                    let result = if beta_is_zero {
+                        scaled
+                    } else {
+                        V::fma(V::load(p), beta, scaled)
+                    };
+                    V::store(p, result);
+                }
+            }
+            return;
+        }
+        let edge = *acc;
+        for (i, row) in edge.iter().enumerate().take(t.m) {
             let c_row = t.c.add(i * t.rsc);
             for (v, &value) in row.iter().enumerate() {
                 let col = v * V::LANES;
@@ -111,16 +146,99 @@ unsafe fn write_tile<V: Vector, const MR: usize, const NV: usize>(
                 let scaled = V::mul(value, alpha);
                 let result = if beta_is_zero {
                     scaled
-                } else if width == V::LANES {
-                    V::fma(V::load(p), beta, scaled)
                 } else {
                     V::fma(V::load_partial(p, width), beta, scaled)
                 };
-                if width == V::LANES {
-                    V::store(p, result);
-                } else {
-                    V::store_partial(p, result, width);
+                V::store_partial(p, result, width);
+            }
+        }
+    }
+}
+
+/// Rows of A per call of the skinny-product kernel [`dot_tile`].
+pub(crate) const DOT_TILE_ROWS: usize = 4;
+
+/// One call of the skinny-product kernel: a [`DOT_TILE_ROWS`] × J block of C.
+pub(crate) struct DotTile<E> {
+    /// Depth of the product.
+    pub k: usize,
+    /// The rows of A, each contiguous over k (a row past the matrix repeats a real one).
+    pub a: [*const E; DOT_TILE_ROWS],
+    /// J columns of B packed by [`pack::b_interleaved`](super::pack::b_interleaved): per step of
+    /// LANES along k, the J column segments one after another, zero past k.
+    pub bt: *const E,
+    /// Element (0, 0) of the C block.
+    pub c: *mut E,
+    /// Row stride of C (its columns are contiguous).
+    pub rsc: usize,
+    /// Rows of C to write (≤ DOT_TILE_ROWS).
+    pub m: usize,
+    /// Columns of C to write (≤ J).
+    pub n: usize,
+    /// Scale of the product.
+    pub alpha: E,
+    /// Scale of the old C; zero means C is not read.
+    pub beta: E,
+}
+
+/// A skinny-product kernel instantiated for one instruction set and column count J.
+pub(crate) type DotTileFn<E> = unsafe fn(&DotTile<E>);
+
+/// C(block) ← α·A·B + β·C(block) for R = [`DOT_TILE_ROWS`] rows and J columns, vectorised along k.
+///
+/// For products only a few columns wide (an output layer) broadcasting A wastes most lanes; here
+/// each of the R·J accumulators holds LANES partial sums of one C element (p ≡ lane mod LANES,
+/// in increasing p), reduced by a fixed tree at the end, so the bits of an element do not
+/// depend on the block it falls in.
+///
+/// # Safety
+/// The CPU must support `V`'s instructions; each row pointer readable for k elements; `bt`
+/// readable for ⌈k/LANES⌉·J·LANES elements; C readable (if β ≠ 0) and writable on the first
+/// `d.m` rows × `d.n` columns.
+#[inline(always)]
+pub(crate) unsafe fn dot_tile<V: Vector, const J: usize>(d: &DotTile<V::Elem>) {
+    const R: usize = DOT_TILE_ROWS;
+    let lanes = V::LANES;
+    // SAFETY: A is read at p < k on its R rows (the last step with a masked load of the
+    // remaining elements), `bt` within its ⌈k/LANES⌉·J·LANES elements, C inside the d.m × d.n
+    // block: all as the caller guarantees.
+    unsafe {
+        let mut acc = [[V::zero(); J]; R];
+        // One loop with masked loads (full masks but for the last step) keeps the control flow
+        // simple enough for the register allocator to hold every accumulator.
+        for step in 0..d.k.div_ceil(lanes) {
+            let p = step * lanes;
+            let width = (d.k - p).min(lanes);
+            let bt = d.bt.add(step * J * lanes);
+            let mut bv = [V::zero(); J];
+            for (j, slot) in bv.iter_mut().enumerate() {
+                *slot = V::load(bt.add(j * lanes));
+            }
+            // Rows one at a time: J + 1 + R·J registers live, within the 32 of AVX-512.
+            for (row, a) in acc.iter_mut().zip(d.a) {
+                let ar = V::load_partial(a.add(p), width);
+                for (slot, &bj) in row.iter_mut().zip(&bv) {
+                    *slot = V::fma(ar, bj, *slot);
                 }
+            }
+        }
+        // Reduce every accumulator with constant indices first, so they stay in registers;
+        // only then loop over the ragged block.
+        let mut sums = [[<V::Elem as Element>::ZERO; J]; R];
+        for (out, row) in sums.iter_mut().zip(&acc) {
+            for (slot, &value) in out.iter_mut().zip(row) {
+                *slot = V::sum(value);
+            }
+        }
+        for (r, row) in sums.iter().enumerate().take(d.m) {
+            for (j, &sum) in row.iter().enumerate().take(d.n) {
+                let c = d.c.add(r * d.rsc + j);
+                let s = d.alpha * sum;
+                *c = if d.beta == <V::Elem as Element>::ZERO {
+                    s
+                } else {
+                    s + d.beta * *c
+                };
             }
         }
     }
@@ -195,3 +313,4 @@ pub(crate) unsafe fn dot<V: Vector, const R: usize>(d: &Dot<V::Elem>) {
         }
     }
 }
+

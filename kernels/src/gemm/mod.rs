@@ -111,7 +111,9 @@ pub fn gemm_with<T: Element>(
     }
 }
 
-/// Matrix–vector products with contiguous rows go to the dot kernel, the rest to the tiles.
+/// Matrix–vector products with contiguous rows go to the dot kernel, products a few columns wide
+/// (at most one vector) with contiguous rows and some depth to the skinny kernels, the rest to
+/// the tiles. The choice depends on the shape only, never on the thread count.
 ///
 /// # Safety
 /// As `driver::run_tiles`.
@@ -119,6 +121,9 @@ unsafe fn run<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
     if p.n == 1 && p.a.cs == 1 {
         // SAFETY: forwarded contract; n = 1 and A's rows are contiguous.
         unsafe { driver::run_dot(set, p) }
+    } else if p.a.cs == 1 && p.n <= set.lanes && p.k >= set.lanes {
+        // SAFETY: forwarded contract; A's rows are contiguous.
+        unsafe { driver::run_dot_tiles(set, p) }
     } else {
         // SAFETY: forwarded contract.
         unsafe { driver::run_tiles(set, p) }

@@ -100,3 +100,33 @@ unsafe fn pack_transposed<E: Element>(
         }
     }
 }
+
+/// Packs columns `j0..j0 + cols` (cols ≤ J) of the k-row B for [`dot_tile`]: per step of
+/// `lanes` along k, the J column segments one after another (`dst[(s·J + j)·lanes + l] =
+/// B(s·lanes + l, j0 + j)`), zero past k and past `cols`.
+///
+/// [`dot_tile`]: super::microkernel::dot_tile
+///
+/// # Safety
+/// B must be readable at (p, j0 + j) for p < k, j < cols.
+pub(crate) unsafe fn b_interleaved<E: Element>(
+    b: &Operand<E>,
+    (k, j0, cols): (usize, usize, usize),
+    (j_block, lanes): (usize, usize),
+    dst: &mut [E],
+) {
+    let dst = &mut dst[..k.div_ceil(lanes) * j_block * lanes];
+    dst.fill(E::ZERO);
+    for (step, block) in dst.chunks_exact_mut(j_block * lanes).enumerate() {
+        let p0 = step * lanes;
+        let depth = (k - p0).min(lanes);
+        for (p, row) in (p0..p0 + depth).enumerate() {
+            // SAFETY: (row, j0) is readable (row < k, cols ≥ 1).
+            let src = unsafe { b.ptr.add(row * b.rs + j0 * b.cs) };
+            for j in 0..cols {
+                // SAFETY: (row, j0 + j) with j < cols is readable.
+                block[j * lanes + p] = unsafe { *src.add(j * b.cs) };
+            }
+        }
+    }
+}

@@ -10,7 +10,8 @@ pub const KERNEL_ENV: &str = "LOWRANK_KERNEL";
 /// A family of GEMM microkernels, one per instruction set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KernelKind {
-    /// AVX-512F kernels on zmm registers (x86-64 only).
+    /// AVX-512 kernels on zmm registers (x86-64 with AVX-512F and VL: the VL extension lets
+    /// the horizontal sums use all 32 registers).
     Avx512,
     /// AVX2 + FMA kernels on ymm registers (x86-64 only).
     Avx2,
@@ -36,7 +37,10 @@ impl KernelKind {
     pub fn is_supported(self) -> bool {
         match self {
             #[cfg(target_arch = "x86_64")]
-            KernelKind::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            KernelKind::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+            }
             #[cfg(target_arch = "x86_64")]
             KernelKind::Avx2 => {
                 std::arch::is_x86_feature_detected!("avx2")

@@ -40,8 +40,13 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn sum(v: Self) -> Self::Elem;
 
     /// The first `n` lanes from `p` (n ≤ LANES), the rest zero; reads only those `n` elements.
+    /// The default goes through a stack buffer; instruction sets with masked moves override it.
     #[inline(always)]
     unsafe fn load_partial(p: *const Self::Elem, n: usize) -> Self {
+        if n == Self::LANES {
+            // SAFETY: `p` is valid for n = LANES reads.
+            return unsafe { Self::load(p) };
+        }
         let mut buf = [<Self::Elem as Element>::ZERO; MAX_LANES];
         // SAFETY: the caller guarantees `p` is valid for `n ≤ LANES ≤ MAX_LANES` reads, and
         // `buf` holds MAX_LANES elements.
@@ -52,6 +57,7 @@ pub(crate) unsafe trait Vector: Copy {
     }
 
     /// Writes the first `n` lanes (n ≤ LANES) to `p`; touches only those `n` elements.
+    /// The default goes through a stack buffer; instruction sets with masked moves override it.
     #[inline(always)]
     unsafe fn store_partial(p: *mut Self::Elem, v: Self, n: usize) {
         let mut buf = [<Self::Elem as Element>::ZERO; MAX_LANES];
@@ -89,7 +95,7 @@ mod x86 {
     macro_rules! impl_vector {
         ($name:ident, $elem:ty, $lanes:literal, zero = $zero:ident, splat = $splat:ident,
          load = $load:ident, fma = $fma:ident, mul = $mul:ident, store = $store:ident,
-         sum = $sum:path) => {
+         sum = $sum:path, partial = ($load_partial:path, $store_partial:path)) => {
             // SAFETY: the methods only run the named intrinsics; the trait's contract makes the
             // caller guarantee the CPU feature and the pointer validity.
             unsafe impl Vector for $name {
@@ -135,22 +141,106 @@ mod x86 {
                     // SAFETY: the instruction set is available (trait contract).
                     unsafe { $sum(v.0) }
                 }
+                #[inline(always)]
+                unsafe fn load_partial(p: *const $elem, n: usize) -> Self {
+                    // SAFETY: masked lanes are not read; `p` is valid for `n` reads.
+                    Self(unsafe { $load_partial(p, n) })
+                }
+                #[inline(always)]
+                unsafe fn store_partial(p: *mut $elem, v: Self, n: usize) {
+                    // SAFETY: masked lanes are not written; `p` is valid for `n` writes.
+                    unsafe { $store_partial(p, v.0, n) }
+                }
             }
         };
     }
 
     impl_vector!(Avx512F32, f32, 16, zero = _mm512_setzero_ps, splat = _mm512_set1_ps,
         load = _mm512_loadu_ps, fma = _mm512_fmadd_ps, mul = _mm512_mul_ps,
-        store = _mm512_storeu_ps, sum = _mm512_reduce_add_ps);
+        store = _mm512_storeu_ps, sum = _mm512_reduce_add_ps,
+        partial = (load_first_m512, store_first_m512));
     impl_vector!(Avx512F64, f64, 8, zero = _mm512_setzero_pd, splat = _mm512_set1_pd,
         load = _mm512_loadu_pd, fma = _mm512_fmadd_pd, mul = _mm512_mul_pd,
-        store = _mm512_storeu_pd, sum = _mm512_reduce_add_pd);
+        store = _mm512_storeu_pd, sum = _mm512_reduce_add_pd,
+        partial = (load_first_m512d, store_first_m512d));
     impl_vector!(Avx2F32, f32, 8, zero = _mm256_setzero_ps, splat = _mm256_set1_ps,
         load = _mm256_loadu_ps, fma = _mm256_fmadd_ps, mul = _mm256_mul_ps,
-        store = _mm256_storeu_ps, sum = sum_m256);
+        store = _mm256_storeu_ps, sum = sum_m256,
+        partial = (load_first_m256, store_first_m256));
     impl_vector!(Avx2F64, f64, 4, zero = _mm256_setzero_pd, splat = _mm256_set1_pd,
         load = _mm256_loadu_pd, fma = _mm256_fmadd_pd, mul = _mm256_mul_pd,
-        store = _mm256_storeu_pd, sum = sum_m256d);
+        store = _mm256_storeu_pd, sum = sum_m256d,
+        partial = (load_first_m256d, store_first_m256d));
+
+    /// The first `n ≤ 16` f32 lanes from `p`, the rest zero, by a masked load.
+    #[inline(always)]
+    unsafe fn load_first_m512(p: *const f32, n: usize) -> __m512 {
+        // SAFETY: AVX-512F is available; masked-off lanes are neither read nor fault.
+        unsafe { _mm512_maskz_loadu_ps(((1u32 << n) - 1) as __mmask16, p) }
+    }
+
+    /// Writes the first `n ≤ 16` f32 lanes to `p` by a masked store.
+    #[inline(always)]
+    unsafe fn store_first_m512(p: *mut f32, v: __m512, n: usize) {
+        // SAFETY: AVX-512F is available; masked-off lanes are not written.
+        unsafe { _mm512_mask_storeu_ps(p, ((1u32 << n) - 1) as __mmask16, v) }
+    }
+
+    /// The first `n ≤ 8` f64 lanes from `p`, the rest zero, by a masked load.
+    #[inline(always)]
+    unsafe fn load_first_m512d(p: *const f64, n: usize) -> __m512d {
+        // SAFETY: AVX-512F is available; masked-off lanes are neither read nor fault.
+        unsafe { _mm512_maskz_loadu_pd(((1u32 << n) - 1) as __mmask8, p) }
+    }
+
+    /// Writes the first `n ≤ 8` f64 lanes to `p` by a masked store.
+    #[inline(always)]
+    unsafe fn store_first_m512d(p: *mut f64, v: __m512d, n: usize) {
+        // SAFETY: AVX-512F is available; masked-off lanes are not written.
+        unsafe { _mm512_mask_storeu_pd(p, ((1u32 << n) - 1) as __mmask8, v) }
+    }
+
+    /// Lanes below `n` all ones (32-bit lanes), for AVX2 masked moves.
+    #[inline(always)]
+    unsafe fn mask_m256(n: usize) -> __m256i {
+        // SAFETY: AVX2 is available.
+        unsafe { _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)) }
+    }
+
+    /// Lanes below `n` all ones (64-bit lanes), for AVX2 masked moves.
+    #[inline(always)]
+    unsafe fn mask_m256d(n: usize) -> __m256i {
+        // SAFETY: AVX2 is available.
+        unsafe { _mm256_cmpgt_epi64(_mm256_set1_epi64x(n as i64), _mm256_setr_epi64x(0, 1, 2, 3)) }
+    }
+
+    /// The first `n ≤ 8` f32 lanes from `p`, the rest zero, by a masked load.
+    #[inline(always)]
+    unsafe fn load_first_m256(p: *const f32, n: usize) -> __m256 {
+        // SAFETY: AVX2 is available; masked-off lanes are neither read nor fault.
+        unsafe { _mm256_maskload_ps(p, mask_m256(n)) }
+    }
+
+    /// Writes the first `n ≤ 8` f32 lanes to `p` by a masked store.
+    #[inline(always)]
+    unsafe fn store_first_m256(p: *mut f32, v: __m256, n: usize) {
+        // SAFETY: AVX2 is available; masked-off lanes are not written.
+        unsafe { _mm256_maskstore_ps(p, mask_m256(n), v) }
+    }
+
+    /// The first `n ≤ 4` f64 lanes from `p`, the rest zero, by a masked load.
+    #[inline(always)]
+    unsafe fn load_first_m256d(p: *const f64, n: usize) -> __m256d {
+        // SAFETY: AVX2 is available; masked-off lanes are neither read nor fault.
+        unsafe { _mm256_maskload_pd(p, mask_m256d(n)) }
+    }
+
+    /// Writes the first `n ≤ 4` f64 lanes to `p` by a masked store.
+    #[inline(always)]
+    unsafe fn store_first_m256d(p: *mut f64, v: __m256d, n: usize) {
+        // SAFETY: AVX2 is available; masked-off lanes are not written.
+        unsafe { _mm256_maskstore_pd(p, mask_m256d(n), v) }
+    }
 
     /// Lane sum of eight f32: halves added pairwise, a fixed order.
     #[inline(always)]

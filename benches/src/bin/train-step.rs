@@ -1,0 +1,157 @@
+//! `train-step`: times whole training steps (forward, loss, backward, update) of the benchmark
+//! workloads: ours (a `models::Network` on its tape), the hand-written floor on `kernels`, the
+//! GEMM-bound estimate, `models::Trainer`, and optionally PyTorch, with their ratios.
+//!
+//! ```text
+//! cargo run --release -p benches --bin train-step -- --threads 1,2 --vs-torch --json out.json
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use benches::timing::Settings;
+use benches::train::bench::{measure, profile};
+use benches::train::report::{Report, Row, format_table, write_json_atomic};
+use benches::train::sample::Plan;
+use benches::train::torch;
+use benches::train::workload::{Dtype, WORKLOADS, Workload, find};
+use clap::Parser;
+
+/// Times full training steps of the benchmark networks against a hand-written floor, the GEMM
+/// bound and (with --vs-torch) PyTorch.
+#[derive(Parser, Debug)]
+#[command(name = "train-step")]
+struct Args {
+    /// Thread counts of the rayon pool to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    threads: Vec<usize>,
+    /// Only this element type (f32 or f64).
+    #[arg(long)]
+    dtype: Option<Dtype>,
+    /// Only this workload (repeatable): mlp784, mlp20, res20, linear10.
+    #[arg(long = "workload")]
+    workloads: Vec<String>,
+    /// Write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Also run the PyTorch peer (benches/peers/train_step.py) and print ours/PyTorch.
+    #[arg(long)]
+    vs_torch: bool,
+    /// Few, short samples: a quick look rather than a report.
+    #[arg(long)]
+    quick: bool,
+    /// Print a per-op profile of each workload (ours and the floor) before timing.
+    #[arg(long)]
+    profile: bool,
+    /// Samples per contender.
+    #[arg(long, default_value_t = 11)]
+    samples: usize,
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("train-step: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    if let Some(&t) = args.threads.iter().find(|&&t| t == 0) {
+        return Err(format!("--threads {t}: a thread count must be at least 1"));
+    }
+    if args.samples == 0 {
+        return Err("--samples 0: at least one sample is needed".into());
+    }
+    let workloads: Vec<Workload> = if args.workloads.is_empty() {
+        WORKLOADS.to_vec()
+    } else {
+        args.workloads
+            .iter()
+            .map(|name| {
+                find(name).ok_or_else(|| {
+                    let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
+                    format!("--workload {name:?}: unknown; expected one of {known:?}")
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let jobs: Vec<(Workload, Dtype)> = workloads
+        .iter()
+        .flat_map(|w| w.dtypes.iter().map(move |&d| (*w, d)))
+        .filter(|&(_, d)| args.dtype.is_none_or(|want| want == d))
+        .collect();
+    if jobs.is_empty() {
+        return Err("no workload runs in the requested --dtype".into());
+    }
+    let (plan, gemm) = if args.quick {
+        let plan = Plan {
+            warmup: 3,
+            samples: args.samples.min(5),
+            target: Duration::from_millis(5),
+        };
+        (plan, Settings::QUICK)
+    } else {
+        let plan = Plan {
+            warmup: 10,
+            samples: args.samples,
+            target: Duration::from_millis(30),
+        };
+        (plan, Settings::FULL)
+    };
+    let with_torch = args.vs_torch && torch::available();
+    if args.vs_torch && !with_torch {
+        eprintln!("train-step: `python3 -c \"import torch\"` fails; skipping the PyTorch peer");
+    }
+
+    let mut rows: Vec<Row> = Vec::new();
+    let mut torch_version = None;
+    for &threads in &args.threads {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| format!("cannot start a pool of {threads} threads: {e}"))?;
+        let first = rows.len();
+        pool.install(|| {
+            for &(w, dtype) in &jobs {
+                if args.profile {
+                    let text = match dtype {
+                        Dtype::F32 => profile::<f32>(&w, 50, gemm),
+                        Dtype::F64 => profile::<f64>(&w, 50, gemm),
+                    };
+                    println!("profile {} {dtype}, {threads} thread(s):\n{text}", w.name);
+                }
+                let row = match dtype {
+                    Dtype::F32 => measure::<f32>(&w, dtype, plan, gemm),
+                    Dtype::F64 => measure::<f64>(&w, dtype, plan, gemm),
+                };
+                eprintln!(
+                    "{} {dtype} {threads} thread(s): ours {:.1} µs, floor {:.1} µs, GEMM bound {:.1} µs",
+                    w.name, row.ours_us, row.floor_us, row.gemm_bound_us
+                );
+                rows.push(row);
+            }
+        });
+        drop(pool);
+        if with_torch {
+            let names: Vec<&str> = workloads.iter().map(|w| w.name).collect();
+            let dtype = args.dtype.map(Dtype::name);
+            let peer = torch::run(threads, &names, dtype, args.quick)?;
+            for row in &mut rows[first..] {
+                row.torch_us = peer.get(&row.workload, &row.dtype).map(|t| t.median_us);
+            }
+            torch_version = Some(peer.version);
+        }
+    }
+
+    let report = Report::new(torch_version, rows);
+    print!("{}", format_table(&report));
+    if let Some(path) = &args.json {
+        write_json_atomic(path, &report)
+            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,297 @@
+//! The floor: the same training step written by hand on `kernels`, with no tape. Every buffer
+//! is allocated once; ReLU is applied in place on each product, its backward mask in place on
+//! each gradient, the backward products read transposed views, and a residual block's input
+//! gradient is accumulated straight onto the gradient of its output. What the autodiff's
+//! overhead is measured against.
+
+use autodiff::{Element, Tensor};
+use kernels::elementwise::axpy;
+use kernels::elementwise::fused::{relu_assign, relu_backward_assign};
+use kernels::elementwise::{sigmoid_scalar, softplus_scalar};
+use kernels::{MatMut, MatRef, gemm};
+use models::{Activation, LayerSpec, Network, Skip};
+
+use super::gemms::GemmCall;
+use super::probe::{NoProbe, Probe};
+
+/// One piece of the forward pass; the numbers index the weights.
+#[derive(Clone, Copy, Debug)]
+enum Stage {
+    /// h ↦ σ(h·Wᵀ), σ = ReLU or the identity.
+    Dense { w: usize, relu: bool },
+    /// h ↦ h + relu(h·Yᵀ)·Uᵀ.
+    Residual { y: usize, u: usize },
+}
+
+/// A hand-written full-batch gradient-descent step on the mean logistic loss.
+pub struct Floor<T: Element> {
+    stages: Vec<Stage>,
+    /// [out, in] of each weight.
+    shapes: Vec<[usize; 2]>,
+    weights: Vec<Vec<T>>,
+    grads: Vec<Vec<T>>,
+    x: Vec<T>,
+    y: Vec<T>,
+    n: usize,
+    /// Each stage's output.
+    outs: Vec<Vec<T>>,
+    /// relu(h·Yᵀ) of each residual stage (empty for dense ones).
+    inner: Vec<Vec<T>>,
+    /// The gradient flowing backwards, and a second buffer to compute the next one into.
+    grad: Vec<T>,
+    spare: Vec<T>,
+    lr: T,
+}
+
+/// A row-major view of the first rows·cols elements of `data`.
+fn view<T: Element>(data: &[T], rows: usize, cols: usize) -> MatRef<'_, T> {
+    MatRef::from_row_major(&data[..rows * cols], rows, cols).expect("buffer sized for the view")
+}
+
+/// A writable row-major view of the first rows·cols elements of `data`.
+fn view_mut<T: Element>(data: &mut [T], rows: usize, cols: usize) -> MatMut<'_, T> {
+    MatMut::from_row_major(&mut data[..rows * cols], rows, cols).expect("buffer sized for the view")
+}
+
+impl<T: Element> Floor<T> {
+    /// The step for `net`'s architecture, starting from its current weights, on x [n, in] and
+    /// labels y [n]. Errors for architectures outside the benchmark's family (a bias, leaky
+    /// ReLU, a learned skip, several outputs).
+    pub fn new(net: &Network<T>, x: &Tensor<T>, y: &Tensor<T>, lr: f64) -> Result<Self, String> {
+        let arch = net.arch();
+        if arch.output != 1 {
+            return Err(format!("`{arch}`: the floor handles scalar outputs only"));
+        }
+        let mut stages = Vec::new();
+        let mut next = 0;
+        for spec in &arch.layers {
+            let relu = |a: Activation| match a {
+                Activation::Relu => Ok(true),
+                Activation::Linear => Ok(false),
+                Activation::LeakyRelu(_) => Err(format!("`{arch}`: the floor has no leaky ReLU")),
+            };
+            match *spec {
+                LayerSpec::Dense {
+                    activation,
+                    bias: false,
+                    ..
+                } => {
+                    stages.push(Stage::Dense {
+                        w: next,
+                        relu: relu(activation)?,
+                    });
+                    next += 1;
+                }
+                LayerSpec::Block {
+                    activation: Activation::Relu,
+                    skip: Skip::Identity,
+                } => {
+                    stages.push(Stage::Residual {
+                        y: next,
+                        u: next + 1,
+                    });
+                    next += 2;
+                }
+                _ => return Err(format!("`{arch}`: the floor has no layer `{spec}`")),
+            }
+        }
+        stages.push(Stage::Dense {
+            w: next,
+            relu: false,
+        });
+        let layers = net.layers();
+        let shapes: Vec<[usize; 2]> = layers.iter().map(|l| l.shape).collect();
+        let weights: Vec<Vec<T>> = (0..layers.len())
+            .map(|k| net.weight(k).data().to_vec())
+            .collect();
+        let grads = weights.iter().map(|w| vec![T::ZERO; w.len()]).collect();
+        let n = x.rows();
+        let out_width = |s: &Stage| match *s {
+            Stage::Dense { w, .. } => shapes[w][0],
+            Stage::Residual { y, .. } => shapes[y][0],
+        };
+        let outs = stages
+            .iter()
+            .map(|s| vec![T::ZERO; n * out_width(s)])
+            .collect();
+        let inner = stages
+            .iter()
+            .map(|s| match s {
+                Stage::Residual { .. } => vec![T::ZERO; n * out_width(s)],
+                Stage::Dense { .. } => Vec::new(),
+            })
+            .collect();
+        let widest = shapes.iter().flatten().copied().max().unwrap_or(1);
+        Ok(Self {
+            stages,
+            shapes,
+            weights,
+            grads,
+            x: x.data().to_vec(),
+            y: y.data().to_vec(),
+            n,
+            outs,
+            inner,
+            grad: vec![T::ZERO; n * widest],
+            spare: vec![T::ZERO; n * widest],
+            lr: T::from_f64(lr),
+        })
+    }
+
+    /// The current weights, in the order of `Network::layers`.
+    pub fn weights(&self) -> &[Vec<T>] {
+        &self.weights
+    }
+
+    /// One step: forward, loss, backward, update. Returns the loss before the update.
+    pub fn step(&mut self) -> T {
+        self.step_probed(&mut NoProbe)
+    }
+
+    /// [`Self::step`], reporting each piece of work to `probe`. Never inlined, so that
+    /// profiles and instruction counts attribute the step to it.
+    #[inline(never)]
+    pub fn step_probed(&mut self, probe: &mut impl Probe) -> T {
+        self.forward(probe);
+        let loss = self.loss();
+        probe.lap("loss");
+        self.backward(probe);
+        let minus_lr = -self.lr;
+        for (w, g) in self.weights.iter_mut().zip(&self.grads) {
+            axpy(minus_lr, g, w);
+        }
+        probe.lap("update");
+        loss
+    }
+
+    fn forward(&mut self, probe: &mut impl Probe) {
+        let n = self.n;
+        for (i, &stage) in self.stages.iter().enumerate() {
+            let (before, rest) = self.outs.split_at_mut(i);
+            let input: &[T] = if i == 0 { &self.x } else { &before[i - 1] };
+            let out = &mut rest[0];
+            match stage {
+                Stage::Dense { w, relu } => {
+                    let [o, d] = self.shapes[w];
+                    let wt = view(&self.weights[w], o, d).t();
+                    gemm(T::ONE, view(input, n, d), wt, T::ZERO, view_mut(out, n, o));
+                    probe.lap("gemm forward");
+                    if relu {
+                        relu_assign(out);
+                        probe.lap("relu forward");
+                    }
+                }
+                Stage::Residual { y, u } => {
+                    let [o, d] = self.shapes[y];
+                    let s = &mut self.inner[i];
+                    let yt = view(&self.weights[y], o, d).t();
+                    gemm(T::ONE, view(input, n, d), yt, T::ZERO, view_mut(s, n, o));
+                    probe.lap("gemm forward");
+                    relu_assign(s);
+                    out.copy_from_slice(input);
+                    probe.lap("relu forward");
+                    let ut = view(&self.weights[u], o, o).t();
+                    gemm(T::ONE, view(s, n, o), ut, T::ONE, view_mut(out, n, o));
+                    probe.lap("gemm forward");
+                }
+            }
+        }
+    }
+
+    /// The mean logistic loss of the margins y·f, with its gradient with respect to f written
+    /// to the start of `grad`.
+    fn loss(&mut self) -> T {
+        let f = self.outs.last().expect("at least the output stage");
+        let n = T::from_usize(self.n);
+        let mut total = T::ZERO;
+        for ((g, &f), &y) in self.grad.iter_mut().zip(f).zip(&self.y) {
+            let m = y * f;
+            total += softplus_scalar(-m);
+            *g = -y * sigmoid_scalar(-m) / n;
+        }
+        total / n
+    }
+
+    fn backward(&mut self, probe: &mut impl Probe) {
+        let n = self.n;
+        for i in (0..self.stages.len()).rev() {
+            let input: &[T] = if i == 0 { &self.x } else { &self.outs[i - 1] };
+            match self.stages[i] {
+                Stage::Dense { w, relu } => {
+                    let [o, d] = self.shapes[w];
+                    let g = &mut self.grad[..n * o];
+                    if relu {
+                        relu_backward_assign(&self.outs[i], g);
+                        probe.lap("relu backward");
+                    }
+                    let gv = view(g, n, o);
+                    let dw = view_mut(&mut self.grads[w], o, d);
+                    gemm(T::ONE, gv.t(), view(input, n, d), T::ZERO, dw);
+                    probe.lap("gemm dW");
+                    if i > 0 {
+                        let wv = view(&self.weights[w], o, d);
+                        gemm(T::ONE, gv, wv, T::ZERO, view_mut(&mut self.spare, n, d));
+                        std::mem::swap(&mut self.grad, &mut self.spare);
+                        probe.lap("gemm dX");
+                    }
+                }
+                Stage::Residual { y, u } => {
+                    let [o, d] = self.shapes[y];
+                    let s = &self.inner[i];
+                    let g = view(&self.grad, n, o);
+                    let du = view_mut(&mut self.grads[u], o, o);
+                    gemm(T::ONE, g.t(), view(s, n, o), T::ZERO, du);
+                    probe.lap("gemm dW");
+                    let ds = &mut self.spare[..n * o];
+                    let uv = view(&self.weights[u], o, o);
+                    gemm(T::ONE, g, uv, T::ZERO, view_mut(ds, n, o));
+                    probe.lap("gemm dX");
+                    relu_backward_assign(s, ds);
+                    probe.lap("relu backward");
+                    let dsv = view(ds, n, o);
+                    let dy = view_mut(&mut self.grads[y], o, d);
+                    gemm(T::ONE, dsv.t(), view(input, n, d), T::ZERO, dy);
+                    probe.lap("gemm dW");
+                    if i > 0 {
+                        let yv = view(&self.weights[y], o, d);
+                        gemm(T::ONE, dsv, yv, T::ONE, view_mut(&mut self.grad, n, d));
+                        probe.lap("gemm dX");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every product one step computes, in order, with the layouts it reads them in.
+    pub fn gemm_calls(&self) -> Vec<GemmCall> {
+        let n = self.n;
+        let mut forward = Vec::new();
+        let mut backward = Vec::new();
+        for (i, &stage) in self.stages.iter().enumerate() {
+            let first = i == 0;
+            match stage {
+                Stage::Dense { w, .. } => {
+                    let [o, d] = self.shapes[w];
+                    forward.push(GemmCall::forward(n, d, o, false));
+                    backward.push(GemmCall::weight_grad(o, n, d));
+                    if !first {
+                        backward.push(GemmCall::input_grad(n, o, d, false));
+                    }
+                }
+                Stage::Residual { y, .. } => {
+                    let [o, d] = self.shapes[y];
+                    forward.push(GemmCall::forward(n, d, o, false));
+                    forward.push(GemmCall::forward(n, o, o, true));
+                    backward.push(GemmCall::weight_grad(o, n, o));
+                    backward.push(GemmCall::input_grad(n, o, o, false));
+                    backward.push(GemmCall::weight_grad(o, n, d));
+                    if !first {
+                        backward.push(GemmCall::input_grad(n, o, d, true));
+                    }
+                }
+            }
+        }
+        forward.extend(backward);
+        forward
+    }
+}

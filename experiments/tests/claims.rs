@@ -1,0 +1,122 @@
+//! The claims of the theory hold on the experiments' default budgets (issue 5's run tests).
+
+use std::f64::consts::FRAC_1_SQRT_2;
+use std::path::PathBuf;
+
+use experiments::claims::{Claim, Verdict};
+use experiments::rundir::RunDir;
+use experiments::suite::{
+    Common, ExperimentResult, counterexample, deep_linear, invariance, relu_tail,
+};
+
+fn scratch(name: &str) -> RunDir {
+    let path: PathBuf =
+        std::env::temp_dir().join(format!("lowrank-claims-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    RunDir::create(&path).unwrap()
+}
+
+fn quiet() -> Common {
+    Common {
+        quiet: true,
+        ..Common::default()
+    }
+}
+
+fn claim<'a>(result: &'a ExperimentResult, run: &str, id: &str) -> &'a Claim {
+    result
+        .claims
+        .iter()
+        .find(|c| c.run == run && c.id == id)
+        .unwrap_or_else(|| panic!("no claim {id} on run {run}: {:?}", result.claims))
+}
+
+fn measured(c: &Claim) -> f64 {
+    c.measured
+        .unwrap_or_else(|| panic!("claim {} on {} not measured", c.id, c.run))
+}
+
+#[test]
+fn deep_linear_layers_go_to_rank_one_align_and_reach_the_svm_margin() {
+    let dir = scratch("deep-linear");
+    let cfg = deep_linear::Config {
+        depths: vec![3],
+        ..Default::default()
+    };
+    let result = deep_linear::run(&cfg, &quiet(), &dir).unwrap();
+    assert!(measured(claim(&result, "depth-3", "rank-one")) > 0.99);
+    assert!(measured(claim(&result, "depth-3", "aligned")) > 0.99);
+    let margin = measured(claim(&result, "depth-3", "margin-to-svm"));
+    assert!(
+        margin > 0.95 && margin <= 1.0 + 1e-9,
+        "normalized / SVM margin {margin}"
+    );
+    // The slow control (constant step, large init) is still short of rank one.
+    assert!(measured(claim(&result, "slow-control", "slow-control")) < 0.99);
+    for file in [
+        "report.md",
+        "summary.json",
+        "depth-3/metrics.csv",
+        "depth-3/final.safetensors",
+        "depth-3/ratio.svg",
+    ] {
+        assert!(dir.root().join(file).is_file(), "{file} written");
+    }
+    std::fs::remove_dir_all(dir.root()).unwrap();
+}
+
+#[test]
+fn relu_layer_stays_below_while_the_linear_tail_goes_to_rank_one() {
+    let dir = scratch("relu-tail");
+    let result = relu_tail::run(&relu_tail::Config::default(), &quiet(), &dir).unwrap();
+    for run in ["two-point", "gaussian"] {
+        assert!(
+            measured(claim(&result, run, "tail-rank-one")) > 0.99,
+            "{run}"
+        );
+        assert!(
+            measured(claim(&result, run, "tail-aligned")) > 0.99,
+            "{run}"
+        );
+    }
+    let relu = measured(claim(&result, "two-point", "relu-not-rank-one"));
+    assert!(relu < 0.9, "ReLU layer r {relu}");
+    std::fs::remove_dir_all(dir.root()).unwrap();
+}
+
+#[test]
+fn counterexample_keeps_its_relu_layer_at_rank_two() {
+    let dir = scratch("counterexample");
+    let result = counterexample::run(&counterexample::Config::default(), &quiet(), &dir).unwrap();
+    let r = measured(claim(&result, "relu", "relu-rank-two"));
+    assert!(
+        (r - FRAC_1_SQRT_2).abs() < 0.05,
+        "r = {r}, 1/√2 = {FRAC_1_SQRT_2}"
+    );
+    assert!(measured(claim(&result, "linear", "rank-one")) > 0.99);
+    std::fs::remove_dir_all(dir.root()).unwrap();
+}
+
+#[test]
+fn conserved_quantities_drift_by_order_step_squared() {
+    let dir = scratch("invariance");
+    // A smaller net and budget than the defaults keep the test fast; the physics is the same.
+    let cfg = invariance::Config {
+        arch: "64,relu:40,relu:40,1".into(),
+        steps: 300,
+        ..Default::default()
+    };
+    let result = invariance::run(&cfg, &quiet(), &dir).unwrap();
+    for run in ["step", "half-step"] {
+        for id in ["neuron-conserved", "layer-conserved"] {
+            let c = claim(&result, run, id);
+            assert_eq!(c.verdict, Verdict::Holds, "{c:?}");
+            assert!(measured(c) < 1e-3);
+        }
+        assert!(measured(claim(&result, run, "full-not-conserved")) > 10.0);
+    }
+    // Halving the step at equal training time halves the accumulated drift: O(step²) per step.
+    let ratio = measured(claim(&result, "invariance", "step-squared"));
+    assert!((ratio - 2.0).abs() < 0.25, "drift ratio {ratio}");
+    std::fs::remove_dir_all(dir.root()).unwrap();
+}

@@ -1,0 +1,245 @@
+//! The binaries end to end: every file a run writes, and clear errors (non-zero exit, no panic)
+//! on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn scratch(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("lowrank-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).unwrap();
+    path
+}
+
+fn run(exe: &str, args: &[&str]) -> Output {
+    Command::new(exe)
+        .args(args)
+        .output()
+        .expect("the binary starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `train` with `args` (plus a small budget) and expects a clear error mentioning `needle`.
+fn train_fails(args: &[&str], needle: &str) {
+    let mut all = vec!["--quiet", "--steps", "5"];
+    all.extend_from_slice(args);
+    let o = run(env!("CARGO_BIN_EXE_train"), &all);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{args:?} should fail");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert!(err.contains(needle), "{args:?}: `{needle}` not in: {err}");
+}
+
+#[test]
+fn train_writes_every_file_and_restarts_from_its_checkpoint() {
+    let dir = scratch("train");
+    let out = dir.join("a");
+    let common = [
+        "--quiet",
+        "--arch",
+        "10,relu:8,linear:6,1",
+        "--data",
+        "gaussian:dim=10,n=40,margin=0.1,seed=1",
+        "--steps",
+        "200",
+    ];
+    let mut args = common.to_vec();
+    args.extend(["--out", out.to_str().unwrap()]);
+    let o = run(env!("CARGO_BIN_EXE_train"), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("tail-rank-one") && stdout.contains("claims hold"),
+        "{stdout}"
+    );
+    for f in [
+        "metrics.csv",
+        "summary.json",
+        "final.safetensors",
+        "report.md",
+        "ratio.svg",
+        "alignment.svg",
+        "log_loss.svg",
+        "drift.svg",
+        "margin.svg",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert!(csv.starts_with("step,scope,index,name,metric,value\n"));
+    assert!(
+        csv.contains("\n200,layer,1,layers.1.weight,r,"),
+        "last step logged per layer"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["config"]["arch"], "10,relu:8,linear:6,1");
+    assert_eq!(summary["outcome"]["steps"], 200);
+    assert!(summary["claims"][0]["threshold"]["value"].as_f64() == Some(0.99));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("![ratio](ratio.svg)"));
+
+    // Restart from the checkpoint: step 0 of the new run is the end of the old one.
+    let b = dir.join("b");
+    let ckpt = out.join("final.safetensors");
+    let mut args = common.to_vec();
+    args.extend([
+        "--out",
+        b.to_str().unwrap(),
+        "--init",
+        ckpt.to_str().unwrap(),
+        "--steps",
+        "1",
+    ]);
+    let o = run(env!("CARGO_BIN_EXE_train"), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = |p: &Path, step: &str| {
+        std::fs::read_to_string(p.join("metrics.csv"))
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with(&format!("{step},layer,0,layers.0.weight,frobenius,")))
+            .map(str::to_string)
+            .unwrap()
+    };
+    let end_of_a = first(&out, "200").rsplit(',').next().unwrap().to_string();
+    let start_of_b = first(&b, "0").rsplit(',').next().unwrap().to_string();
+    assert_eq!(end_of_a, start_of_b);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn train_rejects_bad_input_clearly() {
+    let dir = scratch("bad");
+    let csv = dir.join("ragged.csv");
+    std::fs::write(&csv, "1,2,1\n3,-1\n").unwrap();
+    let junk = dir.join("junk.safetensors");
+    std::fs::write(&junk, b"not a checkpoint").unwrap();
+    train_fails(&["--arch", "10,relu:x,1"], "--arch");
+    train_fails(
+        &["--arch", "10,linear:5,1", "--data", "digits:0,1"],
+        "64 features",
+    );
+    train_fails(
+        &["--arch", "10,linear:5,2", "--data", "gaussian:dim=10"],
+        "scalar output",
+    );
+    train_fails(&["--data", "nosuchset"], "nosuchset");
+    train_fails(&["--data", csv.to_str().unwrap()], "ragged.csv");
+    train_fails(&["--init", junk.to_str().unwrap()], "junk.safetensors");
+    train_fails(
+        &["--init", dir.join("missing.safetensors").to_str().unwrap()],
+        "missing.safetensors",
+    );
+    train_fails(&["--lr", "-1"], "--lr");
+    train_fails(&["--dtype", "f16"], "f16");
+    train_fails(&["--loss", "hinge"], "hinge");
+    train_fails(&["--step-rule", "sgd"], "sgd");
+    train_fails(&["--threads", "0"], "--threads");
+    train_fails(&["--steps", "many"], "many");
+    train_fails(&["--bogus"], "--bogus");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn other_binaries_reject_bad_input_clearly() {
+    let cases: [(&str, &[&str], &str); 5] = [
+        (env!("CARGO_BIN_EXE_sweep"), &["--shard", "3/2"], "3/2"),
+        (
+            env!("CARGO_BIN_EXE_sweep"),
+            &["merge", "/nonexistent/shard"],
+            "/nonexistent/shard/sweep.json",
+        ),
+        (
+            env!("CARGO_BIN_EXE_lowrank"),
+            &["--only", "nonsense"],
+            "nonsense",
+        ),
+        (
+            env!("CARGO_BIN_EXE_deep-linear"),
+            &[
+                "--depths",
+                "1",
+                "--quiet",
+                "--out",
+                "/tmp/lowrank-cli-never",
+            ],
+            "depth 1",
+        ),
+        (
+            env!("CARGO_BIN_EXE_digits"),
+            &[
+                "--classes",
+                "3,11",
+                "--quiet",
+                "--out",
+                "/tmp/lowrank-cli-never",
+            ],
+            "11",
+        ),
+    ];
+    for (exe, args, needle) in cases {
+        let o = run(exe, args);
+        let err = stderr(&o);
+        assert!(!o.status.success(), "{exe} {args:?} should fail");
+        assert!(!err.contains("panicked"), "{exe} {args:?} panicked: {err}");
+        assert!(
+            err.contains(needle),
+            "{exe} {args:?}: `{needle}` not in: {err}"
+        );
+    }
+}
+
+#[test]
+fn sweep_shards_merge_into_the_whole_grid() {
+    let dir = scratch("sweep");
+    let grid = [
+        "--quiet",
+        "--families",
+        "linear",
+        "--depths",
+        "2",
+        "--init-scales",
+        "0.5",
+        "--step-rules",
+        "grad-normalized",
+        "--seeds",
+        "0,1,2",
+        "--steps",
+        "50",
+        "--data",
+        "gaussian:dim=5,n=20,margin=0.1,seed=0",
+    ];
+    let mut shards = Vec::new();
+    for i in 0..2 {
+        let out = dir.join(format!("shard{i}"));
+        let mut args = grid.to_vec();
+        let shard = format!("{i}/2");
+        args.extend(["--shard", &shard, "--out", out.to_str().unwrap()]);
+        let o = run(env!("CARGO_BIN_EXE_sweep"), &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        shards.push(out);
+    }
+    let merged = dir.join("merged");
+    let o = run(
+        env!("CARGO_BIN_EXE_sweep"),
+        &[
+            "merge",
+            shards[0].to_str().unwrap(),
+            shards[1].to_str().unwrap(),
+            "--out",
+            merged.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("missing"), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(merged.join("sweep.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3);
+    for (i, row) in rows.iter().enumerate() {
+        assert!(row.starts_with(&format!("{i},linear,2,")), "{row}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -124,25 +124,32 @@ impl<T: Element> Grads<'_, T> {
     /// The first contribution is written straight into a fresh gradient buffer; later ones (a
     /// value used several times) go through a scratch buffer and are summed in.
     pub(crate) fn accumulate(&mut self, v: Var, write: impl FnOnce(&mut [T])) {
-        if !self.wants(v) {
-            return;
+        if let Some(mut buf) = self.open(v) {
+            write(&mut buf);
+            self.close(v, buf);
         }
-        let shape = self.vals.get(v).dims();
+    }
+
+    /// A buffer for a contribution to `v`'s gradient (stale contents: fill all of it), or
+    /// `None` if `v` wants no gradient. Hand it back with [`Self::close`]. Split in two so that
+    /// a rule can compute several contributions at once, on different threads.
+    pub(crate) fn open(&mut self, v: Var) -> Option<Vec<T>> {
+        self.wants(v)
+            .then(|| self.pool.buffer(self.vals.get(v).len()))
+    }
+
+    /// Adds the contribution written into `buf` (from [`Self::open`]) to `v`'s gradient: it
+    /// becomes the gradient if it is the first, else it is summed in and recycled.
+    pub(crate) fn close(&mut self, v: Var, buf: Vec<T>) {
         let slot = match v.0 {
             Slot::Param(i) => &mut self.param_grads[i],
             Slot::Node { index, .. } => &mut self.node_grads[index],
         };
         match slot {
-            None => {
-                let mut g = self.pool.tensor(shape);
-                write(g.data_mut());
-                *slot = Some(g);
-            }
+            None => *slot = Some(Tensor::from_parts(buf, self.vals.get(v).dims())),
             Some(g) => {
-                let mut contribution = self.pool.buffer(shape.numel());
-                write(&mut contribution);
-                add_assign(g.data_mut(), &contribution);
-                self.pool.recycle(contribution);
+                add_assign(g.data_mut(), &buf);
+                self.pool.recycle(buf);
             }
         }
     }

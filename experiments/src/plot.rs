@@ -172,7 +172,8 @@ impl Chart {
         // plotters prints log-axis ticks with every digit (9.999999999e-5); one digit is enough.
         let short = |v: &f64| format!("{v:.0e}");
         let mut mesh = chart.configure_mesh();
-        mesh.x_desc(self.x_label.as_str()).y_desc(self.y_label.as_str());
+        mesh.x_desc(self.x_label.as_str())
+            .y_desc(self.y_label.as_str());
         if self.log_y {
             mesh.y_label_formatter(&short);
         }

@@ -24,10 +24,11 @@ fn quiet() -> Common {
 }
 
 fn claim<'a>(result: &'a ExperimentResult, run: &str, id: &str) -> &'a Claim {
+    let full = format!("{}/{run}", result.name);
     result
         .claims
         .iter()
-        .find(|c| c.run == run && c.id == id)
+        .find(|c| (c.run == full || c.run == run) && c.id == id)
         .unwrap_or_else(|| panic!("no claim {id} on run {run}: {:?}", result.claims))
 }
 

@@ -43,11 +43,9 @@ fn train_writes_every_file_and_restarts_from_its_checkpoint() {
         "10,relu:8,linear:6,1",
         "--data",
         "gaussian:dim=10,n=40,margin=0.1,seed=1",
-        "--steps",
-        "200",
     ];
     let mut args = common.to_vec();
-    args.extend(["--out", out.to_str().unwrap()]);
+    args.extend(["--out", out.to_str().unwrap(), "--steps", "200"]);
     let o = run(env!("CARGO_BIN_EXE_train"), &args);
     assert!(o.status.success(), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
@@ -133,7 +131,8 @@ fn train_rejects_bad_input_clearly() {
         &["--init", dir.join("missing.safetensors").to_str().unwrap()],
         "missing.safetensors",
     );
-    train_fails(&["--lr", "-1"], "--lr");
+    train_fails(&["--lr=-1"], "--lr");
+    train_fails(&["--lr", "0"], "--lr");
     train_fails(&["--dtype", "f16"], "f16");
     train_fails(&["--loss", "hinge"], "hinge");
     train_fails(&["--step-rule", "sgd"], "sgd");

@@ -50,6 +50,24 @@ impl<T: Element> Tape<T> {
     }
 }
 
+/// Multiply–adds of the smaller of two independent backward products above which they run on
+/// two threads at once (`rayon::join`): below it, handing one to another thread costs more than
+/// it saves. The two products of a layer's backward (input and weight gradient) are the
+/// parallelism a small network has when each product is too small to split.
+const MIN_FMAS_TO_JOIN: usize = 1 << 16;
+
+/// Runs two independent products, each writing its own buffer: at once on two threads when the
+/// current pool has them and both are big enough, else one after the other. The arithmetic is
+/// the same either way, so the result does not depend on the thread count.
+fn both(fmas: [usize; 2], first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
+    if fmas[0].min(fmas[1]) >= MIN_FMAS_TO_JOIN && rayon::current_num_threads() > 1 {
+        rayon::join(first, second);
+    } else {
+        first();
+        second();
+    }
+}
+
 /// C = A·B  ⇒  dA = G·Bᵀ and dB = Aᵀ·G.
 pub(crate) fn matmul_backward<T: Element>(
     a: Var,
@@ -58,25 +76,29 @@ pub(crate) fn matmul_backward<T: Element>(
     vals: Values<T>,
     grads: &mut Grads<T>,
 ) {
-    let (va, vb) = (vals.get(a).as_mat(), vals.get(b).as_mat());
-    grads.accumulate(a, |da| {
-        gemm(
-            T::ONE,
-            g.as_mat(),
-            vb.t(),
-            T::ZERO,
-            mat_mut(da, va.rows(), va.cols()),
-        );
-    });
-    grads.accumulate(b, |db| {
-        gemm(
-            T::ONE,
-            va.t(),
-            g.as_mat(),
-            T::ZERO,
-            mat_mut(db, vb.rows(), vb.cols()),
-        );
-    });
+    let (va, vb, g) = (vals.get(a).as_mat(), vals.get(b).as_mat(), g.as_mat());
+    let (mut da, mut db) = (grads.open(a), grads.open(b));
+    let (m, k, n) = (va.rows(), va.cols(), vb.cols());
+    let fmas = |d: &Option<Vec<T>>| if d.is_some() { m * n * k } else { 0 };
+    both(
+        [fmas(&da), fmas(&db)],
+        || {
+            if let Some(da) = da.as_deref_mut() {
+                gemm(T::ONE, g, vb.t(), T::ZERO, mat_mut(da, m, k));
+            }
+        },
+        || {
+            if let Some(db) = db.as_deref_mut() {
+                gemm(T::ONE, va.t(), g, T::ZERO, mat_mut(db, k, n));
+            }
+        },
+    );
+    if let Some(da) = da {
+        grads.close(a, da);
+    }
+    if let Some(db) = db {
+        grads.close(b, db);
+    }
 }
 
 /// H = X·Wᵀ  ⇒  dX = G·W and dW = Gᵀ·X.
@@ -87,25 +109,29 @@ pub(crate) fn linear_backward<T: Element>(
     vals: Values<T>,
     grads: &mut Grads<T>,
 ) {
-    let (vx, vw) = (vals.get(x).as_mat(), vals.get(w).as_mat());
-    grads.accumulate(x, |dx| {
-        gemm(
-            T::ONE,
-            g.as_mat(),
-            vw,
-            T::ZERO,
-            mat_mut(dx, vx.rows(), vx.cols()),
-        );
-    });
-    grads.accumulate(w, |dw| {
-        gemm(
-            T::ONE,
-            g.as_mat().t(),
-            vx,
-            T::ZERO,
-            mat_mut(dw, vw.rows(), vw.cols()),
-        );
-    });
+    let (vx, vw, g) = (vals.get(x).as_mat(), vals.get(w).as_mat(), g.as_mat());
+    let (mut dx, mut dw) = (grads.open(x), grads.open(w));
+    let (n, d, o) = (vx.rows(), vx.cols(), vw.rows());
+    let fmas = |g: &Option<Vec<T>>| if g.is_some() { n * d * o } else { 0 };
+    both(
+        [fmas(&dx), fmas(&dw)],
+        || {
+            if let Some(dx) = dx.as_deref_mut() {
+                gemm(T::ONE, g, vw, T::ZERO, mat_mut(dx, n, d));
+            }
+        },
+        || {
+            if let Some(dw) = dw.as_deref_mut() {
+                gemm(T::ONE, g.t(), vx, T::ZERO, mat_mut(dw, o, d));
+            }
+        },
+    );
+    if let Some(dx) = dx {
+        grads.close(x, dx);
+    }
+    if let Some(dw) = dw {
+        grads.close(w, dw);
+    }
 }
 
 #[cfg(test)]

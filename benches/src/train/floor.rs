@@ -43,6 +43,21 @@ pub struct Floor<T: Element> {
     lr: T,
 }
 
+/// Multiply–adds per product above which a layer's two backward products (weight and input
+/// gradient) run at once on two threads; the same rule as the autodiff's.
+const MIN_FMAS_TO_JOIN: usize = 1 << 16;
+
+/// Runs two independent products at once when the pool has several threads and they are big
+/// enough to gain from it, else one after the other.
+fn both(fmas: usize, first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
+    if fmas >= MIN_FMAS_TO_JOIN && rayon::current_num_threads() > 1 {
+        rayon::join(first, second);
+    } else {
+        first();
+        second();
+    }
+}
+
 /// A row-major view of the first rows·cols elements of `data`.
 fn view<T: Element>(data: &[T], rows: usize, cols: usize) -> MatRef<'_, T> {
     MatRef::from_row_major(&data[..rows * cols], rows, cols).expect("buffer sized for the view")
@@ -226,37 +241,51 @@ impl<T: Element> Floor<T> {
                     }
                     let gv = view(g, n, o);
                     let dw = view_mut(&mut self.grads[w], o, d);
-                    gemm(T::ONE, gv.t(), view(input, n, d), T::ZERO, dw);
-                    probe.lap("gemm dW");
+                    let wv = view(&self.weights[w], o, d);
+                    let spare = &mut self.spare;
+                    both(
+                        if i > 0 { n * o * d } else { 0 },
+                        || gemm(T::ONE, gv.t(), view(input, n, d), T::ZERO, dw),
+                        || {
+                            if i > 0 {
+                                gemm(T::ONE, gv, wv, T::ZERO, view_mut(spare, n, d));
+                            }
+                        },
+                    );
                     if i > 0 {
-                        let wv = view(&self.weights[w], o, d);
-                        gemm(T::ONE, gv, wv, T::ZERO, view_mut(&mut self.spare, n, d));
                         std::mem::swap(&mut self.grad, &mut self.spare);
-                        probe.lap("gemm dX");
                     }
+                    probe.lap("gemm dW, dX");
                 }
                 Stage::Residual { y, u } => {
                     let [o, d] = self.shapes[y];
                     let s = &self.inner[i];
                     let g = view(&self.grad, n, o);
                     let du = view_mut(&mut self.grads[u], o, o);
-                    gemm(T::ONE, g.t(), view(s, n, o), T::ZERO, du);
-                    probe.lap("gemm dW");
                     let ds = &mut self.spare[..n * o];
                     let uv = view(&self.weights[u], o, o);
-                    gemm(T::ONE, g, uv, T::ZERO, view_mut(ds, n, o));
-                    probe.lap("gemm dX");
+                    both(
+                        n * o * o,
+                        || gemm(T::ONE, g.t(), view(s, n, o), T::ZERO, du),
+                        || gemm(T::ONE, g, uv, T::ZERO, view_mut(ds, n, o)),
+                    );
+                    probe.lap("gemm dW, dX");
                     relu_backward_assign(s, ds);
                     probe.lap("relu backward");
                     let dsv = view(ds, n, o);
                     let dy = view_mut(&mut self.grads[y], o, d);
-                    gemm(T::ONE, dsv.t(), view(input, n, d), T::ZERO, dy);
-                    probe.lap("gemm dW");
-                    if i > 0 {
-                        let yv = view(&self.weights[y], o, d);
-                        gemm(T::ONE, dsv, yv, T::ONE, view_mut(&mut self.grad, n, d));
-                        probe.lap("gemm dX");
-                    }
+                    let yv = view(&self.weights[y], o, d);
+                    let grad = &mut self.grad;
+                    both(
+                        if i > 0 { n * o * d } else { 0 },
+                        || gemm(T::ONE, dsv.t(), view(input, n, d), T::ZERO, dy),
+                        || {
+                            if i > 0 {
+                                gemm(T::ONE, dsv, yv, T::ONE, view_mut(grad, n, d));
+                            }
+                        },
+                    );
+                    probe.lap("gemm dW, dX");
                 }
             }
         }

@@ -12,7 +12,7 @@ use experiments::error::RunError;
 use experiments::rundir::RunDir;
 use experiments::runner::{self, Display, RunRecord, Start};
 use experiments::suite::{Training, judge, spec};
-use models::{Init, StepRule};
+use models::{Arch, Init, StepRule};
 
 const AFTER_HELP: &str = "\
 Architecture grammar (--arch):
@@ -41,7 +41,7 @@ not run (bad flag, bad data, bad checkpoint, I/O).";
 struct Cli {
     /// The network (grammar below).
     #[arg(long, default_value = "20,relu:40,linear:20,linear:20,1")]
-    arch: String,
+    arch: Arch,
     /// The data (grammar below).
     #[arg(long, default_value = "gaussian:dim=20,n=200,margin=0.1,seed=0")]
     data: String,
@@ -101,7 +101,7 @@ fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
         lr: cli.lr,
         steps: cli.steps,
     };
-    let s = spec(&cli.name, &cli.arch, start, &data, training, &common)?;
+    let s = spec(&cli.name, &cli.arch.to_string(), start, &data, training, &common)?;
     let out = cli.common.out_dir(&cli.name);
     let dir =
         RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;

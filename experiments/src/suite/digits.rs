@@ -29,7 +29,7 @@ Claims (Le & Jegelka, ICLR 2022, arXiv:2201.11968), on two classes of the 8×8 U
 #[derive(clap::Args, Clone, Debug, PartialEq)]
 pub struct Config {
     /// The two digit classes, first labelled +1, second −1.
-    #[arg(long, value_delimiter = ',', num_args = 2, default_value = "0,1")]
+    #[arg(long, value_delimiter = ',', default_value = "0,1")]
     pub classes: Vec<u8>,
     /// Width of the hidden layers.
     #[arg(long, default_value_t = 16)]

@@ -186,8 +186,13 @@ impl<'a> Experiment<'a> {
             .dir
             .child(&spec.name)
             .map_err(|e| RunError::io(format!("creating the folder of run `{}`", spec.name), e))?;
+        // Claims and progress bars name the run `experiment/run`: run names repeat across experiments.
+        let named = RunSpec {
+            name: format!("{}/{}", self.name, spec.name),
+            ..spec.clone()
+        };
         let (summary, record) =
-            runner::execute(spec, &child, Display { quiet: self.quiet }, judge)?;
+            runner::execute(&named, &child, Display { quiet: self.quiet }, judge)?;
         self.runs.push(RunEntry {
             folder: spec.name.clone(),
             summary,

@@ -153,7 +153,7 @@ unsafe fn serial<E: Element>(
     let (mr, nr) = (shape.mr, shape.nr);
     let kc_max = blocks.kc.min(p.k);
     // A is read in place when a stride is 1; any other layout is packed so loop 2 streams it.
-    let pack_a = p.a.rs != 1 && p.a.cs != 1;
+    let pack_a = (p.a.rs != 1 && p.a.cs != 1) || std::env::var_os("GEMM_PACK_A").is_some();
     let pack_b = p.b.cs != 1 || p.m > DIRECT_B_MAX_ROWS;
     let a_len = if pack_a {
         blocks.mc.min(p.m).next_multiple_of(mr) * kc_max
@@ -188,7 +188,13 @@ unsafe fn serial<E: Element>(
                 } else if full_cols < ncb {
                     // SAFETY: the ragged last columns jc + full_cols .. jc + ncb are inside B.
                     unsafe {
-                        pack::b_panels(&p.b, (pc, jc + full_cols), (kcb, ncb - full_cols), nr, b_buf)
+                        pack::b_panels(
+                            &p.b,
+                            (pc, jc + full_cols),
+                            (kcb, ncb - full_cols),
+                            nr,
+                            b_buf,
+                        )
                     };
                 }
                 // Loop 2: micropanels of MR rows of A.
@@ -263,7 +269,9 @@ pub(crate) unsafe fn run_dot_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E
         for (g, dst) in packed.chunks_exact_mut(group_len).enumerate() {
             let cols = (p.n - g * j_block).min(j_block);
             // SAFETY: columns g·J .. g·J + cols of the k × n B are readable.
-            unsafe { pack::b_interleaved(&p.b, (p.k, g * j_block, cols), (j_block, set.lanes), dst) };
+            unsafe {
+                pack::b_interleaved(&p.b, (p.k, g * j_block, cols), (j_block, set.lanes), dst)
+            };
         }
         let packed: &[E] = packed;
         let blocks = p.m.div_ceil(DOT_TILE_ROWS);
@@ -331,7 +339,11 @@ pub(crate) unsafe fn run_dot<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
         let mut row = 0;
         while row < p.m {
             let rows = if p.m - row >= DOT_ROWS { DOT_ROWS } else { 1 };
-            let kernel = if rows == DOT_ROWS { set.dot_rows } else { set.dot_row };
+            let kernel = if rows == DOT_ROWS {
+                set.dot_rows
+            } else {
+                set.dot_row
+            };
             let call = Dot {
                 k: p.k,
                 // SAFETY: row < m is a row of A and of C.
@@ -363,7 +375,10 @@ struct Scratch {
 impl Scratch {
     /// Two buffers of `a_len` and `b_len` elements, each starting on a 64-byte cache line.
     fn buffers<E: Element>(&mut self, a_len: usize, b_len: usize) -> (&mut [E], &mut [E]) {
-        (aligned::<E>(&mut self.a, a_len), aligned::<E>(&mut self.b, b_len))
+        (
+            aligned::<E>(&mut self.a, a_len),
+            aligned::<E>(&mut self.b, b_len),
+        )
     }
 }
 
@@ -374,7 +389,10 @@ fn aligned<E: Element>(store: &mut Vec<f64>, len: usize) -> &mut [E] {
     if store.len() < words {
         store.resize(words, 0.0);
     }
-    let skip = store.as_ptr().align_offset(LINE).min(LINE / size_of::<f64>());
+    let skip = store
+        .as_ptr()
+        .align_offset(LINE)
+        .min(LINE / size_of::<f64>());
     let elems: &mut [E] = bytemuck::cast_slice_mut(&mut store[skip..]);
     &mut elems[..len]
 }

@@ -42,7 +42,11 @@ impl<E> Shape<E> {
             .edges
             .get(cols.div_ceil(lanes).wrapping_sub(1))
             .unwrap_or(self);
-        if column_mode { shape.col } else { shape.general }
+        if column_mode {
+            shape.col
+        } else {
+            shape.general
+        }
     }
 }
 

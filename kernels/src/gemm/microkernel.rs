@@ -90,7 +90,10 @@ pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACO
             }
         }
         // Wrapping: after the last step the pointers may pass the end; they are not read then.
-        for base in groups.iter_mut().take(if ACOL { 1 } else { MR.div_ceil(4) }) {
+        for base in groups
+            .iter_mut()
+            .take(if ACOL { 1 } else { MR.div_ceil(4) })
+        {
             *base = base.wrapping_add(t.csa);
         }
         b = b.wrapping_add(t.rsb);
@@ -313,4 +316,3 @@ pub(crate) unsafe fn dot<V: Vector, const R: usize>(d: &Dot<V::Elem>) {
         }
     }
 }
-

@@ -111,9 +111,9 @@ pub fn gemm_with<T: Element>(
     }
 }
 
-/// Matrix–vector products with contiguous rows go to the dot kernel, products a few columns wide
-/// (at most one vector) with contiguous rows and some depth to the skinny kernels, the rest to
-/// the tiles. The choice depends on the shape only, never on the thread count.
+/// Matrix–vector products with contiguous rows go to the dot kernel, skinny products with
+/// contiguous rows and some depth to the skinny kernels, the rest to the tiles. The choice
+/// depends on the shape only, never on the thread count.
 ///
 /// # Safety
 /// As `driver::run_tiles`.
@@ -121,13 +121,19 @@ unsafe fn run<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
     if p.n == 1 && p.a.cs == 1 {
         // SAFETY: forwarded contract; n = 1 and A's rows are contiguous.
         unsafe { driver::run_dot(set, p) }
-    } else if p.a.cs == 1 && p.n <= set.lanes && p.k >= set.lanes {
+    } else if p.a.cs == 1 && p.k >= set.lanes && skinny(p.n, set.lanes) {
         // SAFETY: forwarded contract; A's rows are contiguous.
         unsafe { driver::run_dot_tiles(set, p) }
     } else {
         // SAFETY: forwarded contract.
         unsafe { driver::run_tiles(set, p) }
     }
+}
+
+/// A product n ≤ 16 columns wide whose tiles would leave more than a fifth of their lanes
+/// idle: vectorising along k (the skinny kernels) wastes less.
+fn skinny(n: usize, lanes: usize) -> bool {
+    n <= 16 && 5 * n < 4 * n.next_multiple_of(lanes)
 }
 
 /// Whether to compute Cᵀ = BᵀAᵀ instead: to reach the dot kernel (a column result with

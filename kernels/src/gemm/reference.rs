@@ -3,7 +3,13 @@
 use crate::{Element, MatMut, MatRef};
 
 /// C ← α·A·B + β·C by the definition, summing k in increasing order; shapes must already agree.
-pub fn gemm<T: Element>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, mut c: MatMut<'_, T>) {
+pub fn gemm<T: Element>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    mut c: MatMut<'_, T>,
+) {
     for i in 0..c.rows() {
         for j in 0..c.cols() {
             let mut acc = T::ZERO;

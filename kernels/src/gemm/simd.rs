@@ -155,22 +155,58 @@ mod x86 {
         };
     }
 
-    impl_vector!(Avx512F32, f32, 16, zero = _mm512_setzero_ps, splat = _mm512_set1_ps,
-        load = _mm512_loadu_ps, fma = _mm512_fmadd_ps, mul = _mm512_mul_ps,
-        store = _mm512_storeu_ps, sum = _mm512_reduce_add_ps,
-        partial = (load_first_m512, store_first_m512));
-    impl_vector!(Avx512F64, f64, 8, zero = _mm512_setzero_pd, splat = _mm512_set1_pd,
-        load = _mm512_loadu_pd, fma = _mm512_fmadd_pd, mul = _mm512_mul_pd,
-        store = _mm512_storeu_pd, sum = _mm512_reduce_add_pd,
-        partial = (load_first_m512d, store_first_m512d));
-    impl_vector!(Avx2F32, f32, 8, zero = _mm256_setzero_ps, splat = _mm256_set1_ps,
-        load = _mm256_loadu_ps, fma = _mm256_fmadd_ps, mul = _mm256_mul_ps,
-        store = _mm256_storeu_ps, sum = sum_m256,
-        partial = (load_first_m256, store_first_m256));
-    impl_vector!(Avx2F64, f64, 4, zero = _mm256_setzero_pd, splat = _mm256_set1_pd,
-        load = _mm256_loadu_pd, fma = _mm256_fmadd_pd, mul = _mm256_mul_pd,
-        store = _mm256_storeu_pd, sum = sum_m256d,
-        partial = (load_first_m256d, store_first_m256d));
+    impl_vector!(
+        Avx512F32,
+        f32,
+        16,
+        zero = _mm512_setzero_ps,
+        splat = _mm512_set1_ps,
+        load = _mm512_loadu_ps,
+        fma = _mm512_fmadd_ps,
+        mul = _mm512_mul_ps,
+        store = _mm512_storeu_ps,
+        sum = _mm512_reduce_add_ps,
+        partial = (load_first_m512, store_first_m512)
+    );
+    impl_vector!(
+        Avx512F64,
+        f64,
+        8,
+        zero = _mm512_setzero_pd,
+        splat = _mm512_set1_pd,
+        load = _mm512_loadu_pd,
+        fma = _mm512_fmadd_pd,
+        mul = _mm512_mul_pd,
+        store = _mm512_storeu_pd,
+        sum = _mm512_reduce_add_pd,
+        partial = (load_first_m512d, store_first_m512d)
+    );
+    impl_vector!(
+        Avx2F32,
+        f32,
+        8,
+        zero = _mm256_setzero_ps,
+        splat = _mm256_set1_ps,
+        load = _mm256_loadu_ps,
+        fma = _mm256_fmadd_ps,
+        mul = _mm256_mul_ps,
+        store = _mm256_storeu_ps,
+        sum = sum_m256,
+        partial = (load_first_m256, store_first_m256)
+    );
+    impl_vector!(
+        Avx2F64,
+        f64,
+        4,
+        zero = _mm256_setzero_pd,
+        splat = _mm256_set1_pd,
+        load = _mm256_loadu_pd,
+        fma = _mm256_fmadd_pd,
+        mul = _mm256_mul_pd,
+        store = _mm256_storeu_pd,
+        sum = sum_m256d,
+        partial = (load_first_m256d, store_first_m256d)
+    );
 
     /// The first `n ≤ 16` f32 lanes from `p`, the rest zero, by a masked load.
     #[inline(always)]
@@ -204,7 +240,12 @@ mod x86 {
     #[inline(always)]
     unsafe fn mask_m256(n: usize) -> __m256i {
         // SAFETY: AVX2 is available.
-        unsafe { _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)) }
+        unsafe {
+            _mm256_cmpgt_epi32(
+                _mm256_set1_epi32(n as i32),
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+            )
+        }
     }
 
     /// Lanes below `n` all ones (64-bit lanes), for AVX2 masked moves.
@@ -291,7 +332,9 @@ macro_rules! impl_portable {
             #[inline(always)]
             unsafe fn load(p: *const $elem) -> Self {
                 // SAFETY: `p` is valid for LANES reads (trait contract); unaligned read.
-                Self(<$wide>::new(unsafe { p.cast::<[$elem; $lanes]>().read_unaligned() }))
+                Self(<$wide>::new(unsafe {
+                    p.cast::<[$elem; $lanes]>().read_unaligned()
+                }))
             }
             #[inline(always)]
             unsafe fn broadcast(p: *const $elem) -> Self {

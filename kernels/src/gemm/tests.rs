@@ -20,7 +20,12 @@ enum Layout {
 
 impl Layout {
     fn random(rng: &mut Rng) -> Self {
-        [Layout::RowMajor, Layout::ColMajor, Layout::Padded, Layout::Strided][rng.below(4)]
+        [
+            Layout::RowMajor,
+            Layout::ColMajor,
+            Layout::Padded,
+            Layout::Strided,
+        ][rng.below(4)]
     }
 
     /// (row stride, column stride, buffer length) for a rows × cols matrix.
@@ -115,7 +120,11 @@ impl<E: Element> Case<E> {
             3 => E::from_f64(0.5),
             _ => E::from_f64(rng.normal()),
         };
-        let alpha = if rng.below(10) == 0 { E::ZERO } else { pick(rng) };
+        let alpha = if rng.below(10) == 0 {
+            E::ZERO
+        } else {
+            pick(rng)
+        };
         let beta = pick(rng);
         if beta == E::ZERO {
             // β = 0 must not read C: poison it.
@@ -148,7 +157,14 @@ impl<E: Element> Case<E> {
             data: self.c.data.clone(),
             ..self.c
         };
-        gemm_with(kind, self.alpha, self.a(), self.b(), self.beta, c.view_mut());
+        gemm_with(
+            kind,
+            self.alpha,
+            self.a(),
+            self.b(),
+            self.beta,
+            c.view_mut(),
+        );
         c
     }
 
@@ -182,7 +198,8 @@ impl<E: Element> Case<E> {
                 bounds.push(
                     (k as f64 + 4.0)
                         * eps
-                        * (self.alpha.to_f64().abs() * magnitude + (self.beta.to_f64() * old).abs()),
+                        * (self.alpha.to_f64().abs() * magnitude
+                            + (self.beta.to_f64() * old).abs()),
                 );
             }
         }
@@ -216,7 +233,10 @@ impl<E: Element> Case<E> {
             }
         }
         for (idx, x) in got.data.iter().enumerate() {
-            assert!(in_view[idx] || x.to_f64().is_nan(), "{what}: slot {idx} outside C written");
+            assert!(
+                in_view[idx] || x.to_f64().is_nan(),
+                "{what}: slot {idx} outside C written"
+            );
         }
     }
 }
@@ -245,7 +265,12 @@ fn random_shapes<E: Element>(seed: u64, cases: usize) {
         let (want, bounds) = (problem.reference(), problem.bounds());
         for kind in supported() {
             let got = problem.run(kind);
-            problem.check(&bounds, &got, &want, &format!("case {case}, {kind} {}", E::NAME));
+            problem.check(
+                &bounds,
+                &got,
+                &want,
+                &format!("case {case}, {kind} {}", E::NAME),
+            );
         }
     }
 }
@@ -266,12 +291,21 @@ fn vector_products<E: Element>(seed: u64) {
     for case in 0..120 {
         let long = [1, 7, 33, 100, 257][rng.below(5)];
         let k = [1, 3, 16, 31, 100, 300][rng.below(6)];
-        let (m, n) = if rng.below(2) == 0 { (long, 1) } else { (1, long) };
+        let (m, n) = if rng.below(2) == 0 {
+            (long, 1)
+        } else {
+            (1, long)
+        };
         let problem = Case::<E>::random(&mut rng, m, k, n);
         let (want, bounds) = (problem.reference(), problem.bounds());
         for kind in supported() {
             let got = problem.run(kind);
-            problem.check(&bounds, &got, &want, &format!("vector case {case}, {kind} {}", E::NAME));
+            problem.check(
+                &bounds,
+                &got,
+                &want,
+                &format!("vector case {case}, {kind} {}", E::NAME),
+            );
         }
     }
 }
@@ -303,7 +337,10 @@ fn larger_than_every_block<E: Element>(sets: &[&KernelSet<E>], layout: [Layout; 
         alpha: E::from_f64(0.75),
         beta: E::from_f64(-1.5),
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let bounds = problem.bounds();
     let portable = pool.install(|| problem.run(KernelKind::Portable));
     problem.check(&bounds, &portable, &problem.reference(), "large, portable");
@@ -319,8 +356,16 @@ fn larger_than_every_block<E: Element>(sets: &[&KernelSet<E>], layout: [Layout; 
 fn products_larger_than_every_blocksize() {
     #[cfg(target_arch = "x86_64")]
     let (f32_sets, f64_sets) = (
-        [&kernel_set::AVX512_F32, &kernel_set::AVX2_F32, &kernel_set::PORTABLE_F32],
-        [&kernel_set::AVX512_F64, &kernel_set::AVX2_F64, &kernel_set::PORTABLE_F64],
+        [
+            &kernel_set::AVX512_F32,
+            &kernel_set::AVX2_F32,
+            &kernel_set::PORTABLE_F32,
+        ],
+        [
+            &kernel_set::AVX512_F64,
+            &kernel_set::AVX2_F64,
+            &kernel_set::PORTABLE_F64,
+        ],
     );
     #[cfg(not(target_arch = "x86_64"))]
     let (f32_sets, f64_sets) = ([&kernel_set::PORTABLE_F32], [&kernel_set::PORTABLE_F64]);
@@ -331,11 +376,21 @@ fn products_larger_than_every_blocksize() {
 /// Products big enough to be split: 1 and 2 threads give the same bits, and match the reference.
 fn thread_count_independence<E: Element>(seed: u64) {
     let mut rng = Rng::new(seed);
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-    // Tall (split by rows) and wide (split by columns).
-    for (m, k, n) in [(301, 170, 190), (13, 700, 950)] {
-        let problem = Case::<E>::random(&mut rng, m, k, n);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    // Tall (split by rows), wide (split by columns), and skinny with row-major A (the skinny
+    // kernels, split by rows).
+    for (m, k, n) in [(301, 170, 190), (13, 700, 950), (2003, 401, 10)] {
+        let mut problem = Case::<E>::random(&mut rng, m, k, n);
+        if n == 10 {
+            problem.a = (Stored::random(&mut rng, m, k, Layout::Padded), false);
+        }
         let want = problem.reference();
         for kind in supported() {
             let serial = one.install(|| problem.run(kind));
@@ -366,10 +421,24 @@ fn empty_and_trivial_products() {
         let mut c = vec![f64::NAN; 6];
         let av = MatRef::new(&a, 2, 0, 0, 1).unwrap();
         let bv = MatRef::new(&b, 0, 3, 3, 1).unwrap();
-        gemm_with(kind, 1.0, av, bv, 0.0, MatMut::from_row_major(&mut c, 2, 3).unwrap());
+        gemm_with(
+            kind,
+            1.0,
+            av,
+            bv,
+            0.0,
+            MatMut::from_row_major(&mut c, 2, 3).unwrap(),
+        );
         assert_eq!(c, vec![0.0; 6]);
         let mut c = vec![2.0f64; 6];
-        gemm_with(kind, 1.0, av, bv, 0.5, MatMut::from_row_major(&mut c, 2, 3).unwrap());
+        gemm_with(
+            kind,
+            1.0,
+            av,
+            bv,
+            0.5,
+            MatMut::from_row_major(&mut c, 2, 3).unwrap(),
+        );
         assert_eq!(c, vec![1.0; 6]);
         // m = 0 and n = 0 touch nothing.
         let mut none: Vec<f32> = Vec::new();

@@ -1,0 +1,54 @@
+//! The hand-written floor computes the same training step as the framework: starting from the
+//! same weights on the same data, both follow the same loss curve and end at the same weights.
+
+use autodiff::Element;
+use benches::train::floor::Floor;
+use benches::train::ours::TapeStep;
+use benches::train::workload::{Dtype, LEARNING_RATE, WORKLOADS, Workload};
+
+/// Runs 4 steps of both and returns the largest relative difference of the losses and of the
+/// final weights.
+fn worst_difference<T: Element>(w: &Workload) -> (f64, f64) {
+    let (x, y) = w.data::<T>();
+    let net = w.network::<T>();
+    let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE).expect("benchmark architecture");
+    let mut ours = TapeStep::new(net, x, y, LEARNING_RATE);
+    let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-3);
+    let mut losses = 0.0f64;
+    for _ in 0..4 {
+        let (a, b) = (ours.step().to_f64(), floor.step().to_f64());
+        assert!(a.is_finite() && a > 0.0, "{}: loss {a}", w.name);
+        losses = losses.max(rel(a, b));
+    }
+    let mut weights = 0.0f64;
+    for (k, fw) in floor.weights().iter().enumerate() {
+        let ow = ours.network().weight(k).data();
+        for (&a, &b) in ow.iter().zip(fw) {
+            weights = weights.max((a.to_f64() - b.to_f64()).abs() / (1.0 + b.to_f64().abs()));
+        }
+    }
+    (losses, weights)
+}
+
+#[test]
+fn floor_and_tape_take_the_same_steps() {
+    for w in &WORKLOADS {
+        for &dtype in w.dtypes {
+            let (losses, weights, tol) = match dtype {
+                Dtype::F32 => {
+                    let (l, w) = worst_difference::<f32>(w);
+                    (l, w, 1e-5)
+                }
+                Dtype::F64 => {
+                    let (l, w) = worst_difference::<f64>(w);
+                    (l, w, 1e-12)
+                }
+            };
+            assert!(
+                losses < tol && weights < tol,
+                "{} {dtype}: losses differ by {losses:e}, weights by {weights:e} (tolerance {tol:e})",
+                w.name
+            );
+        }
+    }
+}

@@ -81,12 +81,14 @@ def time_workload(name, dtype, samples, target_seconds):
         step()
     once = (time.perf_counter() - start) / 10
     calls = max(1, int(target_seconds / max(once, 1e-9)))
-    per_step = []
+    per_step, cpu_per_step = [], []
     for _ in range(samples):
+        c = time.thread_time()
         t = time.perf_counter()
         for _ in range(calls):
             step()
         per_step.append((time.perf_counter() - t) / calls)
+        cpu_per_step.append((time.thread_time() - c) / calls)
     med = statistics.median(per_step)
     return {
         "workload": name,
@@ -94,6 +96,7 @@ def time_workload(name, dtype, samples, target_seconds):
         "median_us": med * 1e6,
         "min_us": min(per_step) * 1e6,
         "max_us": max(per_step) * 1e6,
+        "cpu_us": statistics.median(cpu_per_step) * 1e6,
         "steps_per_s": 1.0 / med,
         "samples": samples,
         "steps_per_sample": calls,

@@ -120,6 +120,14 @@ impl Claim {
         }
     }
 
+    /// Withdraws the verdict of a claim whose run cannot support one (it diverged): the value
+    /// stays on record, the verdict becomes `not measured`, and the metric says why.
+    pub fn unjudged(mut self, reason: &str) -> Self {
+        self.verdict = Verdict::NotMeasured;
+        self.metric = format!("{} (not judged: {reason})", self.metric);
+        self
+    }
+
     /// The measured value as text (`—` when not measured).
     pub fn measured_text(&self) -> String {
         self.measured.map_or_else(|| "—".to_string(), fmt_value)
@@ -164,6 +172,11 @@ mod tests {
             tolerance: 0.05,
         };
         assert!(near.holds(0.72) && !near.holds(0.8));
+        let withdrawn =
+            Claim::evaluate("a", "run", "s", "m", 0.995, above).unjudged("the run diverged");
+        assert_eq!(withdrawn.verdict, Verdict::NotMeasured);
+        assert_eq!(withdrawn.measured, Some(0.995));
+        assert!(withdrawn.metric.ends_with("(not judged: the run diverged)"));
         let nan = Claim::evaluate("a", "run", "s", "m", f64::NAN, above);
         assert_eq!(nan.verdict, Verdict::NotMeasured);
         assert_eq!(nan.measured, None);

@@ -97,7 +97,7 @@ pub fn print_claims(claims: &[Claim]) {
 }
 
 /// The body of an experiment binary: runs the experiment into its folder, prints the claims
-/// table, and exits non-zero only if the experiment failed to run.
+/// table, and exits non-zero only if the experiment failed to run (an error, or a diverged run).
 pub fn experiment_main(
     name: &str,
     args: &CommonArgs,
@@ -120,7 +120,15 @@ pub fn experiment_main(
                 result.seconds,
                 dir.report_md().display()
             );
-            ExitCode::SUCCESS
+            let diverged = result.diverged();
+            for d in &diverged {
+                eprintln!("error: {d} (its files are written; its claims are not judged)");
+            }
+            if diverged.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Err(e) => {
             eprintln!("error: {e}");

@@ -16,14 +16,9 @@ pub enum RunError {
         /// What went wrong.
         source: models::TrainError,
     },
-    /// A checkpoint could not be read or written.
-    #[error("checkpoint {path}: {source}")]
-    Checkpoint {
-        /// The safetensors file.
-        path: String,
-        /// What went wrong.
-        source: models::CheckpointError,
-    },
+    /// A checkpoint could not be read or written (the message names the file).
+    #[error(transparent)]
+    Checkpoint(#[from] models::CheckpointError),
     /// A file or folder could not be written or read.
     #[error("{context}: {source}")]
     Io {

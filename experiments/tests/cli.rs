@@ -24,7 +24,10 @@ fn stderr(o: &Output) -> String {
 
 /// Runs `train` with `args` (plus a small budget) and expects a clear error mentioning `needle`.
 fn train_fails(args: &[&str], needle: &str) {
-    let mut all = vec!["--quiet", "--steps", "5"];
+    let mut all = vec!["--quiet"];
+    if !args.contains(&"--steps") {
+        all.extend(["--steps", "5"]);
+    }
     all.extend_from_slice(args);
     let o = run(env!("CARGO_BIN_EXE_train"), &all);
     let err = stderr(&o);
@@ -240,5 +243,32 @@ fn sweep_shards_merge_into_the_whole_grid() {
     for (i, row) in rows.iter().enumerate() {
         assert!(row.starts_with(&format!("{i},linear,2,")), "{row}");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_diverged_run_is_written_unjudged_and_fails_the_exit_status() {
+    let dir = scratch("diverged");
+    let args = [
+        "--quiet",
+        "--step-rule",
+        "constant",
+        "--lr",
+        "1e30",
+        "--steps",
+        "100",
+        "--out",
+        dir.to_str().unwrap(),
+    ];
+    let o = run(env!("CARGO_BIN_EXE_train"), &args);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("diverged"), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["outcome"]["status"], "diverged");
+    for claim in summary["claims"].as_array().unwrap() {
+        assert_eq!(claim["verdict"], "not_measured", "{claim}");
+    }
+    assert!(dir.join("final.safetensors").is_file());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -141,7 +141,9 @@ fn run(args: Args) -> Result<(), String> {
             let dtype = args.dtype.map(Dtype::name);
             let peer = torch::run(threads, &names, dtype, args.quick)?;
             for row in &mut rows[first..] {
-                row.torch_us = peer.get(&row.workload, &row.dtype).map(|t| t.median_us);
+                let timing = peer.get(&row.workload, &row.dtype);
+                row.torch_us = timing.map(|t| t.median_us);
+                row.torch_cpu_us = timing.and_then(|t| t.cpu_us);
             }
             torch_version = Some(peer.version);
         }

@@ -48,11 +48,14 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
         ours_spread: stats[0].spread(),
         floor_us: us(stats[1].median),
         floor_spread: stats[1].spread(),
+        ours_cpu_us: stats[0].cpu_median.map(us),
+        floor_cpu_us: stats[1].cpu_median.map(us),
         trainer_us: us(stats[2].median),
         gemm_bound_us: us(bound.seconds()),
         gemm_flops: bound.flops(),
         gemm_gflops: bound.gflops(),
         torch_us: None,
+        torch_cpu_us: None,
     }
 }
 

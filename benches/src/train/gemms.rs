@@ -80,9 +80,8 @@ impl GemmCall {
     /// pool, on seeded operands.
     pub fn time<T: Element>(&self, settings: Settings) -> f64 {
         let mut rng = Rng::new(self.flops());
-        let mut fill = |len: usize| -> Vec<T> {
-            (0..len).map(|_| T::from_f64(rng.normal())).collect()
-        };
+        let mut fill =
+            |len: usize| -> Vec<T> { (0..len).map(|_| T::from_f64(rng.normal())).collect() };
         let a = fill(self.m * self.k);
         let b = fill(self.k * self.n);
         let mut c = fill(self.m * self.n);

@@ -22,10 +22,15 @@ pub struct Row {
     pub ours_steps_per_s: f64,
     /// Ours: (max − min) / median over the samples.
     pub ours_spread: f64,
+    /// Ours: median on-CPU µs per step of the timing thread (the steadier figure on a loaded
+    /// machine; with several threads it leaves out the other threads' work).
+    pub ours_cpu_us: Option<f64>,
     /// The hand-written floor: median µs per step.
     pub floor_us: f64,
     /// The floor's spread.
     pub floor_spread: f64,
+    /// The floor: median on-CPU µs per step of the timing thread.
+    pub floor_cpu_us: Option<f64>,
     /// `models::Trainer` (evaluate + update): median µs per step.
     pub trainer_us: f64,
     /// The GEMM-bound estimate: the step's products timed alone, summed.
@@ -36,6 +41,8 @@ pub struct Row {
     pub gemm_gflops: f64,
     /// PyTorch's median µs per step, if it ran.
     pub torch_us: Option<f64>,
+    /// PyTorch's median on-CPU µs per step of its main thread, if it ran.
+    pub torch_cpu_us: Option<f64>,
 }
 
 impl Row {
@@ -47,6 +54,16 @@ impl Row {
     /// ours / GEMM bound.
     pub fn over_bound(&self) -> f64 {
         self.ours_us / self.gemm_bound_us
+    }
+
+    /// ours / floor in on-CPU time of the timing thread, if measured.
+    pub fn cpu_over_floor(&self) -> Option<f64> {
+        Some(self.ours_cpu_us? / self.floor_cpu_us?)
+    }
+
+    /// ours / PyTorch in on-CPU time of the timing thread, if measured.
+    pub fn cpu_over_torch(&self) -> Option<f64> {
+        Some(self.ours_cpu_us? / self.torch_cpu_us?)
     }
 
     /// ours / PyTorch, if PyTorch ran.
@@ -75,6 +92,10 @@ pub struct Ratios {
     pub ours_over_gemm_bound: f64,
     /// ours / PyTorch.
     pub ours_over_torch: Option<f64>,
+    /// ours / floor in on-CPU time of the timing thread.
+    pub cpu_ours_over_floor: Option<f64>,
+    /// ours / PyTorch in on-CPU time of the timing thread.
+    pub cpu_ours_over_torch: Option<f64>,
     /// ours at this thread count / ours at 1 thread, when both were measured.
     pub over_one_thread: Option<f64>,
 }
@@ -88,6 +109,8 @@ impl Report {
                 ours_over_floor: r.over_floor(),
                 ours_over_gemm_bound: r.over_bound(),
                 ours_over_torch: r.over_torch(),
+                cpu_ours_over_floor: r.cpu_over_floor(),
+                cpu_ours_over_torch: r.cpu_over_torch(),
                 over_one_thread: rows
                     .iter()
                     .find(|o| o.threads == 1 && o.workload == r.workload && o.dtype == r.dtype)
@@ -107,7 +130,7 @@ pub fn format_table(report: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<9} {:<4} {:>3} {:>10} {:>9} {:>6} {:>10} {:>6} {:>10} {:>6} {:>7} {:>10} {:>10} {:>6} {:>6}",
+        "{:<9} {:<4} {:>3} {:>10} {:>9} {:>6} {:>10} {:>6} {:>10} {:>6} {:>7} {:>10} {:>10} {:>6} {:>6} {:>9} {:>9} {:>9}",
         "workload",
         "type",
         "thr",
@@ -122,7 +145,10 @@ pub fn format_table(report: &Report) -> String {
         "trainer µs",
         "torch µs",
         "/torch",
-        "/1thr"
+        "/1thr",
+        "cpu ours",
+        "cpu/floor",
+        "cpu/torch"
     );
     for (r, q) in report.rows.iter().zip(&report.ratios) {
         let opt = |v: Option<f64>, digits: usize| match v {
@@ -131,7 +157,7 @@ pub fn format_table(report: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<9} {:<4} {:>3} {:>10.1} {:>9.0} {:>5.0}% {:>10.1} {:>6.3} {:>10.1} {:>6.3} {:>7.1} {:>10.1} {:>10} {:>6} {:>6}",
+            "{:<9} {:<4} {:>3} {:>10.1} {:>9.0} {:>5.0}% {:>10.1} {:>6.3} {:>10.1} {:>6.3} {:>7.1} {:>10.1} {:>10} {:>6} {:>6} {:>9} {:>9} {:>9}",
             r.workload,
             r.dtype,
             r.threads,
@@ -147,6 +173,9 @@ pub fn format_table(report: &Report) -> String {
             opt(r.torch_us, 1),
             opt(q.ours_over_torch, 3),
             opt(q.over_one_thread, 3),
+            opt(r.ours_cpu_us, 1),
+            opt(q.cpu_ours_over_floor, 3),
+            opt(q.cpu_ours_over_torch, 3),
         );
     }
     s

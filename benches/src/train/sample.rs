@@ -20,6 +20,10 @@ pub struct Stats {
     pub samples: usize,
     /// Steps per sample.
     pub steps_per_sample: usize,
+    /// Median on-CPU seconds per step of the calling thread, where the kernel reports it: on a
+    /// loaded machine this excludes the time the thread waited for a core, so on one thread it
+    /// is the steadier figure.
+    pub cpu_median: Option<f64>,
 }
 
 impl Stats {
@@ -37,6 +41,7 @@ impl Stats {
             max: per_step.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             samples: per_step.len(),
             steps_per_sample,
+            cpu_median: None,
         })
     }
 }
@@ -68,20 +73,42 @@ pub fn interleaved(contenders: &mut [&mut dyn FnMut()], plan: Plan) -> Vec<Stats
         })
         .collect();
     let mut per_step = vec![Vec::with_capacity(plan.samples); contenders.len()];
+    let mut cpu_per_step = vec![Vec::with_capacity(plan.samples); contenders.len()];
     for _ in 0..plan.samples.max(1) {
-        for ((step, &n), times) in contenders.iter_mut().zip(&calls).zip(&mut per_step) {
+        for (((step, &n), times), cpu) in contenders
+            .iter_mut()
+            .zip(&calls)
+            .zip(&mut per_step)
+            .zip(&mut cpu_per_step)
+        {
+            let cpu_start = thread_cpu_seconds();
             let start = Instant::now();
             for _ in 0..n {
                 step();
             }
             times.push(black_box(start.elapsed()).as_secs_f64() / n as f64);
+            if let (Some(a), Some(b)) = (cpu_start, thread_cpu_seconds()) {
+                cpu.push((b - a) / n as f64);
+            }
         }
     }
     per_step
         .iter()
+        .zip(&cpu_per_step)
         .zip(&calls)
-        .map(|(times, &n)| Stats::of(times, n).expect("at least one sample"))
+        .map(|((times, cpu), &n)| Stats {
+            cpu_median: median(cpu),
+            ..Stats::of(times, n).expect("at least one sample")
+        })
         .collect()
+}
+
+/// Seconds the calling thread has run on a CPU, from Linux's `/proc/thread-self/schedstat`
+/// (nanosecond resolution); `None` elsewhere.
+pub fn thread_cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 * 1e-9)
 }
 
 #[cfg(test)]
@@ -107,6 +134,10 @@ mod tests {
         let stats = interleaved(&mut [&mut || a += 1, &mut || b += 1], plan);
         assert_eq!(stats.len(), 2);
         assert_eq!((a, b), (7, 7), "3 warm-up steps, then 4 samples of 1 step");
-        assert!(stats.iter().all(|s| s.samples == 4 && s.steps_per_sample == 1));
+        assert!(
+            stats
+                .iter()
+                .all(|s| s.samples == 4 && s.steps_per_sample == 1)
+        );
     }
 }

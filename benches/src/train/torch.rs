@@ -23,6 +23,8 @@ pub struct TorchTiming {
     pub min_us: f64,
     /// Slowest sample, µs per step.
     pub max_us: f64,
+    /// Median on-CPU µs per step of the Python thread (`time.thread_time`).
+    pub cpu_us: Option<f64>,
 }
 
 #[derive(Deserialize)]

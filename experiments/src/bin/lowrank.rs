@@ -72,6 +72,10 @@ fn main() -> ExitCode {
                 .and_then(|child| (entry.run_defaults)(&common, &child));
             match outcome {
                 Ok(result) => {
+                    for d in result.diverged() {
+                        eprintln!("error: experiment {}: {d}", entry.name);
+                        failures.push((entry.name.to_string(), d));
+                    }
                     if !common.quiet {
                         eprintln!("{}: {:.1} s", entry.name, result.seconds);
                     }

@@ -12,6 +12,7 @@ use experiments::error::RunError;
 use experiments::rundir::RunDir;
 use experiments::runner::{self, Display, RunRecord, Start};
 use experiments::suite::{Training, judge, spec};
+use experiments::summary::Status;
 use models::{Arch, Init, StepRule};
 
 const AFTER_HELP: &str = "\
@@ -101,7 +102,14 @@ fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
         lr: cli.lr,
         steps: cli.steps,
     };
-    let s = spec(&cli.name, &cli.arch.to_string(), start, &data, training, &common)?;
+    let s = spec(
+        &cli.name,
+        &cli.arch.to_string(),
+        start,
+        &data,
+        training,
+        &common,
+    )?;
     let out = cli.common.out_dir(&cli.name);
     let dir =
         RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
@@ -129,6 +137,13 @@ fn main() -> ExitCode {
                 "{:?} after {} steps in {:.2} s ({}).",
                 o.status, o.steps, o.seconds, o.stop_reason
             );
+            if o.status == Status::Diverged {
+                eprintln!(
+                    "error: the run {} (its files are written; its claims are not judged)",
+                    o.stop_reason
+                );
+                return ExitCode::FAILURE;
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

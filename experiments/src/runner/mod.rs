@@ -52,8 +52,6 @@ pub enum Start {
     Random(Init),
     /// The weights of a safetensors checkpoint (names and shapes must match the architecture).
     File(PathBuf),
-    /// Explicit weights, one row-major [out, in] matrix per layer (for hand-built examples).
-    Weights(Vec<Vec<f64>>),
 }
 
 /// Everything that defines a run.
@@ -153,8 +151,8 @@ pub struct Display {
 /// Trains `spec`, writes `metrics.csv`, `final.safetensors`, `summary.json` (with the claims that
 /// `judge` finds in the record), the plots and `report.md` to `dir`, and returns the summary and
 /// the record.
-/// A diverged run is recorded (status `diverged`) and judged on what it logged; only a run that
-/// cannot run at all (bad checkpoint, I/O) is an error.
+/// A diverged run is recorded (status `diverged`, its claims measured but not judged) for the
+/// caller to report; only a run that cannot run at all (bad checkpoint, I/O) is an error here.
 pub fn execute(
     spec: &RunSpec,
     dir: &RunDir,
@@ -165,7 +163,13 @@ pub fn execute(
         Dtype::F32 => train_and_record::<f32>(spec, dir, display)?,
         Dtype::F64 => train_and_record::<f64>(spec, dir, display)?,
     };
-    let claims = judge(&record);
+    let mut claims = judge(&record);
+    if record.outcome.status == Status::Diverged {
+        claims = claims
+            .into_iter()
+            .map(|c| c.unjudged("the run diverged"))
+            .collect();
+    }
     let mut final_metrics = report::final_metrics(&record.log);
     if let Some(m) = record.svm_margin {
         final_metrics.insert("run.svm_margin".to_string(), m);
@@ -194,7 +198,6 @@ pub fn config_json(spec: &RunSpec) -> serde_json::Value {
     let start = match &spec.start {
         Start::Random(init) => json!({ "random": init.to_string() }),
         Start::File(path) => json!({ "file": path.display().to_string() }),
-        Start::Weights(_) => json!("explicit weights"),
     };
     json!({
         "arch": spec.arch.to_string(),
@@ -219,46 +222,14 @@ pub fn config_json(spec: &RunSpec) -> serde_json::Value {
 
 /// Builds the network of `spec` in dtype `T` with its initial weights.
 fn build<T: Element>(spec: &RunSpec) -> Result<Network<T>, RunError> {
-    let init = match &spec.start {
-        Start::Random(init) => *init,
-        Start::File(_) | Start::Weights(_) => Init::Zeros,
-    };
-    let mut net = Network::<T>::new(&spec.arch, init, spec.train.seed);
     match &spec.start {
-        Start::Random(_) => {}
+        Start::Random(init) => Ok(Network::new(&spec.arch, *init, spec.train.seed)),
         Start::File(path) => {
-            models::load_weights_into(&mut net, path).map_err(|source| RunError::Checkpoint {
-                path: path.display().to_string(),
-                source,
-            })?
-        }
-        Start::Weights(weights) => {
-            if weights.len() != net.layers().len() {
-                return Err(RunError::Config(format!(
-                    "run `{}`: {} weight matrices given for an architecture with {}",
-                    spec.name,
-                    weights.len(),
-                    net.layers().len()
-                )));
-            }
-            for (k, w) in weights.iter().enumerate() {
-                let shape = net.layers()[k].shape;
-                let target = net.weight_mut(k);
-                if w.len() != target.len() {
-                    return Err(RunError::Config(format!(
-                        "run `{}`: layer {k} is {shape:?} ({} numbers) but {} were given",
-                        spec.name,
-                        target.len(),
-                        w.len()
-                    )));
-                }
-                for (t, v) in target.data_mut().iter_mut().zip(w) {
-                    *t = T::from_f64(*v);
-                }
-            }
+            let mut net = Network::new(&spec.arch, Init::Zeros, spec.train.seed);
+            models::load_weights_into(&mut net, path)?;
+            Ok(net)
         }
     }
-    Ok(net)
 }
 
 fn train_and_record<T: Element>(
@@ -277,6 +248,7 @@ fn train_and_record<T: Element>(
             progress.set(info.step as u64);
         }
         if spec.schedule.contains(info.step) {
+            progress.message(format!("ln R {:.4}", info.log_loss));
             recorder.record(info.step, net, Some(info));
         }
         Control::Continue
@@ -306,10 +278,7 @@ fn train_and_record<T: Element>(
     if recorder.last_step() != Some(steps) {
         recorder.record(steps, &net, None);
     }
-    models::save(&net, &dir.checkpoint()).map_err(|source| RunError::Checkpoint {
-        path: dir.checkpoint().display().to_string(),
-        source,
-    })?;
+    models::save(&net, &dir.checkpoint())?;
     let metrics_seconds = recorder.seconds();
     let layers = recorder
         .layers()

@@ -24,7 +24,7 @@ use crate::error::RunError;
 use crate::rundir::RunDir;
 use crate::runner::{self, Display, Dtype, RunRecord, RunSpec, Start};
 use crate::schedule::LogSchedule;
-use crate::summary::Summary;
+use crate::summary::{Status, Summary};
 
 /// Settings shared by every experiment, from the command line.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,6 +146,22 @@ pub struct ExperimentResult {
     pub claims: Vec<Claim>,
     /// Wall-clock seconds of the whole experiment.
     pub seconds: f64,
+}
+
+impl ExperimentResult {
+    /// The runs that diverged, with the reason.
+    pub fn diverged(&self) -> Vec<String> {
+        self.runs
+            .iter()
+            .filter(|r| r.summary.outcome.status == Status::Diverged)
+            .map(|r| {
+                format!(
+                    "run `{}`: {}",
+                    r.summary.name, r.summary.outcome.stop_reason
+                )
+            })
+            .collect()
+    }
 }
 
 /// Collects the runs of an experiment as they finish.

@@ -12,8 +12,14 @@
 //! Small and skinny products skip packing where it does not pay (BLIS "sup" style): A is read in
 //! place whenever one of its strides is 1 (the kernels broadcast its elements, so any row stride
 //! works), and B is read in place when its rows are contiguous and few rows of A reuse it; only
-//! the ragged edge panels are packed, with zero padding. Matrix–vector products use a kernel that
-//! vectorises along k instead.
+//! the ragged edge panels are packed, with zero padding. Products a few columns wide with
+//! contiguous rows of A (an output layer) vectorise along k instead (`run_dot_tiles`), and
+//! matrix–vector products use dot products (`run_dot`).
+//!
+//! Threads split C into disjoint bands of whole tiles — rows when there are at least as many row
+//! tiles as column tiles, else columns — and each band runs the serial loops with its own packing
+//! buffers. The depth blocking (KC) is the same for every band, so each C element is summed by
+//! the same kernel in the same order whatever the thread count.
 
 use std::cell::RefCell;
 

@@ -207,34 +207,35 @@ pub(crate) unsafe fn dot_tile<V: Vector, const J: usize>(d: &DotTile<V::Elem>) {
     // block: all as the caller guarantees.
     unsafe {
         let mut acc = [[V::zero(); J]; R];
-        // One loop with masked loads (full masks but for the last step) keeps the control flow
-        // simple enough for the register allocator to hold every accumulator.
-        for step in 0..d.k.div_ceil(lanes) {
-            let p = step * lanes;
-            let width = (d.k - p).min(lanes);
-            let bt = d.bt.add(step * J * lanes);
-            let mut bv = [V::zero(); J];
-            for (j, slot) in bv.iter_mut().enumerate() {
-                *slot = V::load(bt.add(j * lanes));
-            }
-            // Rows one at a time: J + 1 + R·J registers live, within the 32 of AVX-512.
-            for (row, a) in acc.iter_mut().zip(d.a) {
-                let ar = V::load_partial(a.add(p), width);
-                for (slot, &bj) in row.iter_mut().zip(&bv) {
-                    *slot = V::fma(ar, bj, *slot);
-                }
-            }
+        let full = d.k / lanes;
+        for step in 0..full {
+            dot_step::<V, R, J>(
+                &mut acc,
+                &d.a,
+                step * lanes,
+                lanes,
+                d.bt.add(step * J * lanes),
+            );
+        }
+        let rest = d.k - full * lanes;
+        if rest > 0 {
+            dot_step::<V, R, J>(
+                &mut acc,
+                &d.a,
+                full * lanes,
+                rest,
+                d.bt.add(full * J * lanes),
+            );
         }
         // Reduce every accumulator with constant indices first, so they stay in registers;
         // only then loop over the ragged block.
-        let mut sums = [[<V::Elem as Element>::ZERO; J]; R];
-        for (out, row) in sums.iter_mut().zip(&acc) {
-            for (slot, &value) in out.iter_mut().zip(row) {
-                *slot = V::sum(value);
-            }
+        // Column by column, the R = 4 rows' accumulators reduced together.
+        let mut sums = [[<V::Elem as Element>::ZERO; R]; J];
+        for (j, out) in sums.iter_mut().enumerate() {
+            *out = V::sum4([acc[0][j], acc[1][j], acc[2][j], acc[3][j]]);
         }
-        for (r, row) in sums.iter().enumerate().take(d.m) {
-            for (j, &sum) in row.iter().enumerate().take(d.n) {
+        for (j, column) in sums.iter().enumerate().take(d.n) {
+            for (r, &sum) in column.iter().enumerate().take(d.m) {
                 let c = d.c.add(r * d.rsc + j);
                 let s = d.alpha * sum;
                 *c = if d.beta == <V::Elem as Element>::ZERO {
@@ -313,6 +314,42 @@ pub(crate) unsafe fn dot<V: Vector, const R: usize>(d: &Dot<V::Elem>) {
             } else {
                 d.alpha * s + d.beta * *y
             };
+        }
+    }
+}
+
+/// One step of [`dot_tile`]: acc[r][j] += A[r, p .. p + width] · Bᵀ[j, p .. p + width].
+///
+/// A function rather than a closure: closures do not inherit the caller's target features.
+/// Rows are taken one at a time so that J + 1 + R·J registers are live.
+///
+/// # Safety
+/// The CPU must support `V`'s instructions; each row readable at p .. p + width (width ≤
+/// LANES), `bt` readable for J·LANES elements.
+#[inline(always)]
+unsafe fn dot_step<V: Vector, const R: usize, const J: usize>(
+    acc: &mut [[V; J]; R],
+    rows: &[*const V::Elem; R],
+    p: usize,
+    width: usize,
+    bt: *const V::Elem,
+) {
+    // SAFETY: the reads stay inside the ranges the caller guarantees; the CPU has the
+    // instructions.
+    unsafe {
+        let mut bv = [V::zero(); J];
+        for (j, slot) in bv.iter_mut().enumerate() {
+            *slot = V::load(bt.add(j * V::LANES));
+        }
+        for (row, a) in acc.iter_mut().zip(rows) {
+            let ar = if width == V::LANES {
+                V::load(a.add(p))
+            } else {
+                V::load_partial(a.add(p), width)
+            };
+            for (slot, &bj) in row.iter_mut().zip(&bv) {
+                *slot = V::fma(ar, bj, *slot);
+            }
         }
     }
 }

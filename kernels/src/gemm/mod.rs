@@ -2,9 +2,17 @@
 //!
 //! The entry point checks shapes, settles the trivial cases (empty, k = 0, α = 0), turns the
 //! product around so that C's columns are contiguous (Cᵀ = BᵀAᵀ is free on views), and hands it to
-//! the cache-blocked driver (`driver`) with the microkernels of the instruction set chosen at
-//! run time (`select`, `kernel_set`). `reference` holds the scalar triple loop every fast path is
+//! the cache-blocked driver (`driver`, five loops, blocksizes in `blocking`) with the
+//! microkernels (`microkernel`, instantiated per instruction set in `kernel_set` over the vector
+//! types of `simd`) of the instruction set chosen once at run time (`select`). `pack` lays
+//! operands out in micropanels; `reference` holds the scalar triple loop every fast path is
 //! tested against.
+//!
+//! Paths by shape (the choice never depends on the thread count, so neither do the bits):
+//! matrix–vector products with contiguous rows of A → dot products; products at most 16 columns
+//! wide with contiguous rows of A and k ≥ one vector, where tiles would idle over a fifth of their
+//! lanes → the skinny kernels (4 rows × J columns, vectorised along k); everything else → the
+//! register tiles, reading A in place and packing only what pays.
 
 mod blocking;
 mod driver;

@@ -116,16 +116,19 @@ pub(crate) unsafe fn b_interleaved<E: Element>(
     dst: &mut [E],
 ) {
     let dst = &mut dst[..k.div_ceil(lanes) * j_block * lanes];
-    dst.fill(E::ZERO);
+    if cols < j_block || !k.is_multiple_of(lanes) {
+        dst.fill(E::ZERO);
+    }
     for (step, block) in dst.chunks_exact_mut(j_block * lanes).enumerate() {
         let p0 = step * lanes;
         let depth = (k - p0).min(lanes);
-        for (p, row) in (p0..p0 + depth).enumerate() {
-            // SAFETY: (row, j0) is readable (row < k, cols ≥ 1).
-            let src = unsafe { b.ptr.add(row * b.rs + j0 * b.cs) };
-            for j in 0..cols {
-                // SAFETY: (row, j0 + j) with j < cols is readable.
-                block[j * lanes + p] = unsafe { *src.add(j * b.cs) };
+        for j in 0..cols {
+            let segment = &mut block[j * lanes..j * lanes + depth];
+            // SAFETY: (p0, j0 + j) is readable.
+            let column = unsafe { b.ptr.add(p0 * b.rs + (j0 + j) * b.cs) };
+            for (p, slot) in segment.iter_mut().enumerate() {
+                // SAFETY: (p0 + p, j0 + j) with p < depth ≤ k - p0 and j < cols is readable.
+                *slot = unsafe { *column.add(p * b.rs) };
             }
         }
     }

@@ -39,6 +39,21 @@ pub(crate) unsafe trait Vector: Copy {
     /// The sum of the lanes, by a fixed tree (deterministic).
     unsafe fn sum(v: Self) -> Self::Elem;
 
+    /// The lane sums of four vectors, each by the same fixed tree (so a vector's sum does not
+    /// depend on its position or on the other three). The default sums one at a time.
+    #[inline(always)]
+    unsafe fn sum4(v: [Self; 4]) -> [Self::Elem; 4] {
+        // SAFETY: forwarded contract.
+        unsafe {
+            [
+                Self::sum(v[0]),
+                Self::sum(v[1]),
+                Self::sum(v[2]),
+                Self::sum(v[3]),
+            ]
+        }
+    }
+
     /// The first `n` lanes from `p` (n ≤ LANES), the rest zero; reads only those `n` elements.
     /// The default goes through a stack buffer; instruction sets with masked moves override it.
     #[inline(always)]
@@ -95,7 +110,8 @@ mod x86 {
     macro_rules! impl_vector {
         ($name:ident, $elem:ty, $lanes:literal, zero = $zero:ident, splat = $splat:ident,
          load = $load:ident, fma = $fma:ident, mul = $mul:ident, store = $store:ident,
-         sum = $sum:path, partial = ($load_partial:path, $store_partial:path)) => {
+         sum = $sum:path, sum4 = $sum4:path,
+         partial = ($load_partial:path, $store_partial:path)) => {
             // SAFETY: the methods only run the named intrinsics; the trait's contract makes the
             // caller guarantee the CPU feature and the pointer validity.
             unsafe impl Vector for $name {
@@ -142,6 +158,11 @@ mod x86 {
                     unsafe { $sum(v.0) }
                 }
                 #[inline(always)]
+                unsafe fn sum4(v: [Self; 4]) -> [$elem; 4] {
+                    // SAFETY: the instruction set is available (trait contract).
+                    unsafe { $sum4([v[0].0, v[1].0, v[2].0, v[3].0]) }
+                }
+                #[inline(always)]
                 unsafe fn load_partial(p: *const $elem, n: usize) -> Self {
                     // SAFETY: masked lanes are not read; `p` is valid for `n` reads.
                     Self(unsafe { $load_partial(p, n) })
@@ -166,6 +187,7 @@ mod x86 {
         mul = _mm512_mul_ps,
         store = _mm512_storeu_ps,
         sum = _mm512_reduce_add_ps,
+        sum4 = sum4_m512,
         partial = (load_first_m512, store_first_m512)
     );
     impl_vector!(
@@ -179,6 +201,7 @@ mod x86 {
         mul = _mm512_mul_pd,
         store = _mm512_storeu_pd,
         sum = _mm512_reduce_add_pd,
+        sum4 = sum4_m512d,
         partial = (load_first_m512d, store_first_m512d)
     );
     impl_vector!(
@@ -192,6 +215,7 @@ mod x86 {
         mul = _mm256_mul_ps,
         store = _mm256_storeu_ps,
         sum = sum_m256,
+        sum4 = sum4_m256,
         partial = (load_first_m256, store_first_m256)
     );
     impl_vector!(
@@ -205,6 +229,7 @@ mod x86 {
         mul = _mm256_mul_pd,
         store = _mm256_storeu_pd,
         sum = sum_m256d,
+        sum4 = sum4_m256d,
         partial = (load_first_m256d, store_first_m256d)
     );
 
@@ -281,6 +306,104 @@ mod x86 {
     unsafe fn store_first_m256d(p: *mut f64, v: __m256d, n: usize) {
         // SAFETY: AVX2 is available; masked-off lanes are not written.
         unsafe { _mm256_maskstore_pd(p, mask_m256d(n), v) }
+    }
+
+    /// Four f32 lane sums at once: pairs interleaved and added inside each 128-bit lane, then the
+    /// 128-bit lanes added, the same tree for each vector.
+    #[inline(always)]
+    unsafe fn sum4_m512(v: [__m512; 4]) -> [f32; 4] {
+        // SAFETY: AVX-512F is available.
+        unsafe {
+            let ab = _mm512_add_ps(
+                _mm512_unpacklo_ps(v[0], v[1]),
+                _mm512_unpackhi_ps(v[0], v[1]),
+            );
+            let cd = _mm512_add_ps(
+                _mm512_unpacklo_ps(v[2], v[3]),
+                _mm512_unpackhi_ps(v[2], v[3]),
+            );
+            // Per 128-bit lane: [a02, b02, a13, b13] and the same for c, d.
+            let x = _mm512_add_ps(
+                _mm512_shuffle_ps::<0b01_00_01_00>(ab, cd),
+                _mm512_shuffle_ps::<0b11_10_11_10>(ab, cd),
+            );
+            let x = _mm512_add_ps(x, _mm512_shuffle_f32x4::<0b01_00_11_10>(x, x));
+            let x = _mm512_add_ps(x, _mm512_shuffle_f32x4::<0b10_11_00_01>(x, x));
+            let mut out = [0.0f32; 4];
+            _mm_storeu_ps(out.as_mut_ptr(), _mm512_castps512_ps128(x));
+            out
+        }
+    }
+
+    /// Four f64 lane sums at once, by the same tree for each vector.
+    #[inline(always)]
+    unsafe fn sum4_m512d(v: [__m512d; 4]) -> [f64; 4] {
+        // SAFETY: AVX-512F is available.
+        unsafe {
+            let ab = _mm512_add_pd(
+                _mm512_unpacklo_pd(v[0], v[1]),
+                _mm512_unpackhi_pd(v[0], v[1]),
+            );
+            let cd = _mm512_add_pd(
+                _mm512_unpacklo_pd(v[2], v[3]),
+                _mm512_unpackhi_pd(v[2], v[3]),
+            );
+            // Per 128-bit lane: [a, b] and [c, d] partial sums; add the four 128-bit lanes.
+            let ab = _mm512_add_pd(ab, _mm512_shuffle_f64x2::<0b01_00_11_10>(ab, ab));
+            let ab = _mm512_add_pd(ab, _mm512_shuffle_f64x2::<0b10_11_00_01>(ab, ab));
+            let cd = _mm512_add_pd(cd, _mm512_shuffle_f64x2::<0b01_00_11_10>(cd, cd));
+            let cd = _mm512_add_pd(cd, _mm512_shuffle_f64x2::<0b10_11_00_01>(cd, cd));
+            let mut out = [0.0f64; 4];
+            _mm_storeu_pd(out.as_mut_ptr(), _mm512_castpd512_pd128(ab));
+            _mm_storeu_pd(out.as_mut_ptr().add(2), _mm512_castpd512_pd128(cd));
+            out
+        }
+    }
+
+    /// Four f32 lane sums at once (eight lanes), by the same tree for each vector.
+    #[inline(always)]
+    unsafe fn sum4_m256(v: [__m256; 4]) -> [f32; 4] {
+        // SAFETY: AVX is available (the caller runs under the AVX2 kernel's target features).
+        unsafe {
+            let ab = _mm256_add_ps(
+                _mm256_unpacklo_ps(v[0], v[1]),
+                _mm256_unpackhi_ps(v[0], v[1]),
+            );
+            let cd = _mm256_add_ps(
+                _mm256_unpacklo_ps(v[2], v[3]),
+                _mm256_unpackhi_ps(v[2], v[3]),
+            );
+            let x = _mm256_add_ps(
+                _mm256_shuffle_ps::<0b01_00_01_00>(ab, cd),
+                _mm256_shuffle_ps::<0b11_10_11_10>(ab, cd),
+            );
+            let x = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps::<1>(x));
+            let mut out = [0.0f32; 4];
+            _mm_storeu_ps(out.as_mut_ptr(), x);
+            out
+        }
+    }
+
+    /// Four f64 lane sums at once (four lanes), by the same tree for each vector.
+    #[inline(always)]
+    unsafe fn sum4_m256d(v: [__m256d; 4]) -> [f64; 4] {
+        // SAFETY: AVX is available (the caller runs under the AVX2 kernel's target features).
+        unsafe {
+            let ab = _mm256_add_pd(
+                _mm256_unpacklo_pd(v[0], v[1]),
+                _mm256_unpackhi_pd(v[0], v[1]),
+            );
+            let cd = _mm256_add_pd(
+                _mm256_unpacklo_pd(v[2], v[3]),
+                _mm256_unpackhi_pd(v[2], v[3]),
+            );
+            let ab = _mm_add_pd(_mm256_castpd256_pd128(ab), _mm256_extractf128_pd::<1>(ab));
+            let cd = _mm_add_pd(_mm256_castpd256_pd128(cd), _mm256_extractf128_pd::<1>(cd));
+            let mut out = [0.0f64; 4];
+            _mm_storeu_pd(out.as_mut_ptr(), ab);
+            _mm_storeu_pd(out.as_mut_ptr().add(2), cd);
+            out
+        }
     }
 
     /// Lane sum of eight f32: halves added pairwise, a fixed order.

@@ -1,8 +1,6 @@
 //! The buffer pool: op outputs and gradients borrow their storage here and give it back at
 //! `reset()`, so a training step of a fixed network reuses the same buffers every step.
 
-use std::collections::HashMap;
-
 use kernels::Element;
 
 use crate::shape::Shape;
@@ -10,8 +8,11 @@ use crate::tensor::Tensor;
 
 /// Free buffers, keyed by length. A step takes and returns the same lengths in the same amounts
 /// as the step before, so after the first step every request is served from a free list.
+///
+/// The lists are searched linearly: a network has a handful of distinct buffer lengths, and a
+/// scan of a few integers is cheaper than hashing on every one of a step's many requests.
 pub(crate) struct Pool<T> {
-    free: HashMap<usize, FreeList<T>>,
+    free: Vec<(usize, FreeList<T>)>,
 }
 
 /// The free buffers of one length.
@@ -25,17 +26,12 @@ struct FreeList<T> {
 impl<T: Element> Pool<T> {
     /// An empty pool.
     pub(crate) fn new() -> Self {
-        Self {
-            free: HashMap::new(),
-        }
+        Self { free: Vec::new() }
     }
 
     /// A buffer of exactly `len` elements whose contents are stale: the caller overwrites all.
     pub(crate) fn buffer(&mut self, len: usize) -> Vec<T> {
-        let list = self.free.entry(len).or_insert_with(|| FreeList {
-            buffers: Vec::new(),
-            created: 0,
-        });
+        let list = self.list(len);
         if let Some(buf) = list.buffers.pop() {
             return buf;
         }
@@ -46,18 +42,25 @@ impl<T: Element> Pool<T> {
 
     /// Gives a buffer back for reuse.
     pub(crate) fn recycle(&mut self, buf: Vec<T>) {
-        match self.free.get_mut(&buf.len()) {
-            Some(list) => list.buffers.push(buf),
+        self.list(buf.len()).buffers.push(buf);
+    }
+
+    /// The free list of buffers of `len` elements, created empty if there is none.
+    fn list(&mut self, len: usize) -> &mut FreeList<T> {
+        let at = match self.free.iter().position(|(l, _)| *l == len) {
+            Some(at) => at,
             None => {
-                self.free.insert(
-                    buf.len(),
+                self.free.push((
+                    len,
                     FreeList {
-                        created: 1,
-                        buffers: vec![buf],
+                        buffers: Vec::new(),
+                        created: 0,
                     },
-                );
+                ));
+                self.free.len() - 1
             }
-        }
+        };
+        &mut self.free[at].1
     }
 
     /// A tensor of this shape with stale contents: the caller overwrites every element.

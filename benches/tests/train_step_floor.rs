@@ -52,3 +52,33 @@ fn floor_and_tape_take_the_same_steps() {
         }
     }
 }
+
+/// Ours after 3 steps of workload `w` on a pool of `threads` threads: the final weights.
+fn weights_after_steps(w: &Workload, threads: usize) -> Vec<Vec<f32>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    pool.install(|| {
+        let (x, y) = w.data::<f32>();
+        let mut ours = TapeStep::new(w.network::<f32>(), x, y, LEARNING_RATE);
+        for _ in 0..3 {
+            ours.step();
+        }
+        let net = ours.network();
+        (0..net.layers().len())
+            .map(|k| net.weight(k).data().to_vec())
+            .collect()
+    })
+}
+
+#[test]
+fn the_step_is_the_same_on_one_and_two_threads() {
+    for w in &WORKLOADS {
+        assert!(
+            weights_after_steps(w, 1) == weights_after_steps(w, 2),
+            "{}: the weights after 3 steps depend on the thread count",
+            w.name
+        );
+    }
+}

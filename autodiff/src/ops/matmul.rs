@@ -1,6 +1,8 @@
-//! Matrix products: `matmul` (a·b) and `linear` (x·wᵀ), forward and backward through
-//! `kernels::gemm`. The backward products need transposes; they are views (`.t()`), never copies.
+//! Matrix products: `matmul` (a·b), `linear` (x·wᵀ) and the fused `linear_relu` (relu(x·wᵀ)),
+//! forward and backward through `kernels::gemm`. The backward products need transposes; they
+//! are views (`.t()`), never copies.
 
+use kernels::elementwise::fused::{relu_assign, relu_backward_assign};
 use kernels::{Element, gemm};
 
 use super::{Op, mat_mut};
@@ -32,21 +34,36 @@ impl<T: Element> Tape<T> {
     /// A linear layer without bias, h = x·wᵀ: x is [n, in] (one example per row), w is
     /// [out, in] (as PyTorch's `nn.Linear`), h is [n, out].
     pub fn linear(&mut self, x: Var, w: Var) -> Var {
+        let out = self.linear_value("linear", x, w);
+        self.push(out, Op::Linear { x, w }, &[x, w])
+    }
+
+    /// relu(x·wᵀ) in one op: the product is rectified where it lies and only the result is
+    /// kept (its positive entries are the ReLU mask), saving a buffer and a pass over it in each
+    /// direction compared with `relu(linear(x, w))`, which it equals.
+    pub fn linear_relu(&mut self, x: Var, w: Var) -> Var {
+        let mut out = self.linear_value("linear_relu", x, w);
+        relu_assign(out.data_mut());
+        self.push(out, Op::LinearRelu { x, w }, &[x, w])
+    }
+
+    /// x·wᵀ in a pooled buffer, after checking the shapes (naming `op` if they disagree).
+    fn linear_value(&mut self, op: &str, x: Var, w: Var) -> Tensor<T> {
         let (sx, sw) = (self.shape_of(x), self.shape_of(w));
         let (n, out_features) = match (sx.dims(), sw.dims()) {
             (&[n, fx], &[o, fw]) => {
                 assert!(
                     fx == fw,
-                    "linear: x is {sx:?} but w is {sw:?} (in_features {fx} ≠ {fw})"
+                    "{op}: x is {sx:?} but w is {sw:?} (in_features {fx} ≠ {fw})"
                 );
                 (n, o)
             }
-            _ => panic!("linear: x is {sx:?} and w is {sw:?}, but both must be matrices"),
+            _ => panic!("{op}: x is {sx:?} and w is {sw:?}, but both must be matrices"),
         };
-        let mut out = self.pool.tensor(Shape::of("linear", &[n, out_features]));
+        let mut out = self.pool.tensor(Shape::of(op, &[n, out_features]));
         let (vx, vw) = (self.value(x).as_mat(), self.value(w).as_mat());
         gemm(T::ONE, vx, vw.t(), T::ZERO, out.as_mat_mut());
-        self.push(out, Op::Linear { x, w }, &[x, w])
+        out
     }
 }
 
@@ -54,7 +71,7 @@ impl<T: Element> Tape<T> {
 /// two threads at once (`rayon::join`): below it, handing one to another thread costs more than
 /// it saves. The two products of a layer's backward (input and weight gradient) are the
 /// parallelism a small network has when each product is too small to split.
-const MIN_FMAS_TO_JOIN: usize = 1 << 16;
+const MIN_FMAS_TO_JOIN: usize = 1 << 18;
 
 /// Runs two independent products, each writing its own buffer: at once on two threads when the
 /// current pool has them and both are big enough, else one after the other. The arithmetic is
@@ -109,9 +126,32 @@ pub(crate) fn linear_backward<T: Element>(
     vals: Values<T>,
     grads: &mut Grads<T>,
 ) {
-    let (vx, vw, g) = (vals.get(x).as_mat(), vals.get(w).as_mat(), g.as_mat());
-    let (mut dx, mut dw) = (grads.open(x), grads.open(w));
+    linear_products(x, w, g.data(), vals, grads);
+}
+
+/// H = relu(X·Wᵀ)  ⇒  with D = G ⊙ [H > 0]: dX = D·W and dW = Dᵀ·X.
+pub(crate) fn linear_relu_backward<T: Element>(
+    x: Var,
+    w: Var,
+    out: &Tensor<T>,
+    g: &Tensor<T>,
+    vals: Values<T>,
+    grads: &mut Grads<T>,
+) {
+    let mut d = grads.scratch(g.len());
+    d.copy_from_slice(g.data());
+    relu_backward_assign(out.data(), &mut d);
+    linear_products(x, w, &d, vals, grads);
+    grads.recycle(d);
+}
+
+/// The two backward products of x·wᵀ for the output gradient `g` ([n, out], row-major): the
+/// input gradient g·W and the weight gradient gᵀ·X, at once when they are big enough.
+fn linear_products<T: Element>(x: Var, w: Var, g: &[T], vals: Values<T>, grads: &mut Grads<T>) {
+    let (vx, vw) = (vals.get(x).as_mat(), vals.get(w).as_mat());
     let (n, d, o) = (vx.rows(), vx.cols(), vw.rows());
+    let g = super::mat(g, n, o);
+    let (mut dx, mut dw) = (grads.open(x), grads.open(w));
     let fmas = |g: &Option<Vec<T>>| if g.is_some() { n * d * o } else { 0 };
     both(
         [fmas(&dx), fmas(&dw)],
@@ -156,6 +196,38 @@ mod tests {
             [randn(&mut rng, &[6, 4]), randn(&mut rng, &[3, 4])],
             |t, v| t.linear(v[0], v[1])
         );
+    }
+
+    #[test]
+    fn linear_relu_gradients_match_finite_differences() {
+        let mut rng = Rng::new(3);
+        check_op!(
+            [randn(&mut rng, &[6, 4]), randn(&mut rng, &[5, 4])],
+            |t, v| t.linear_relu(v[0], v[1])
+        );
+    }
+
+    #[test]
+    fn linear_relu_equals_relu_of_linear() {
+        let mut rng = Rng::new(4);
+        let (x, w) = (randn(&mut rng, &[7, 3]), randn(&mut rng, &[9, 3]));
+        let mut tape = Tape::<f64>::new();
+        let (x, w) = (tape.input(x.data(), &[7, 3]), tape.param(w));
+        let fused = tape.linear_relu(x, w);
+        let z = tape.linear(x, w);
+        let plain = tape.relu(z);
+        assert_eq!(tape.value(fused), tape.value(plain));
+        assert!(tape.value(fused).data().iter().any(|&v| v == 0.0));
+        assert!(tape.value(fused).data().iter().any(|&v| v > 0.0));
+    }
+
+    #[test]
+    #[should_panic(expected = "linear_relu: x is [2, 3] but w is [4, 2] (in_features 3 ≠ 2)")]
+    fn linear_relu_shape_mismatch_names_both_shapes() {
+        let mut tape = Tape::<f64>::new();
+        let x = tape.input(&[0.0; 6], &[2, 3]);
+        let w = tape.param(Tensor::zeros(&[4, 2]));
+        tape.linear_relu(x, w);
     }
 
     #[test]

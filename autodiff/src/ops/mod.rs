@@ -38,6 +38,8 @@ pub(crate) enum Op<T> {
     MatMul { a: Var, b: Var },
     /// x·wᵀ (`matmul.rs`).
     Linear { x: Var, w: Var },
+    /// relu(x·wᵀ), fused (`matmul.rs`).
+    LinearRelu { x: Var, w: Var },
     /// a ∘ b for ∘ in +, −, ×, ÷, with broadcasting (`arith.rs`).
     Arith(Binary),
     /// An elementwise function (`pointwise.rs`).
@@ -82,6 +84,7 @@ impl<T: Element> Op<T> {
             Op::Leaf => {}
             Op::MatMul { a, b } => matmul::matmul_backward(a, b, g, vals, grads),
             Op::Linear { x, w } => matmul::linear_backward(x, w, g, vals, grads),
+            Op::LinearRelu { x, w } => matmul::linear_relu_backward(x, w, out, g, vals, grads),
             Op::Arith(ref op) => op.backward(out, g, vals, grads),
             Op::Pointwise { f, a } => f.backward(a, out, g, vals, grads),
             Op::Activation { f, a } => f.backward(a, out, g, vals, grads),

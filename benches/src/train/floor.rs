@@ -45,7 +45,7 @@ pub struct Floor<T: Element> {
 
 /// Multiply–adds per product above which a layer's two backward products (weight and input
 /// gradient) run at once on two threads; the same rule as the autodiff's.
-const MIN_FMAS_TO_JOIN: usize = 1 << 16;
+const MIN_FMAS_TO_JOIN: usize = 1 << 18;
 
 /// Runs two independent products at once when the pool has several threads and they are big
 /// enough to gain from it, else one after the other.

@@ -70,9 +70,10 @@ unsafe impl<E: Send> Send for Problem<E> {}
 // SAFETY: as above: shared references only read the description.
 unsafe impl<E: Sync> Sync for Problem<E> {}
 
-/// Above this many rows of A a B panel is reused often enough that packing it (a plain copy
-/// when its rows are contiguous) pays for itself in unit-stride, TLB-friendly loads.
-const DIRECT_B_MAX_ROWS: usize = 64;
+/// Up to this many rows of A, B is read in place when its rows are contiguous (measured faster
+/// on the MLP shapes: the copy costs more than it saves); above it, a B panel is reused often
+/// enough that packing it buys unit-stride, TLB-friendly loads for a negligible copy.
+const DIRECT_B_MAX_ROWS: usize = 256;
 
 /// Multiply–adds per thread below which a second thread costs more (wake-up, duplicated
 /// packing, cold caches) than it saves: about 30 µs of work on one core.
@@ -159,7 +160,7 @@ unsafe fn serial<E: Element>(
     let (mr, nr) = (shape.mr, shape.nr);
     let kc_max = blocks.kc.min(p.k);
     // A is read in place when a stride is 1; any other layout is packed so loop 2 streams it.
-    let pack_a = (p.a.rs != 1 && p.a.cs != 1) || std::env::var_os("GEMM_PACK_A").is_some();
+    let pack_a = p.a.rs != 1 && p.a.cs != 1;
     let pack_b = p.b.cs != 1 || p.m > DIRECT_B_MAX_ROWS;
     let a_len = if pack_a {
         blocks.mc.min(p.m).next_multiple_of(mr) * kc_max

@@ -4,8 +4,9 @@
 //! [`tile`] keeps an MR × (NV·LANES) block of C in registers and performs `k` rank-1 updates: per
 //! step it loads NV vectors of one row of B and broadcasts MR elements of one column of A. Every C
 //! element is the FMA chain `acc = a[i,p]·b[p,j] + acc` over p in increasing order, whatever the
-//! tile shape, so which tile computes an element never changes its bits. [`dot`] serves
-//! matrix–vector products, where vectorising over k beats broadcasting.
+//! tile shape, so which tile computes an element never changes its bits. [`dot_tile`] serves
+//! products only a few columns wide and [`dot`] matrix–vector products, where vectorising over k
+//! beats broadcasting.
 
 use super::simd::Vector;
 use crate::Element;
@@ -60,8 +61,9 @@ pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACO
     // SAFETY: the vector operations run on a CPU that has them (caller's contract).
     let mut acc = [[unsafe { V::zero() }; NV]; MR];
     // In general mode each group of four rows has its own pointer, addressed as base + {0, 1,
-    // 2, 3}·rsa: without them the compiler walks the MR rows with a chain of MR dependent adds
-    // per step, which for tall tiles is longer than the step's FMAs.
+    // 2, 3}·rsa, so the loop carries only ⌈MR/4⌉ pointer increments: with one pointer the
+    // compiler walked the MR rows by MR dependent adds carried from step to step, which for tall
+    // tiles outlasted the step's FMAs.
     let mut groups = [t.a; MR];
     for (g, base) in groups.iter_mut().enumerate() {
         *base = t.a.wrapping_add(if ACOL { 0 } else { 4 * g * t.rsa });

@@ -1,5 +1,6 @@
 //! After warm-up, a training step of every `train-step` workload allocates nothing on the heap:
-//! ours (the network's tape), the hand-written floor, and `models::Trainer`.
+//! ours (the network's tape), the tape with fused ops, the hand-written floor, and
+//! `models::Trainer`.
 //!
 //! A counting global allocator wraps the system one. The count is global (the steps may run
 //! work on rayon threads), so this file holds a single test and the step runs alone.
@@ -49,7 +50,8 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Allocations made by `steps` calls of `step` after `warmup` calls, and the losses it returned.
+/// Allocations made by `steps` calls of `step` after `warmup` calls (the last loss must be
+/// finite).
 fn allocations_after_warmup(warmup: usize, steps: usize, mut step: impl FnMut() -> f64) -> usize {
     for _ in 0..warmup {
         step();
@@ -64,15 +66,17 @@ fn allocations_after_warmup(warmup: usize, steps: usize, mut step: impl FnMut() 
     after - before
 }
 
-/// Allocations per contender (ours, floor, trainer) over 3 steps after 2 warm-up steps.
-fn per_step_allocations<T: Element>(w: &Workload) -> [usize; 3] {
+/// Allocations per contender (ours, fused, floor, trainer) over 3 steps after 2 warm-up steps.
+fn per_step_allocations<T: Element>(w: &Workload) -> [usize; 4] {
     let (x, y) = w.data::<T>();
     let net = w.network::<T>();
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE).expect("benchmark architecture");
     let mut ours = TapeStep::new(net, x.clone(), y.clone(), LEARNING_RATE);
+    let mut fused = TapeStep::fused(w.network::<T>(), x.clone(), y.clone(), LEARNING_RATE);
     let mut trainer = TrainerStep::new(w.network::<T>(), &x, &y, LEARNING_RATE);
     [
         allocations_after_warmup(2, 3, || ours.step().to_f64()),
+        allocations_after_warmup(2, 3, || fused.step().to_f64()),
         allocations_after_warmup(2, 3, || floor.step().to_f64()),
         allocations_after_warmup(2, 3, || trainer.step()),
     ]
@@ -97,11 +101,10 @@ fn every_workload_step_allocates_nothing_after_warmup() {
         }
     });
     assert_eq!(found.len(), 5);
-    for (name, dtype, [ours, floor, trainer]) in found {
+    for (name, dtype, counts) in found {
         assert_eq!(
-            (ours, floor, trainer),
-            (0, 0, 0),
-            "{name} {dtype}: allocations over 3 steps (ours, floor, trainer)"
+            counts, [0; 4],
+            "{name} {dtype}: allocations over 3 steps (ours, fused, floor, trainer)"
         );
     }
 }

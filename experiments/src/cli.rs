@@ -26,7 +26,7 @@ pub fn defaults<A: Args + FromArgMatches>() -> A {
 /// Flags every experiment binary takes.
 #[derive(Args, Clone, Debug, PartialEq)]
 pub struct CommonArgs {
-    /// Folder for the run's files [default: runs/<name>]
+    /// Folder for the run's files [default: runs/NAME]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// No progress bar.

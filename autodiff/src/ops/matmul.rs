@@ -2,7 +2,8 @@
 //! forward and backward through `kernels::gemm`. The backward products need transposes; they
 //! are views (`.t()`), never copies.
 
-use kernels::elementwise::fused::{relu_assign, relu_backward_assign};
+use kernels::elementwise::fused::relu_assign;
+use kernels::elementwise::relu_backward;
 use kernels::{Element, gemm};
 
 use super::{Op, mat_mut};
@@ -139,8 +140,7 @@ pub(crate) fn linear_relu_backward<T: Element>(
     grads: &mut Grads<T>,
 ) {
     let mut d = grads.scratch(g.len());
-    d.copy_from_slice(g.data());
-    relu_backward_assign(out.data(), &mut d);
+    relu_backward(out.data(), g.data(), &mut d);
     linear_products(x, w, &d, vals, grads);
     grads.recycle(d);
 }

@@ -64,7 +64,7 @@ struct Cli {
     /// Number of steps.
     #[arg(long, default_value_t = 3000)]
     steps: usize,
-    /// Name of the run (its default folder is runs/<name>).
+    /// Name of the run (its default folder is runs/NAME).
     #[arg(long, default_value = "train")]
     name: String,
     #[command(flatten)]

@@ -75,9 +75,20 @@ unsafe impl<E: Sync> Sync for Problem<E> {}
 /// enough that packing it buys unit-stride, TLB-friendly loads for a negligible copy.
 const DIRECT_B_MAX_ROWS: usize = 256;
 
-/// Multiply–adds per thread below which a second thread costs more (wake-up, duplicated
-/// packing, cold caches) than it saves: about 30 µs of work on one core.
-const MIN_FMAS_PER_THREAD: usize = 1 << 22;
+/// Vector FMAs (multiply–adds ÷ lanes) per thread below which a second thread costs more (wake-up,
+/// duplicated packing, cold caches) than it saves: about 12 µs of work on one core at two FMAs
+/// per cycle. Counted in vectors so that f64, half as fast per element, qualifies at half the
+/// size.
+const MIN_VECTOR_FMAS_PER_THREAD: usize = 100_000;
+
+/// How many parts a product of `fmas` multiply–adds splits into: at most one per thread and per
+/// `tiles`, each worth [`MIN_VECTOR_FMAS_PER_THREAD`].
+fn parts_for(fmas: usize, lanes: usize, tiles: usize) -> usize {
+    rayon::current_num_threads()
+        .min(fmas / lanes / MIN_VECTOR_FMAS_PER_THREAD)
+        .min(tiles)
+        .max(1)
+}
 
 /// Runs a product with the tile kernels, split across the current rayon pool when it is big.
 ///
@@ -86,13 +97,12 @@ const MIN_FMAS_PER_THREAD: usize = 1 << 22;
 /// m × n with contiguous columns (or n = 1), C not overlapping A or B; m, n, k > 0.
 pub(crate) unsafe fn run_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
     let shape = set.shape_for(p.m, p.n);
-    let threads = rayon::current_num_threads();
     let fmas = p.m.saturating_mul(p.n).saturating_mul(p.k);
     let row_tiles = p.m.div_ceil(shape.mr);
     let col_tiles = p.n.div_ceil(shape.nr);
     let split_rows = row_tiles >= col_tiles;
     let tiles = if split_rows { row_tiles } else { col_tiles };
-    let parts = threads.min(fmas / MIN_FMAS_PER_THREAD).min(tiles).max(1);
+    let parts = parts_for(fmas, set.lanes, tiles);
     if parts == 1 {
         // SAFETY: forwarded contract.
         with_scratch(|scratch| unsafe { serial(set, shape, p, scratch) });
@@ -283,10 +293,7 @@ pub(crate) unsafe fn run_dot_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E
         let packed: &[E] = packed;
         let blocks = p.m.div_ceil(DOT_TILE_ROWS);
         let fmas = p.m.saturating_mul(p.n).saturating_mul(p.k);
-        let parts = rayon::current_num_threads()
-            .min(fmas / MIN_FMAS_PER_THREAD)
-            .min(blocks)
-            .max(1);
+        let parts = parts_for(fmas, set.lanes, blocks);
         let per_part = blocks.div_ceil(parts);
         let run_blocks = |first: usize, last: usize| {
             for block in first..last {

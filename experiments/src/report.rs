@@ -36,12 +36,24 @@ pub fn final_metrics(log: &MetricsLog) -> BTreeMap<String, f64> {
     out
 }
 
-/// (step + 1, value) points of a series, for a log step axis that must not meet 0.
-fn shifted(points: Vec<(usize, f64)>) -> Vec<(f64, f64)> {
-    points
-        .into_iter()
-        .map(|(s, v)| ((s + 1) as f64, v))
-        .collect()
+/// A chart series of logged (step, value) points, plotted at step + 1 for a log step axis that
+/// must not meet 0.
+fn series(label: String, points: Vec<(usize, f64)>) -> Series {
+    Series {
+        label,
+        points: points
+            .into_iter()
+            .map(|(s, v)| ((s + 1) as f64, v))
+            .collect(),
+    }
+}
+
+/// The rank-one threshold line of the r and alignment charts.
+fn rank_one_line() -> Reference {
+    Reference {
+        label: "threshold".into(),
+        y: RANK_ONE_LINE,
+    }
 }
 
 fn chart(title: &str, y_label: &str, log_y: bool) -> Chart {
@@ -70,15 +82,12 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
     let log = &record.log;
     let mut ratio = chart("r = σ₁/‖W‖_F per layer", "r", false);
     for k in 0..record.layers.len() {
-        ratio.series.push(Series {
-            label: layer_label(record, k),
-            points: shifted(log.series(Scope::Layer, k, metric::RATIO)),
-        });
+        ratio.series.push(series(
+            layer_label(record, k),
+            log.series(Scope::Layer, k, metric::RATIO),
+        ));
     }
-    ratio.references.push(Reference {
-        label: "threshold".into(),
-        y: RANK_ONE_LINE,
-    });
+    ratio.references.push(rank_one_line());
 
     let mut alignment = chart(
         "alignment |⟨v₁(W_k+1), u₁(W_k)⟩| per pair",
@@ -86,21 +95,18 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
         false,
     );
     for p in 0..record.pairs.len() {
-        alignment.series.push(Series {
-            label: pair_label(record, p),
-            points: shifted(log.series(Scope::Pair, p, metric::ALIGNMENT)),
-        });
+        alignment.series.push(series(
+            pair_label(record, p),
+            log.series(Scope::Pair, p, metric::ALIGNMENT),
+        ));
     }
-    alignment.references.push(Reference {
-        label: "threshold".into(),
-        y: RANK_ONE_LINE,
-    });
+    alignment.references.push(rank_one_line());
 
     let mut loss = chart("log-loss ln R", "ln R", false);
-    loss.series.push(Series {
-        label: "ln R".into(),
-        points: shifted(log.series(Scope::Run, 0, metric::LOG_LOSS)),
-    });
+    loss.series.push(series(
+        "ln R".into(),
+        log.series(Scope::Run, 0, metric::LOG_LOSS),
+    ));
 
     let mut drift = chart(
         "invariance drift ‖Δ(t) − Δ(0)‖_F / ‖W_k‖_F²",
@@ -108,25 +114,24 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
         true,
     );
     for p in 0..record.pairs.len() {
-        drift.series.push(Series {
-            label: format!("full {}", pair_label(record, p)),
-            points: shifted(log.series(Scope::Pair, p, metric::DRIFT_FULL)),
-        });
+        drift.series.push(series(
+            format!("full {}", pair_label(record, p)),
+            log.series(Scope::Pair, p, metric::DRIFT_FULL),
+        ));
         if !record.layers[record.pairs[p].0].linear {
-            drift.series.push(Series {
-                label: format!("active block {}", pair_label(record, p)),
-                points: shifted(log.series(Scope::Pair, p, metric::DRIFT_ACTIVE)),
-            });
+            drift.series.push(series(
+                format!("active block {}", pair_label(record, p)),
+                log.series(Scope::Pair, p, metric::DRIFT_ACTIVE),
+            ));
         }
     }
     for (name, label) in [
         (metric::DRIFT_NEURON, "per neuron (max)"),
         (metric::DRIFT_LAYER, "per layer (max)"),
     ] {
-        drift.series.push(Series {
-            label: label.into(),
-            points: shifted(max_over_pairs(record, name)),
-        });
+        drift
+            .series
+            .push(series(label.into(), max_over_pairs(record, name)));
     }
 
     let mut margin = chart(
@@ -134,10 +139,10 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
         "normalized margin",
         false,
     );
-    margin.series.push(Series {
-        label: "normalized margin".into(),
-        points: shifted(log.series(Scope::Run, 0, metric::NORMALIZED_MARGIN)),
-    });
+    margin.series.push(series(
+        "normalized margin".into(),
+        log.series(Scope::Run, 0, metric::NORMALIZED_MARGIN),
+    ));
     if let Some(m) = record.svm_margin {
         margin.references.push(Reference {
             label: "SVM margin".into(),

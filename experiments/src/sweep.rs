@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use autodiff::MarginLoss;
-use models::{Init, StepRule};
+use models::StepRule;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,9 +20,9 @@ use crate::error::RunError;
 use crate::progress::Progress;
 use crate::record::Scope;
 use crate::rundir::RunDir;
-use crate::runner::{self, Display, RunRecord, Start, metric};
+use crate::runner::{self, Display, RunRecord, metric};
 use crate::suite::judge::{self, RANK_ONE};
-use crate::suite::{Common, Training, spec};
+use crate::suite::{Common, Training, gaussian_start, spec};
 use crate::table::Table;
 
 /// The network families a sweep can build.
@@ -417,9 +417,7 @@ fn run_point(
     let s = spec(
         &point.name(),
         &arch,
-        Start::Random(Init::Gaussian {
-            scale: point.init_scale,
-        }),
+        gaussian_start(point.init_scale),
         &settings.data,
         training,
         &common,

@@ -2,15 +2,11 @@
 //! two-layer network keeps rank two, r → 1/√2, while a linear network on the same data goes to
 //! rank one.
 
-use autodiff::MarginLoss;
-use models::{Init, StepRule};
-
 use super::judge;
-use super::{Common, Entry, Experiment, ExperimentResult, Training, spec};
+use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
 use crate::data;
 use crate::error::RunError;
 use crate::rundir::RunDir;
-use crate::runner::Start;
 
 /// The binary's name.
 pub const NAME: &str = "counterexample";
@@ -31,18 +27,9 @@ pub struct Config {
     /// Width of the ReLU (and of the control's linear) layer.
     #[arg(long, default_value_t = 8)]
     pub width: usize,
-    /// Initialization scale s (weights N(0, s²/fan_in)).
-    #[arg(long, default_value_t = 0.5)]
-    pub init_scale: f64,
-    /// Step rule.
-    #[arg(long, default_value = "grad-normalized")]
-    pub step_rule: StepRule,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.1)]
-    pub lr: f64,
-    /// Steps.
-    #[arg(long, default_value_t = 3000)]
-    pub steps: usize,
+    /// Initialization scale, step rule, learning rate and steps.
+    #[command(flatten)]
+    pub train: TrainArgs,
 }
 
 impl Default for Config {
@@ -55,26 +42,15 @@ impl Default for Config {
 pub const ENTRY: Entry = Entry {
     name: NAME,
     title: TITLE,
-    run_defaults,
+    run_defaults: |common, dir| run(&Config::default(), common, dir),
 };
-
-fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
-    run(&Config::default(), common, dir)
-}
 
 /// Runs the experiment.
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let data = data::two_point();
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
-    let training = Training {
-        loss: MarginLoss::Logistic,
-        rule: cfg.step_rule,
-        lr: cfg.lr,
-        steps: cfg.steps,
-    };
-    let init = Start::Random(Init::Gaussian {
-        scale: cfg.init_scale,
-    });
+    let training = cfg.train.training();
+    let init = cfg.train.start();
     let relu = spec(
         "relu",
         &format!("2,relu:{},1", cfg.width),

@@ -2,17 +2,16 @@
 //! and the normalized margin approaches the hard-margin SVM margin; a constant-step run from a
 //! large initialization is the slow control.
 
-use autodiff::MarginLoss;
-use models::{Init, StepRule};
+use models::StepRule;
 
 use super::judge::{self, RANK_ONE};
-use super::{Common, Entry, Experiment, ExperimentResult, Training, spec};
+use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, Training, gaussian_start, spec};
 use crate::claims::{Claim, Threshold};
 use crate::data;
 use crate::error::RunError;
 use crate::record::Scope;
 use crate::rundir::RunDir;
-use crate::runner::{Start, metric};
+use crate::runner::metric;
 
 /// The binary's name.
 pub const NAME: &str = "deep-linear";
@@ -42,18 +41,9 @@ pub struct Config {
     /// The data (`gaussian[:dim=…,n=…,margin=…,seed=…]`, `digits[:A,B]`, a .csv file, …).
     #[arg(long, default_value = "gaussian:dim=10,n=100,margin=0.1,seed=0")]
     pub data: String,
-    /// Initialization scale s (weights N(0, s²/fan_in)).
-    #[arg(long, default_value_t = 0.5)]
-    pub init_scale: f64,
-    /// Step rule of the main runs.
-    #[arg(long, default_value = "grad-normalized")]
-    pub step_rule: StepRule,
-    /// Learning rate of the main runs.
-    #[arg(long, default_value_t = 0.1)]
-    pub lr: f64,
-    /// Steps of every run.
-    #[arg(long, default_value_t = 3000)]
-    pub steps: usize,
+    /// Initialization scale, step rule, learning rate and steps.
+    #[command(flatten)]
+    pub train: TrainArgs,
     /// Initialization scale of the slow control.
     #[arg(long, default_value_t = 3.0)]
     pub control_scale: f64,
@@ -72,12 +62,8 @@ impl Default for Config {
 pub const ENTRY: Entry = Entry {
     name: NAME,
     title: TITLE,
-    run_defaults,
+    run_defaults: |common, dir| run(&Config::default(), common, dir),
 };
-
-fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
-    run(&Config::default(), common, dir)
-}
 
 /// `dim,linear:width,…,1` with `depth` weight matrices.
 fn arch(dim: usize, width: usize, depth: usize) -> String {
@@ -92,12 +78,7 @@ fn arch(dim: usize, width: usize, depth: usize) -> String {
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let data = data::resolve(&cfg.data)?;
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
-    let main = Training {
-        loss: MarginLoss::Logistic,
-        rule: cfg.step_rule,
-        lr: cfg.lr,
-        steps: cfg.steps,
-    };
+    let main = cfg.train.training();
     for &depth in &cfg.depths {
         if depth < 2 {
             return Err(RunError::Config(format!(
@@ -107,9 +88,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
         let s = spec(
             &format!("depth-{depth}"),
             &arch(data.dim, cfg.width, depth),
-            Start::Random(Init::Gaussian {
-                scale: cfg.init_scale,
-            }),
+            cfg.train.start(),
             &data,
             main,
             common,
@@ -123,18 +102,11 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
         })?;
     }
     let depth = cfg.depths.iter().copied().max().unwrap_or(3).max(2);
-    let control = Training {
-        loss: MarginLoss::Logistic,
-        rule: StepRule::Constant,
-        lr: cfg.control_lr,
-        steps: cfg.steps,
-    };
+    let control = Training::logistic(StepRule::Constant, cfg.control_lr, cfg.train.steps);
     let s = spec(
         "slow-control",
         &arch(data.dim, cfg.width, depth),
-        Start::Random(Init::Gaussian {
-            scale: cfg.control_scale,
-        }),
+        gaussian_start(cfg.control_scale),
         &data,
         control,
         common,

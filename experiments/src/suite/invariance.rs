@@ -2,16 +2,15 @@
 //! per-neuron and per-layer quantities and the stably-active block are conserved (drift O(step²)
 //! per step), the full-matrix quantity of a ReLU layer is not.
 
-use autodiff::MarginLoss;
-use models::{Init, StepRule};
+use models::StepRule;
 
-use super::{Common, Entry, Experiment, ExperimentResult, Training, spec};
+use super::{Common, Entry, Experiment, ExperimentResult, Training, gaussian_start, spec};
 use crate::claims::{Claim, Threshold};
 use crate::data;
 use crate::error::RunError;
 use crate::record::Scope;
 use crate::rundir::RunDir;
-use crate::runner::{RunRecord, Start, metric};
+use crate::runner::{RunRecord, metric};
 
 use super::judge::last_max;
 
@@ -72,12 +71,8 @@ impl Default for Config {
 pub const ENTRY: Entry = Entry {
     name: NAME,
     title: TITLE,
-    run_defaults,
+    run_defaults: |common, dir| run(&Config::default(), common, dir),
 };
-
-fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
-    run(&Config::default(), common, dir)
-}
 
 /// The largest final drift of `metric` over the pairs whose lower layer is a ReLU layer (all
 /// pairs when `relu_only` is false).
@@ -149,15 +144,8 @@ fn audit(r: &RunRecord) -> Vec<Claim> {
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let data = data::resolve(&cfg.data)?;
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
-    let init = Start::Random(Init::Gaussian {
-        scale: cfg.init_scale,
-    });
-    let step = Training {
-        loss: MarginLoss::Logistic,
-        rule: StepRule::Constant,
-        lr: cfg.lr,
-        steps: cfg.steps,
-    };
+    let init = gaussian_start(cfg.init_scale);
+    let step = Training::logistic(StepRule::Constant, cfg.lr, cfg.steps);
     let s = spec("step", &cfg.arch, init.clone(), &data, step, common)?;
     let full = max_drift(exp.run(&s, &audit)?, metric::DRIFT_NEURON, false);
     let half = Training {

@@ -57,29 +57,39 @@ pub const TAIL_ALIGNED: &str = "Adjacent trailing linear layers align.";
 /// Statement: a ReLU layer need not become rank one.
 pub const RELU_NOT_RANK_ONE: &str = "A ReLU layer breaks the chain: it need not become rank one, and here stays clearly away from it.";
 
+/// The claim `id` on `record` that `measured` (a smallest r or alignment) is above [`RANK_ONE`].
+fn above_rank_one(
+    record: &RunRecord,
+    id: &str,
+    statement: &str,
+    measure: &str,
+    measured: f64,
+) -> Claim {
+    let above = Threshold::Above { value: RANK_ONE };
+    Claim::evaluate(id, &record.name, statement, measure, measured, above)
+}
+
 /// Every layer of `record` reaches r above [`RANK_ONE`].
 pub fn all_rank_one(record: &RunRecord) -> Claim {
     let all: Vec<usize> = (0..record.layers.len()).collect();
-    Claim::evaluate(
+    above_rank_one(
+        record,
         "rank-one",
-        &record.name,
         ALL_RANK_ONE,
         "min over layers of r at the end",
         last_min(record, Scope::Layer, &all, metric::RATIO),
-        Threshold::Above { value: RANK_ONE },
     )
 }
 
 /// Every adjacent pair of `record` reaches alignment above [`RANK_ONE`].
 pub fn all_aligned(record: &RunRecord) -> Claim {
     let all: Vec<usize> = (0..record.pairs.len()).collect();
-    Claim::evaluate(
+    above_rank_one(
+        record,
         "aligned",
-        &record.name,
         ALL_ALIGNED,
         "min over adjacent pairs of |⟨v₁(W_k+1), u₁(W_k)⟩| at the end",
         last_min(record, Scope::Pair, &all, metric::ALIGNMENT),
-        Threshold::Above { value: RANK_ONE },
     )
 }
 
@@ -104,13 +114,12 @@ pub fn margin_to_svm(record: &RunRecord) -> Claim {
 
 /// The linear tail of `record` reaches r above [`RANK_ONE`].
 pub fn tail_rank_one(record: &RunRecord) -> Claim {
-    Claim::evaluate(
+    above_rank_one(
+        record,
         "tail-rank-one",
-        &record.name,
         TAIL_RANK_ONE,
         "min over the linear tail of r at the end",
         last_min(record, Scope::Layer, &record.linear_tail(), metric::RATIO),
-        Threshold::Above { value: RANK_ONE },
     )
 }
 
@@ -118,13 +127,12 @@ pub fn tail_rank_one(record: &RunRecord) -> Claim {
 pub fn tail_aligned(record: &RunRecord) -> Claim {
     let tail = record.linear_tail();
     let pairs = record.pairs_where(|k| tail.contains(&k));
-    Claim::evaluate(
+    above_rank_one(
+        record,
         "tail-aligned",
-        &record.name,
         TAIL_ALIGNED,
         "min over pairs inside the linear tail of the alignment at the end",
         last_min(record, Scope::Pair, &pairs, metric::ALIGNMENT),
-        Threshold::Above { value: RANK_ONE },
     )
 }
 

@@ -9,14 +9,15 @@ pub mod judge;
 pub mod relu_tail;
 mod report;
 pub mod residual;
+mod training;
 
 use std::time::Instant;
 
-use autodiff::MarginLoss;
-use models::{Arch, StepRule, TrainConfig};
+use models::{Arch, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 pub use report::{write_experiment_report, write_suite_report};
+pub use training::{TrainArgs, Training, gaussian_start};
 
 use crate::claims::Claim;
 use crate::data::Dataset;
@@ -61,19 +62,6 @@ impl Common {
             None => LogSchedule::log_spaced(steps, self.log_per_decade),
         }
     }
-}
-
-/// How to train one run of an experiment.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Training {
-    /// The loss of the margins.
-    pub loss: MarginLoss,
-    /// The step rule.
-    pub rule: StepRule,
-    /// The learning rate.
-    pub lr: f64,
-    /// The step budget.
-    pub steps: usize,
 }
 
 /// Builds a run specification, naming the run in any error (a bad architecture string, or one

@@ -1,15 +1,11 @@
 //! Residual networks, with identity skips and with learned skips, followed by a linear tail: the
 //! tail goes to rank one and aligns whatever comes before it.
 
-use autodiff::MarginLoss;
-use models::{Init, StepRule};
-
 use super::judge;
-use super::{Common, Entry, Experiment, ExperimentResult, Training, spec};
+use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
 use crate::data;
 use crate::error::RunError;
 use crate::rundir::RunDir;
-use crate::runner::Start;
 
 /// The binary's name.
 pub const NAME: &str = "residual";
@@ -38,18 +34,9 @@ pub struct Config {
     /// The data (`gaussian[:dim=…,n=…,margin=…,seed=…]`, `digits[:A,B]`, a .csv file, …).
     #[arg(long, default_value = "gaussian:dim=10,n=100,margin=0.1,seed=0")]
     pub data: String,
-    /// Initialization scale s (weights N(0, s²/fan_in)).
-    #[arg(long, default_value_t = 0.5)]
-    pub init_scale: f64,
-    /// Step rule.
-    #[arg(long, default_value = "grad-normalized")]
-    pub step_rule: StepRule,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.1)]
-    pub lr: f64,
-    /// Steps of each run.
-    #[arg(long, default_value_t = 3000)]
-    pub steps: usize,
+    /// Initialization scale, step rule, learning rate and steps.
+    #[command(flatten)]
+    pub train: TrainArgs,
 }
 
 impl Default for Config {
@@ -62,12 +49,8 @@ impl Default for Config {
 pub const ENTRY: Entry = Entry {
     name: NAME,
     title: TITLE,
-    run_defaults,
+    run_defaults: |common, dir| run(&Config::default(), common, dir),
 };
-
-fn run_defaults(common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
-    run(&Config::default(), common, dir)
-}
 
 /// `dim,relu:width,BLOCK×blocks,linear:width×tail,1`.
 fn arch(dim: usize, cfg: &Config, block: &str) -> String {
@@ -86,15 +69,8 @@ fn arch(dim: usize, cfg: &Config, block: &str) -> String {
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let data = data::resolve(&cfg.data)?;
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
-    let training = Training {
-        loss: MarginLoss::Logistic,
-        rule: cfg.step_rule,
-        lr: cfg.lr,
-        steps: cfg.steps,
-    };
-    let init = Start::Random(Init::Gaussian {
-        scale: cfg.init_scale,
-    });
+    let training = cfg.train.training();
+    let init = cfg.train.start();
     for (name, block) in [
         ("identity-skip", "res(relu)"),
         ("learned-skip", "resz(relu)"),

@@ -2,53 +2,16 @@
 //! ours (the network's tape), the tape with fused ops, the hand-written floor, and
 //! `models::Trainer`.
 //!
-//! A counting global allocator wraps the system one. The count is global (the steps may run
-//! work on rayon threads), so this file holds a single test and the step runs alone.
-
-// A global allocator can only be written with `unsafe`; this test is its one use in the crate.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! Counted by `kernels::alloc_counter` on the pool's thread, where the steps run.
 
 use autodiff::Element;
 use benches::train::floor::Floor;
 use benches::train::ours::{TapeStep, TrainerStep};
 use benches::train::workload::{Dtype, LEARNING_RATE, WORKLOADS, Workload};
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the `GlobalAlloc`
-// contract; the counter is a plain atomic.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: `ptr` was allocated by `System` with `layout`; our caller upholds the rest.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use kernels::alloc_counter::{CountingAllocator, allocations, watch_threads};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Allocations made by `steps` calls of `step` after `warmup` calls (the last loss must be
 /// finite).
@@ -56,12 +19,12 @@ fn allocations_after_warmup(warmup: usize, steps: usize, mut step: impl FnMut() 
     for _ in 0..warmup {
         step();
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let mut last = 0.0;
     for _ in 0..steps {
         last = step();
     }
-    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    let after = allocations();
     assert!(last.is_finite(), "the loss stays finite, got {last}");
     after - before
 }
@@ -90,6 +53,7 @@ fn every_workload_step_allocates_nothing_after_warmup() {
         .expect("a one-thread pool");
     let mut found = Vec::new();
     pool.install(|| {
+        watch_threads();
         for w in &WORKLOADS {
             for &dtype in w.dtypes {
                 let counts = match dtype {

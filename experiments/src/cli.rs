@@ -1,7 +1,7 @@
 //! Command-line plumbing shared by the binaries: the common flags, the thread pool, the claims
 //! table printed at the end, and the exit status (non-zero only when something failed to run).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Command, FromArgMatches};
@@ -69,6 +69,11 @@ impl CommonArgs {
     }
 }
 
+/// Creates the output folder `out` (from `--out` or its default), naming the flag in the error.
+pub fn create_out_dir(out: &Path) -> Result<RunDir, RunError> {
+    RunDir::create(out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))
+}
+
 /// Runs `f` on a rayon pool of `threads` workers (the global pool when None).
 pub fn with_threads<R: Send>(
     threads: Option<u16>,
@@ -104,9 +109,7 @@ pub fn experiment_main(
     run: impl FnOnce(&Common, &RunDir) -> Result<ExperimentResult, RunError> + Send,
 ) -> ExitCode {
     let outcome = (|| {
-        let out = args.out_dir(name);
-        let dir = RunDir::create(&out)
-            .map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+        let dir = create_out_dir(&args.out_dir(name))?;
         let common = args.common();
         let result = with_threads(args.threads, || run(&common, &dir))??;
         Ok::<_, RunError>((result, dir))

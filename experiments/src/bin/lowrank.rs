@@ -4,9 +4,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use experiments::cli::{CommonArgs, print_claims, with_threads};
+use experiments::cli::{CommonArgs, create_out_dir, print_claims, with_threads};
 use experiments::error::RunError;
-use experiments::rundir::RunDir;
 use experiments::suite::{self, write_suite_report};
 
 const AFTER_HELP: &str = "\
@@ -49,11 +48,10 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let out = cli.common.out_dir("lowrank");
-    let dir = match RunDir::create(&out) {
+    let dir = match create_out_dir(&cli.common.out_dir("lowrank")) {
         Ok(dir) => dir,
         Err(e) => {
-            eprintln!("error: --out {}: {e}", out.display());
+            eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };

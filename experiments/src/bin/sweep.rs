@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use autodiff::MarginLoss;
 use clap::{Parser, Subcommand};
-use experiments::cli::{CommonArgs, with_threads};
+use experiments::cli::{CommonArgs, create_out_dir, with_threads};
 use experiments::data;
 use experiments::error::RunError;
 use experiments::rundir::RunDir;
-use experiments::sweep::{self, Family, Grid, Shard, SweepSettings};
+use experiments::sweep::{self, Family, Grid, Shard, SweepRow, SweepSettings};
 use models::StepRule;
 
 const AFTER_HELP: &str = "\
@@ -135,22 +135,17 @@ fn run_grid(cli: &Cli) -> Result<bool, RunError> {
         lr: g.lr,
         steps: g.steps,
     };
-    let out = cli.common.out_dir("sweep");
-    let dir =
-        RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+    let dir = create_out_dir(&cli.common.out_dir("sweep"))?;
     let common = cli.common.common();
     let rows = with_threads(cli.common.threads, || {
         sweep::run(&grid, &settings, g.shard, &common, &dir)
     })??;
-    println!("{}", sweep::table(&rows).to_text());
-    println!("table: {}", dir.root().join("sweep.md").display());
-    Ok(rows.iter().all(|r| !r.status.starts_with("error")))
+    Ok(show(&rows, &dir))
 }
 
 fn merge(dirs: &[PathBuf], out: &Path) -> Result<bool, RunError> {
     let (rows, notes) = sweep::merge(dirs)?;
-    let dir =
-        RunDir::create(out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+    let dir = create_out_dir(out)?;
     sweep::write_tables(
         &dir,
         &rows,
@@ -160,12 +155,17 @@ fn merge(dirs: &[PathBuf], out: &Path) -> Result<bool, RunError> {
             dirs.len()
         ),
     )?;
-    println!("{}", sweep::table(&rows).to_text());
     for note in &notes {
         eprintln!("warning: {note}");
     }
+    Ok(show(&rows, &dir))
+}
+
+/// Prints the table and where it was written; true when every point ran.
+fn show(rows: &[SweepRow], dir: &RunDir) -> bool {
+    println!("{}", sweep::table(rows).to_text());
     println!("table: {}", dir.root().join("sweep.md").display());
-    Ok(rows.iter().all(|r| !r.status.starts_with("error")))
+    rows.iter().all(|r| !r.status.starts_with("error"))
 }
 
 fn main() -> ExitCode {

@@ -9,7 +9,6 @@ use clap::Parser;
 use experiments::cli::{self, CommonArgs};
 use experiments::data;
 use experiments::error::RunError;
-use experiments::rundir::RunDir;
 use experiments::runner::{self, Display, RunRecord, Start};
 use experiments::suite::{Training, judge, spec};
 use experiments::summary::Status;
@@ -110,9 +109,7 @@ fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
         training,
         &common,
     )?;
-    let out = cli.common.out_dir(&cli.name);
-    let dir =
-        RunDir::create(&out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))?;
+    let dir = cli::create_out_dir(&cli.common.out_dir(&cli.name))?;
     let (summary, _) = cli::with_threads(cli.common.threads, || {
         runner::execute(
             &s,

@@ -5,7 +5,9 @@
 use models::StepRule;
 
 use super::judge::{self, RANK_ONE};
-use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, Training, gaussian_start, spec};
+use super::{
+    Common, Entry, Experiment, ExperimentResult, TrainArgs, Training, gaussian_start, spec,
+};
 use crate::claims::{Claim, Threshold};
 use crate::data;
 use crate::error::RunError;

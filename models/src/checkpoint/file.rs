@@ -79,8 +79,38 @@ pub(crate) fn encode(
             (name.clone(), e)
         })
         .collect();
-    safetensors::serialize(encoded.iter().map(|(n, e)| (n.as_str(), e)), Some(metadata))
-        .map_err(|e| e.to_string())
+    let bytes =
+        safetensors::serialize(encoded.iter().map(|(n, e)| (n.as_str(), e)), Some(metadata))
+            .map_err(|e| e.to_string())?;
+    Ok(with_sorted_metadata(bytes))
+}
+
+/// The same file with the keys of its `__metadata__` map in sorted order.
+///
+/// `safetensors` takes the metadata as a `HashMap`, whose order changes from run to run; sorting
+/// makes the same weights give the same bytes. Reordering keys keeps the header's length, so the
+/// tensor data does not move.
+fn with_sorted_metadata(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(len) = bytes
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    else {
+        return bytes;
+    };
+    let end = 8 + len as usize;
+    let Some(header) = bytes.get(8..end) else {
+        return bytes;
+    };
+    // serde_json's object map is ordered by key, so a round trip sorts every object.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(header.trim_ascii_end()) else {
+        return bytes;
+    };
+    let sorted = value.to_string().into_bytes();
+    if sorted.len() <= header.len() {
+        let padding = header.len() - sorted.len();
+        bytes[8..end].copy_from_slice(&[sorted, vec![b' '; padding]].concat());
+    }
+    bytes
 }
 
 /// What a checkpoint file holds, decoded.
@@ -206,6 +236,28 @@ mod tests {
         for (name, t) in sample() {
             assert_eq!(d.tensors[&name], t);
         }
+    }
+
+    #[test]
+    fn the_same_tensors_and_metadata_give_the_same_bytes() {
+        let meta = || {
+            (0..12)
+                .map(|i| (format!("key{i}"), format!("value{i}")))
+                .collect::<HashMap<_, _>>()
+        };
+        let first = encode(&sample(), meta()).unwrap();
+        for _ in 0..5 {
+            assert_eq!(encode(&sample(), meta()).unwrap(), first);
+        }
+        let header = String::from_utf8_lossy(&first[8..]);
+        let positions: Vec<usize> = (0..12)
+            .map(|i| header.find(&format!("\"key{i}\"")).unwrap())
+            .collect();
+        let mut sorted_by_name: Vec<(String, usize)> =
+            (0..12).map(|i| (format!("key{i}"), positions[i])).collect();
+        sorted_by_name.sort();
+        assert!(sorted_by_name.windows(2).all(|w| w[0].1 < w[1].1));
+        assert_eq!(decode(&first).unwrap().metadata, meta());
     }
 
     #[test]

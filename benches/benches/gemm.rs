@@ -6,7 +6,7 @@
 //! benchmarked only in the thread group that variable names (e.g. `MATMUL_NUM_THREADS=1 cargo
 //! bench -p benches --bench gemm`); the `roofline` binary measures it at every thread count.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use benches::operands::Operands;
 use benches::peers::{self, PeerElement};
@@ -57,15 +57,19 @@ fn bench_shape<T: PeerElement>(
     }
     let mut ops = Operands::<T>::new(shape, 1);
     group.bench_function("ours", |bench| {
-        bench.iter(|| {
-            let (a, b, c) = ops.views();
-            pool.install(|| kernels::gemm(T::ONE, a, b, T::ZERO, c));
+        bench.iter_custom(|iters| {
+            timed_in_pool(pool, iters, || {
+                let (a, b, c) = ops.views();
+                kernels::gemm(T::ONE, a, b, T::ZERO, c);
+            })
         })
     });
     group.bench_function("gemm_crate", |bench| {
-        bench.iter(|| {
-            let (a, b, c) = ops.views();
-            pool.install(|| peers::gemm_crate(T::ONE, a, b, T::ZERO, c, threads));
+        bench.iter_custom(|iters| {
+            timed_in_pool(pool, iters, || {
+                let (a, b, c) = ops.views();
+                peers::gemm_crate(T::ONE, a, b, T::ZERO, c, threads);
+            })
         })
     });
     if with_mm {
@@ -77,4 +81,16 @@ fn bench_shape<T: PeerElement>(
         });
     }
     group.finish();
+}
+
+/// Time of `iters` calls of `f`, all made inside `pool`: entering a pool costs microseconds per
+/// call, which would swamp the small products and is no part of a GEMM.
+fn timed_in_pool(pool: &ThreadPool, iters: u64, mut f: impl FnMut() + Send) -> Duration {
+    pool.install(|| {
+        let start = Instant::now();
+        for _ in 0..iters {
+            f();
+        }
+        start.elapsed()
+    })
 }

@@ -207,13 +207,18 @@ fn ours_and_gemm<T: PeerElement>(
     settings: Settings,
 ) -> (f64, f64) {
     let mut ops = Operands::<T>::new(shape, 1);
-    let ours = timing::measure(settings, || {
-        let (a, b, c) = ops.views();
-        pool.install(|| kernels::gemm(T::ONE, a, b, T::ZERO, c));
-    });
-    let gemm = timing::measure(settings, || {
-        let (a, b, c) = ops.views();
-        pool.install(|| peers::gemm_crate(T::ONE, a, b, T::ZERO, c, threads));
+    // The timing loops run inside the pool: entering a pool costs microseconds per call, which
+    // would swamp the small products and is no part of a GEMM.
+    let (ours, gemm) = pool.install(|| {
+        let ours = timing::measure(settings, || {
+            let (a, b, c) = ops.views();
+            kernels::gemm(T::ONE, a, b, T::ZERO, c);
+        });
+        let gemm = timing::measure(settings, || {
+            let (a, b, c) = ops.views();
+            peers::gemm_crate(T::ONE, a, b, T::ZERO, c, threads);
+        });
+        (ours, gemm)
     });
     (
         gflops(shape.flops(), ours.median),

@@ -76,10 +76,10 @@ unsafe impl<E: Sync> Sync for Problem<E> {}
 const DIRECT_B_MAX_ROWS: usize = 256;
 
 /// Vector FMAs (multiply–adds ÷ lanes) per thread below which a second thread costs more (wake-up,
-/// duplicated packing, cold caches) than it saves: about 12 µs of work on one core at two FMAs
+/// duplicated packing, cold caches) than it saves: about 6 µs of work on one core at two FMAs
 /// per cycle. Counted in vectors so that f64, half as fast per element, qualifies at half the
 /// size.
-const MIN_VECTOR_FMAS_PER_THREAD: usize = 100_000;
+const MIN_VECTOR_FMAS_PER_THREAD: usize = 50_000;
 
 /// How many parts a product of `fmas` multiply–adds splits into: at most one per thread and per
 /// `tiles`, each worth [`MIN_VECTOR_FMAS_PER_THREAD`].

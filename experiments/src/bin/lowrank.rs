@@ -24,7 +24,7 @@ status is non-zero only if an experiment failed to run.";
 
 /// Run every experiment of the low-rank theory and write one report.
 #[derive(Parser, Debug)]
-#[command(name = "lowrank", version, about, after_help = AFTER_HELP)]
+#[command(name = "lowrank", version, after_help = AFTER_HELP)]
 struct Cli {
     /// Run only these experiments (comma-separated names).
     #[arg(long, value_delimiter = ',')]

@@ -28,7 +28,7 @@ then `sweep merge DIR_0 … DIR_{N-1} --out DIR`.";
 
 /// Run a grid of training runs and summarize the low-rank metrics in one table.
 #[derive(Parser, Debug)]
-#[command(name = "sweep", version, about, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+#[command(name = "sweep", version, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -37,7 +37,7 @@ not run (bad flag, bad data, bad checkpoint, I/O).";
 
 /// Train one network on one data set and measure the low-rank phenomenon.
 #[derive(Parser, Debug)]
-#[command(name = "train", version, about, after_help = AFTER_HELP)]
+#[command(name = "train", version, after_help = AFTER_HELP)]
 struct Cli {
     /// The network (grammar below).
     #[arg(long, default_value = "20,relu:40,linear:20,linear:20,1")]

@@ -208,6 +208,16 @@ impl<E: Element> Case<E> {
 
     /// Asserts that `got` and `want`, each within its bound of the exact product, differ by at
     /// most twice the bound element by element, and that no slot between C's elements changed.
+    /// Runs the product with every kernel this machine supports and checks each against the
+    /// scalar reference.
+    fn check_every_kernel(&self, what: &str) {
+        let (want, bounds) = (self.reference(), self.bounds());
+        for kind in supported() {
+            let got = self.run(kind);
+            self.check(&bounds, &got, &want, &format!("{what}, {kind} {}", E::NAME));
+        }
+    }
+
     fn check(&self, bounds: &[f64], got: &Stored<E>, want: &Stored<E>, what: &str) {
         let (m, n) = (self.c.rows, self.c.cols);
         let mut in_view = vec![false; got.data.len()];
@@ -261,17 +271,7 @@ fn random_shapes<E: Element>(seed: u64, cases: usize) {
         let m = DIMS[rng.below(DIMS.len())];
         let k = DIMS[rng.below(DIMS.len())];
         let n = DIMS[rng.below(DIMS.len())];
-        let problem = Case::<E>::random(&mut rng, m, k, n);
-        let (want, bounds) = (problem.reference(), problem.bounds());
-        for kind in supported() {
-            let got = problem.run(kind);
-            problem.check(
-                &bounds,
-                &got,
-                &want,
-                &format!("case {case}, {kind} {}", E::NAME),
-            );
-        }
+        Case::<E>::random(&mut rng, m, k, n).check_every_kernel(&format!("case {case}"));
     }
 }
 
@@ -296,17 +296,7 @@ fn vector_products<E: Element>(seed: u64) {
         } else {
             (1, long)
         };
-        let problem = Case::<E>::random(&mut rng, m, k, n);
-        let (want, bounds) = (problem.reference(), problem.bounds());
-        for kind in supported() {
-            let got = problem.run(kind);
-            problem.check(
-                &bounds,
-                &got,
-                &want,
-                &format!("vector case {case}, {kind} {}", E::NAME),
-            );
-        }
+        Case::<E>::random(&mut rng, m, k, n).check_every_kernel(&format!("vector case {case}"));
     }
 }
 

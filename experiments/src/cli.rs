@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Command, FromArgMatches};
 
 use crate::claims::{Claim, Verdict};
@@ -38,8 +39,9 @@ pub struct CommonArgs {
     /// Seed of the initialization (and of anything else random).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Floating-point type to train in (metrics are always computed in f64).
-    #[arg(long, value_enum, default_value_t = Dtype::F64)]
+    /// Floating-point type to train in: f32 (fine for the early phase and for speed) or f64
+    /// (needed for long runs deep into the low-loss regime). Metrics are always computed in f64.
+    #[arg(long, default_value_t = Dtype::F64, value_parser = dtype_parser())]
     pub dtype: Dtype,
     /// Log metrics every N steps instead of on a log-spaced schedule.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -138,6 +140,11 @@ pub fn experiment_main(
             ExitCode::FAILURE
         }
     }
+}
+
+/// Parses `--dtype`, listing the two names in `--help` and in the error for any other value.
+fn dtype_parser() -> impl TypedValueParser<Value = Dtype> {
+    PossibleValuesParser::new(["f32", "f64"]).try_map(|s| s.parse::<Dtype>())
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! The element type: one small trait that lets every kernel, op and model serve `f32` and `f64`.
 
-use std::fmt::{Debug, Display};
+use std::fmt::{self, Debug, Display};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+use std::str::FromStr;
 
 /// A floating-point scalar the framework computes with: implemented for `f32` and `f64` only.
 ///
@@ -62,6 +63,44 @@ pub trait Element:
     fn min(self, other: Self) -> Self;
     /// True unless the value is NaN or infinite.
     fn is_finite(self) -> bool;
+}
+
+/// An element type named at run time: what a command line, a report or a file says a
+/// computation runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dtype {
+    /// `f32`, single precision.
+    F32,
+    /// `f64`, double precision.
+    F64,
+}
+
+impl Dtype {
+    /// The name on command lines, in reports and in file metadata: `"f32"` or `"f64"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::F32 => f32::NAME,
+            Dtype::F64 => f64::NAME,
+        }
+    }
+}
+
+impl Display for Dtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Dtype {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "f32" => Ok(Dtype::F32),
+            "f64" => Ok(Dtype::F64),
+            _ => Err(format!("unknown dtype `{s}`: expected f32 or f64")),
+        }
+    }
 }
 
 macro_rules! impl_element {

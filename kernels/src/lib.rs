@@ -15,6 +15,6 @@ pub mod reduce;
 pub mod rng;
 pub mod view;
 
-pub use element::Element;
+pub use element::{Dtype, Element};
 pub use gemm::gemm;
 pub use view::{MatMut, MatRef, ViewError};

@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Dtype;
+
 /// The vector instruction set whose FMA peak is measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Isa {
@@ -39,25 +41,6 @@ impl Isa {
         #[cfg(not(target_arch = "x86_64"))]
         {
             false
-        }
-    }
-}
-
-/// The floating-point type whose FMA peak is measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dtype {
-    /// Single precision.
-    F32,
-    /// Double precision.
-    F64,
-}
-
-impl Dtype {
-    /// The name used in reports: `"f32"` or `"f64"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dtype::F32 => "f32",
-            Dtype::F64 => "f64",
         }
     }
 }

@@ -17,7 +17,8 @@ use benches::shapes::{GemmShape, all_shapes};
 use benches::timing::{self, Settings};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kernels::peak::{Dtype, Isa, fma_peak_gflops};
+use kernels::Dtype;
+use kernels::peak::{Isa, fma_peak_gflops};
 use rayon::ThreadPool;
 use serde::{Deserialize, Serialize};
 

@@ -1,9 +1,7 @@
 //! The benchmark's workloads: the networks, their data and the training hyperparameters.
 
-use std::fmt;
-use std::str::FromStr;
-
 use autodiff::{Element, Tensor};
+pub use kernels::Dtype;
 use kernels::rng::Rng;
 use models::{Arch, Init, Network};
 
@@ -13,43 +11,6 @@ pub const LEARNING_RATE: f64 = 0.01;
 
 /// Seed of the weights and of the data.
 pub const SEED: u64 = 2024;
-
-/// An element type a workload runs in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dtype {
-    /// `f32`.
-    F32,
-    /// `f64`.
-    F64,
-}
-
-impl Dtype {
-    /// The name on the command line and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::F32 => "f32",
-            Self::F64 => "f64",
-        }
-    }
-}
-
-impl fmt::Display for Dtype {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Dtype {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "f32" => Ok(Self::F32),
-            "f64" => Ok(Self::F64),
-            _ => Err(format!("unknown dtype {s:?}: expected f32 or f64")),
-        }
-    }
-}
 
 /// One benchmark network: bias-free, trained full-batch with the logistic loss.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use autodiff::Tensor;
+pub use kernels::Dtype;
 use kernels::Element;
 use models::{Arch, Control, Init, LayerKind, Network, StopReason, TrainConfig, TrainError};
 use serde_json::json;
@@ -26,24 +27,6 @@ use crate::rundir::RunDir;
 use crate::schedule::LogSchedule;
 use crate::summary::{Outcome, REFERENCE, Status, Summary};
 use crate::svm::{self, SvmResult};
-
-/// The floating-point type a run trains in (metrics are always computed in f64).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Dtype {
-    /// Single precision: fine for the early phase and for speed.
-    F32,
-    /// Double precision: needed for long runs deep into the low-loss regime.
-    F64,
-}
-
-impl std::fmt::Display for Dtype {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Dtype::F32 => "f32",
-            Dtype::F64 => "f64",
-        })
-    }
-}
 
 /// Where the initial weights come from.
 #[derive(Clone, Debug, PartialEq)]

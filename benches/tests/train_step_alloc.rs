@@ -2,7 +2,7 @@
 //! ours (the network's tape), the tape with fused ops, the hand-written floor, and
 //! `models::Trainer`.
 //!
-//! Counted by `kernels::alloc_counter` on the pool's thread, where the steps run.
+//! Counted by `kernels::alloc_counter` on the pool's threads, where the steps run.
 
 use autodiff::Element;
 use benches::train::floor::Floor;
@@ -45,30 +45,36 @@ fn per_step_allocations<T: Element>(w: &Workload) -> [usize; 4] {
     ]
 }
 
+/// On one thread, and on two threads inside a team (as `train-step` and `models::train` run).
 #[test]
 fn every_workload_step_allocates_nothing_after_warmup() {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("a one-thread pool");
-    let mut found = Vec::new();
-    pool.install(|| {
-        watch_threads();
-        for w in &WORKLOADS {
-            for &dtype in w.dtypes {
-                let counts = match dtype {
-                    Dtype::F32 => per_step_allocations::<f32>(w),
-                    Dtype::F64 => per_step_allocations::<f64>(w),
-                };
-                found.push((w.name, dtype, counts));
-            }
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a small rayon pool");
+        let mut found = Vec::new();
+        pool.install(|| {
+            watch_threads();
+            kernels::parallel::team(|| {
+                for w in &WORKLOADS {
+                    for &dtype in w.dtypes {
+                        let counts = match dtype {
+                            Dtype::F32 => per_step_allocations::<f32>(w),
+                            Dtype::F64 => per_step_allocations::<f64>(w),
+                        };
+                        found.push((w.name, dtype, counts));
+                    }
+                }
+            })
+        });
+        assert_eq!(found.len(), 5);
+        for (name, dtype, counts) in found {
+            assert_eq!(
+                counts, [0; 4],
+                "{name} {dtype}, {threads} thread(s): allocations over 3 steps (ours, fused, \
+                 floor, trainer)"
+            );
         }
-    });
-    assert_eq!(found.len(), 5);
-    for (name, dtype, counts) in found {
-        assert_eq!(
-            counts, [0; 4],
-            "{name} {dtype}: allocations over 3 steps (ours, fused, floor, trainer)"
-        );
     }
 }

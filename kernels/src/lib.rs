@@ -10,6 +10,7 @@ pub mod element;
 pub mod elementwise;
 pub mod gemm;
 pub mod linalg;
+pub mod parallel;
 pub mod peak;
 pub mod reduce;
 pub mod rng;

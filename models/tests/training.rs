@@ -357,6 +357,37 @@ fn same_seed_same_weights_whatever_the_thread_count() {
     assert_ne!(a, minibatch_run(2, 1));
 }
 
+/// Full-batch steps of a network wide enough that its products are split across threads and
+/// its backward products joined (so that `train`'s team really runs parts on a second thread).
+fn wide_run(threads: usize) -> Vec<Vec<f64>> {
+    let mut rng = kernels::rng::Rng::new(4);
+    let n = 300;
+    let x = Tensor::from_vec((0..n * 20).map(|_| rng.normal()).collect(), &[n, 20]).unwrap();
+    let y = Tensor::from_vec((0..n).map(|i| [1.0, -1.0][i % 2]).collect(), &[n]).unwrap();
+    let mut net = Network::<f64>::new(&arch("20,relu:256,relu:256,1"), Init::He, 3);
+    let cfg = TrainConfig::new(MarginLoss::Logistic, StepRule::Constant, 0.05, 5);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| train(&mut net, &x, &y, &cfg, |_, _| Control::Continue).unwrap());
+    weights(&net)
+}
+
+#[test]
+fn split_products_give_the_same_weights_on_one_and_two_threads() {
+    let one = wide_run(1);
+    assert_eq!(one, wide_run(2));
+    assert_ne!(
+        one,
+        weights(&Network::<f64>::new(
+            &arch("20,relu:256,relu:256,1"),
+            Init::He,
+            3
+        ))
+    );
+}
+
 #[test]
 fn mini_batches_see_every_example_and_train() {
     let (x, y) = svm_data();

@@ -69,7 +69,7 @@ impl<T: Element> Tape<T> {
 }
 
 /// Multiply–adds of the smaller of two independent backward products above which they run on
-/// two threads at once (`rayon::join`): below it, handing one to another thread costs more than
+/// two threads at once (`kernels::parallel::join`): below it, handing one to another thread costs more than
 /// it saves. The two products of a layer's backward (input and weight gradient) are the
 /// parallelism a small network has when each product is too small to split.
 const MIN_FMAS_TO_JOIN: usize = 1 << 18;
@@ -79,7 +79,7 @@ const MIN_FMAS_TO_JOIN: usize = 1 << 18;
 /// the same either way, so the result does not depend on the thread count.
 fn both(fmas: [usize; 2], first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
     if fmas[0].min(fmas[1]) >= MIN_FMAS_TO_JOIN && rayon::current_num_threads() > 1 {
-        rayon::join(first, second);
+        kernels::parallel::join(first, second);
     } else {
         first();
         second();

@@ -24,23 +24,26 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
     let mut ours = TapeStep::new(net, x.clone(), y.clone(), LEARNING_RATE);
     let mut fused = TapeStep::fused(workload.network::<T>(), x.clone(), y.clone(), LEARNING_RATE);
     let mut trainer = TrainerStep::new(workload.network::<T>(), &x, &y, LEARNING_RATE);
-    let stats = interleaved(
-        &mut [
-            &mut || {
-                black_box(ours.step());
-            },
-            &mut || {
-                black_box(floor.step());
-            },
-            &mut || {
-                black_box(trainer.step());
-            },
-            &mut || {
-                black_box(fused.step());
-            },
-        ],
-        plan,
-    );
+    // One team for all the samples, as `models::train` holds one for a whole run.
+    let stats = kernels::parallel::team(|| {
+        interleaved(
+            &mut [
+                &mut || {
+                    black_box(ours.step());
+                },
+                &mut || {
+                    black_box(floor.step());
+                },
+                &mut || {
+                    black_box(trainer.step());
+                },
+                &mut || {
+                    black_box(fused.step());
+                },
+            ],
+            plan,
+        )
+    });
     let bound = GemmBound::measure::<T>(&calls, gemm);
     let us = |s: f64| s * 1e6;
     Row {
@@ -76,17 +79,19 @@ pub fn profile<T: Element>(workload: &Workload, steps: usize, gemm: Settings) ->
     let mut fused = TapeStep::fused(workload.network::<T>(), x.clone(), y.clone(), LEARNING_RATE);
     let mut ours = TapeStep::new(net, x, y, LEARNING_RATE);
     let (mut po, mut pu, mut pf) = (Profile::new(), Profile::new(), Profile::new());
-    for i in 0..steps + 3 {
-        if i == 3 {
-            (po, pu, pf) = (Profile::new(), Profile::new(), Profile::new());
+    kernels::parallel::team(|| {
+        for i in 0..steps + 3 {
+            if i == 3 {
+                (po, pu, pf) = (Profile::new(), Profile::new(), Profile::new());
+            }
+            po.begin_step();
+            ours.step_probed(&mut po);
+            pu.begin_step();
+            fused.step_probed(&mut pu);
+            pf.begin_step();
+            floor.step_probed(&mut pf);
         }
-        po.begin_step();
-        ours.step_probed(&mut po);
-        pu.begin_step();
-        fused.step_probed(&mut pu);
-        pf.begin_step();
-        floor.step_probed(&mut pf);
-    }
+    });
     let mut s = String::new();
     let mut section = |title: &str, parts: Vec<(&'static str, f64)>| {
         let total: f64 = parts.iter().map(|p| p.1).sum();

@@ -51,7 +51,7 @@ const MIN_FMAS_TO_JOIN: usize = 1 << 18;
 /// enough to gain from it, else one after the other.
 fn both(fmas: usize, first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
     if fmas >= MIN_FMAS_TO_JOIN && rayon::current_num_threads() > 1 {
-        rayon::join(first, second);
+        kernels::parallel::join(first, second);
     } else {
         first();
         second();

@@ -18,17 +18,17 @@
 //!
 //! Threads split C into disjoint bands of whole tiles — rows when there are at least as many row
 //! tiles as column tiles, else columns — and each band runs the serial loops with its own packing
-//! buffers. The depth blocking (KC) is the same for every band, so each C element is summed by
-//! the same kernel in the same order whatever the thread count.
+//! buffers (handed out by `parallel::for_each_part`, through a team when one is running). The
+//! depth blocking (KC) is the same for every band, so each C element is summed by the same kernel
+//! in the same order whatever the thread count.
 
 use std::cell::RefCell;
-
-use rayon::prelude::*;
 
 use super::kernel_set::{DOT_ROWS, KernelSet, Shape};
 use super::microkernel::{DOT_TILE_ROWS, Dot, DotTile, Tile};
 use super::pack;
 use crate::Element;
+use crate::parallel::for_each_part;
 
 /// A read-only operand: element (i, j) is at `ptr + i·rs + j·cs`.
 #[derive(Clone, Copy)]
@@ -109,7 +109,7 @@ pub(crate) unsafe fn run_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
         return;
     }
     let per_part = tiles.div_ceil(parts);
-    (0..parts).into_par_iter().for_each(|part| {
+    for_each_part(parts, |part| {
         let first = part * per_part;
         let last = ((part + 1) * per_part).min(tiles);
         if first >= last {
@@ -327,9 +327,9 @@ pub(crate) unsafe fn run_dot_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E
         if parts == 1 {
             run_blocks(0, blocks);
         } else {
-            (0..parts)
-                .into_par_iter()
-                .for_each(|part| run_blocks(part * per_part, ((part + 1) * per_part).min(blocks)));
+            for_each_part(parts, |part| {
+                run_blocks(part * per_part, ((part + 1) * per_part).min(blocks))
+            });
         }
     });
 }

@@ -363,7 +363,8 @@ fn products_larger_than_every_blocksize() {
     larger_than_every_block::<f64>(&f64_sets, [Layout::Strided, Layout::RowMajor], 6);
 }
 
-/// Products big enough to be split: 1 and 2 threads give the same bits, and match the reference.
+/// Products big enough to be split: 1 and 2 threads, with and without a team, give the same
+/// bits, and match the reference.
 fn thread_count_independence<E: Element>(seed: u64) {
     let mut rng = Rng::new(seed);
     let one = rayon::ThreadPoolBuilder::new()
@@ -385,14 +386,17 @@ fn thread_count_independence<E: Element>(seed: u64) {
         for kind in supported() {
             let serial = one.install(|| problem.run(kind));
             let parallel = two.install(|| problem.run(kind));
+            let teamed = two.install(|| crate::parallel::team(|| problem.run(kind)));
             let what = format!("{m}×{k}×{n}, {kind} {}", E::NAME);
             problem.check(&problem.bounds(), &parallel, &want, &what);
-            let same = serial
-                .data
-                .iter()
-                .zip(&parallel.data)
-                .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits());
-            assert!(same, "{what}: 1 and 2 threads differ");
+            for (other, how) in [(&parallel, "2 threads"), (&teamed, "a team of 2")] {
+                let same = serial
+                    .data
+                    .iter()
+                    .zip(&other.data)
+                    .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits());
+                assert!(same, "{what}: 1 thread and {how} differ");
+            }
         }
     }
 }

@@ -134,24 +134,28 @@ pub fn train<T: Element>(
     mut callback: impl FnMut(&StepInfo, &Network<T>) -> Control,
 ) -> Result<TrainOutcome, TrainError> {
     let mut trainer = Trainer::new(net, x, y, cfg)?;
-    loop {
-        let info = trainer.evaluate(net)?;
-        let stop = |reason| {
-            Ok(TrainOutcome {
-                steps: info.step,
-                reason,
-                last: info,
-            })
-        };
-        if callback(&info, net) == Control::Stop {
-            return stop(StopReason::Callback);
+    // The pool's other threads stand by for the whole run: each step's small products would
+    // otherwise pay a worker wake-up apiece.
+    kernels::parallel::team(|| {
+        loop {
+            let info = trainer.evaluate(net)?;
+            let stop = |reason| {
+                Ok(TrainOutcome {
+                    steps: info.step,
+                    reason,
+                    last: info,
+                })
+            };
+            if callback(&info, net) == Control::Stop {
+                return stop(StopReason::Callback);
+            }
+            if cfg.target_loss.is_some_and(|t| info.loss <= t) {
+                return stop(StopReason::TargetLoss);
+            }
+            if info.step >= cfg.steps {
+                return stop(StopReason::Budget);
+            }
+            trainer.update(net)?;
         }
-        if cfg.target_loss.is_some_and(|t| info.loss <= t) {
-            return stop(StopReason::TargetLoss);
-        }
-        if info.step >= cfg.steps {
-            return stop(StopReason::Budget);
-        }
-        trainer.update(net)?;
-    }
+    })
 }

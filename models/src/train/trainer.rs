@@ -16,7 +16,9 @@ use crate::rule::StepRule;
 const MIN_LOG_ETA: f64 = -690.8;
 
 /// A training run in progress: call [`Trainer::evaluate`] then [`Trainer::update`], repeatedly
-/// ([`super::train`] does this with a callback and stopping rules).
+/// ([`super::train`] does this with a callback and stopping rules). On a pool of several threads,
+/// run the loop inside [`kernels::parallel::team`], as `train` does, or each step's small
+/// products pay a thread wake-up apiece.
 pub struct Trainer<'a, T: Element> {
     x: &'a Tensor<T>,
     y: &'a Tensor<T>,

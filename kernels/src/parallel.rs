@@ -53,6 +53,11 @@ pub fn team<R>(f: impl FnOnce() -> R) -> R {
     })
 }
 
+/// Whether the calling thread leads a team: its parallel parts are handed over cheaply.
+pub fn in_team() -> bool {
+    !OWNED.get().is_null() && !IN_PART.get()
+}
+
 /// Runs `f(0)`, …, `f(parts − 1)`, in parallel when there are threads for it: through the team
 /// when the calling thread leads one, serially inside a part that is already running in a team,
 /// else on the rayon pool. Returns when every part has run.

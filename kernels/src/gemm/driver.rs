@@ -75,17 +75,27 @@ unsafe impl<E: Sync> Sync for Problem<E> {}
 /// enough that packing it buys unit-stride, TLB-friendly loads for a negligible copy.
 const DIRECT_B_MAX_ROWS: usize = 256;
 
-/// Vector FMAs (multiply–adds ÷ lanes) per thread below which a second thread costs more (wake-up,
-/// duplicated packing, cold caches) than it saves: about 6 µs of work on one core at two FMAs
-/// per cycle. Counted in vectors so that f64, half as fast per element, qualifies at half the
-/// size.
+/// Vector FMAs (multiply–adds ÷ lanes) per thread below which a second thread costs more than it
+/// saves: about 6 µs of work on one core at two FMAs per cycle, against rayon's hand-off
+/// (duplicated packing, cold caches, and a wake-up when the worker was idle). Counted in vectors
+/// so that f64, half as fast per element, qualifies at half the size.
 const MIN_VECTOR_FMAS_PER_THREAD: usize = 50_000;
 
+/// The same inside a `parallel::team`, whose helpers are already polling: handing them a part
+/// costs well under a microsecond, so parts of about 1.5 µs still gain (measured on the
+/// `train-step` workloads: mlp20 f64 on two threads 415 → 375 µs per step against 50 000).
+const MIN_VECTOR_FMAS_PER_TEAM_THREAD: usize = 12_000;
+
 /// How many parts a product of `fmas` multiply–adds splits into: at most one per thread and per
-/// `tiles`, each worth [`MIN_VECTOR_FMAS_PER_THREAD`].
+/// `tiles`, each worth the minimum above.
 fn parts_for(fmas: usize, lanes: usize, tiles: usize) -> usize {
+    let min = if crate::parallel::in_team() {
+        MIN_VECTOR_FMAS_PER_TEAM_THREAD
+    } else {
+        MIN_VECTOR_FMAS_PER_THREAD
+    };
     rayon::current_num_threads()
-        .min(fmas / lanes / MIN_VECTOR_FMAS_PER_THREAD)
+        .min(fmas / lanes / min)
         .min(tiles)
         .max(1)
 }

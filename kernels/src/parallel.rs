@@ -284,6 +284,25 @@ mod tests {
         }
     }
 
+    /// A team led by a thread outside every pool takes its helpers from the global pool.
+    #[test]
+    fn a_team_outside_any_pool() {
+        let sum = std::thread::spawn(|| {
+            team(|| {
+                let sum = AtomicUsize::new(0);
+                for _ in 0..100 {
+                    for_each_part(8, |p| {
+                        sum.fetch_add(p, Ordering::Relaxed);
+                    });
+                }
+                sum.into_inner()
+            })
+        })
+        .join()
+        .expect("the team's thread finishes");
+        assert_eq!(sum, 100 * 28);
+    }
+
     /// Work posted to a team of two really runs on the second thread, sooner or later.
     #[test]
     fn helpers_take_parts() {

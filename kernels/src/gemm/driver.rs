@@ -211,7 +211,7 @@ unsafe fn serial<E: Element>(
                 let full_cols = ncb / nr * nr;
                 if pack_b {
                     // SAFETY: rows pc .. pc + kcb, columns jc .. jc + ncb are inside B.
-                    unsafe { pack::b_panels(&p.b, (pc, jc), (kcb, ncb), nr, b_buf) };
+                    unsafe { pack::b_panels(&p.b, (pc, jc), (kcb, ncb), nr, set.transpose, b_buf) };
                 } else if full_cols < ncb {
                     // SAFETY: the ragged last columns jc + full_cols .. jc + ncb are inside B.
                     unsafe {
@@ -220,6 +220,7 @@ unsafe fn serial<E: Element>(
                             (pc, jc + full_cols),
                             (kcb, ncb - full_cols),
                             nr,
+                            set.transpose,
                             b_buf,
                         )
                     };

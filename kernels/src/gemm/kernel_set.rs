@@ -19,6 +19,7 @@ use super::microkernel::{Dot, DotFn, DotTile, DotTileFn, Tile, TileFn, dot, dot_
 #[cfg(target_arch = "x86_64")]
 use super::simd::{Avx2F32, Avx2F64, Avx512F32, Avx512F64};
 use super::simd::{PortableF32, PortableF64};
+use super::transpose::{self, Transpose};
 
 /// One tile shape with its two A access modes.
 pub(crate) struct Shape<E: 'static> {
@@ -75,6 +76,8 @@ pub(crate) struct KernelSet<E: 'static> {
     pub dot_row: DotFn<E>,
     /// The skinny-product kernels `(J, kernel)` for blocks of J columns.
     pub dot_tiles: &'static [(usize, DotTileFn<E>)],
+    /// The block transpose that packs a column-major B, where the instruction set has one.
+    pub transpose: Option<Transpose<E>>,
     /// Cache blocksizes for the main tile.
     pub blocks: Blocks,
 }
@@ -113,7 +116,7 @@ macro_rules! kernel_set {
     ($(#[$attr:meta])* $name:ident: $vector:ty, $elem:ty, lanes = $lanes:literal,
      main = ($mr:literal, $nv:literal), edges = [$($env:literal),*],
      narrow = [$(($nmr:literal, $nnv:literal)),*],
-     row = $rnv:literal, dot = [$($dj:literal),*]) => {
+     row = $rnv:literal, dot = [$($dj:literal),*], transpose = $transpose:expr) => {
         /// The kernel set of one instruction set and element type (see the module docs).
         pub(crate) static $name: KernelSet<$elem> = {
             $(#[$attr])*
@@ -169,6 +172,7 @@ macro_rules! kernel_set {
                 dot_rows: dot_fn::<DOT_ROWS>,
                 dot_row: dot_fn::<1>,
                 dot_tiles: &[$(($dj, dot_tile_fn::<$dj>)),*],
+                transpose: $transpose,
                 blocks: Blocks::for_tile($mr, $nv * $lanes, size_of::<$elem>()),
             }
         };
@@ -177,17 +181,19 @@ macro_rules! kernel_set {
 
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F32: Avx512F32, f32, lanes = 16,
-    main = (6, 4), edges = [1, 2, 3], narrow = [(16, 1), (12, 2), (8, 3)], row = 8, dot = [4, 5, 6]);
+    main = (6, 4), edges = [1, 2, 3], narrow = [(16, 1), (12, 2), (8, 3)], row = 8, dot = [4, 5, 6],
+    transpose = Some(transpose::AVX512_F32));
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64, f64, lanes = 8,
-    main = (6, 4), edges = [1, 2, 3], narrow = [(16, 1), (12, 2), (8, 3)], row = 8, dot = [4, 5, 6]);
+    main = (6, 4), edges = [1, 2, 3], narrow = [(16, 1), (12, 2), (8, 3)], row = 8, dot = [4, 5, 6],
+    transpose = Some(transpose::AVX512_F64));
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F32: Avx2F32, f32, lanes = 8,
-    main = (6, 2), edges = [1], narrow = [(12, 1)], row = 8, dot = [2, 3]);
+    main = (6, 2), edges = [1], narrow = [(12, 1)], row = 8, dot = [2, 3], transpose = None);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F64: Avx2F64, f64, lanes = 4,
-    main = (6, 2), edges = [1], narrow = [(12, 1)], row = 8, dot = [2, 3]);
+    main = (6, 2), edges = [1], narrow = [(12, 1)], row = 8, dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F32: PortableF32, f32, lanes = 8,
-    main = (4, 2), edges = [1], narrow = [(8, 1)], row = 4, dot = [2, 3]);
+    main = (4, 2), edges = [1], narrow = [(8, 1)], row = 4, dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F64: PortableF64, f64, lanes = 4,
-    main = (4, 2), edges = [1], narrow = [(8, 1)], row = 4, dot = [2, 3]);
+    main = (4, 2), edges = [1], narrow = [(8, 1)], row = 4, dot = [2, 3], transpose = None);

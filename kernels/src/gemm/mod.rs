@@ -5,7 +5,7 @@
 //! the cache-blocked driver (`driver`, five loops, blocksizes in `blocking`) with the
 //! microkernels (`microkernel`, instantiated per instruction set in `kernel_set` over the vector
 //! types of `simd`) of the instruction set chosen once at run time (`select`). `pack` lays
-//! operands out in micropanels; `reference` holds the scalar triple loop every fast path is
+//! operands out in micropanels (a column-major B through the block transposes of `transpose`); `reference` holds the scalar triple loop every fast path is
 //! tested against.
 //!
 //! Paths by shape (the choice never depends on the thread count, so neither do the bits):
@@ -22,6 +22,7 @@ mod pack;
 pub mod reference;
 mod select;
 mod simd;
+mod transpose;
 
 pub use select::{KERNEL_ENV, KernelKind, UnknownKernel, selected_kernel};
 

@@ -6,6 +6,7 @@
 //! an edge tile runs the full-size kernel and its padding adds nothing.
 
 use super::driver::Operand;
+use super::transpose::Transpose;
 use crate::Element;
 
 /// Packs rows `i0..i0 + rows` × columns `p0..p0 + depth` of A into ⌈rows/MR⌉ panels of MR rows.
@@ -27,20 +28,22 @@ pub(crate) unsafe fn a_panels<E: Element>(
         let height = (rows - q * mr).min(mr);
         // SAFETY: rows i0 + q·MR .. + height and columns p0 .. p0 + depth are inside the range
         // the caller guarantees readable.
-        unsafe { pack_transposed(a, (i0 + q * mr, p0), (height, depth), mr, panel) };
+        unsafe { pack_transposed(a, (i0 + q * mr, p0), (height, depth), mr, None, panel) };
     }
 }
 
 /// Packs rows `p0..p0 + depth` × columns `j0..j0 + cols` of B into ⌈cols/NR⌉ panels of NR
-/// columns.
+/// columns; a B stored column by column goes through `transpose` block by block when the
+/// instruction set has one.
 ///
 /// # Safety
-/// B must be readable at every (p, j) of that range.
+/// B must be readable at every (p, j) of that range; `transpose` must run on this CPU.
 pub(crate) unsafe fn b_panels<E: Element>(
     b: &Operand<E>,
     (p0, j0): (usize, usize),
     (depth, cols): (usize, usize),
     nr: usize,
+    transpose: Option<Transpose<E>>,
     dst: &mut [E],
 ) {
     // B(p, j) is A-like with the roles of rows and columns exchanged: B's transpose, packed as
@@ -58,19 +61,21 @@ pub(crate) unsafe fn b_panels<E: Element>(
         let width = (cols - q * nr).min(nr);
         // SAFETY: Bᵀ(j, p) = B(p, j) for j0 + q·NR ≤ j < .. + width, p0 ≤ p < p0 + depth: inside
         // the range the caller guarantees readable.
-        unsafe { pack_transposed(&bt, (j0 + q * nr, p0), (width, depth), nr, panel) };
+        unsafe { pack_transposed(&bt, (j0 + q * nr, p0), (width, depth), nr, transpose, panel) };
     }
 }
 
 /// `dst[p·len + i] = src(r0 + i, c0 + p)` for i < height, p < depth, zero for height ≤ i < len.
 ///
 /// # Safety
-/// `src` must be readable at (r0 + i, c0 + p) for i < height and p < depth.
+/// `src` must be readable at (r0 + i, c0 + p) for i < height and p < depth; `transpose` must
+/// run on this CPU.
 unsafe fn pack_transposed<E: Element>(
     src: &Operand<E>,
     (r0, c0): (usize, usize),
     (height, depth): (usize, usize),
     len: usize,
+    transpose: Option<Transpose<E>>,
     dst: &mut [E],
 ) {
     let dst = &mut dst[..len * depth];
@@ -88,12 +93,37 @@ unsafe fn pack_transposed<E: Element>(
             out[..height].copy_from_slice(column);
         }
     } else {
+        // Whole blocks of contiguous source rows by the vector transpose, the rest below.
+        let (rows_done, depth_done) = match transpose {
+            Some(t) if src.cs == 1 => {
+                let (rows, cols) = (height / t.side * t.side, depth / t.side * t.side);
+                for i in (0..rows).step_by(t.side) {
+                    for p in (0..cols).step_by(t.side) {
+                        // SAFETY: the block's rows r0 + i .. + side, columns c0 + p .. + side
+                        // are readable and contiguous along p (unit column stride); its
+                        // destination rows p .. p + side, elements i .. i + side lie inside
+                        // the len × depth panel; the caller vouches for the CPU.
+                        unsafe {
+                            (t.block)(
+                                origin.add(i * src.rs + p),
+                                src.rs,
+                                dst.as_mut_ptr().add(p * len + i),
+                                len,
+                            )
+                        };
+                    }
+                }
+                (rows, cols)
+            }
+            _ => (0, 0),
+        };
         // Walk each source row contiguously (unit column stride is the common case) and
         // scatter it down the panel.
         for i in 0..height {
+            let skip = if i < rows_done { depth_done } else { 0 };
             // SAFETY: (r0 + i, c0) is readable.
             let row = unsafe { origin.add(i * src.rs) };
-            for (p, out) in dst.chunks_exact_mut(len).enumerate() {
+            for (p, out) in dst.chunks_exact_mut(len).enumerate().skip(skip) {
                 // SAFETY: (r0 + i, c0 + p) with i < height, p < depth is readable.
                 out[i] = unsafe { *row.add(p * src.cs) };
             }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-/// How long a helper polls at full speed after its last part; beyond it, it naps between polls
+/// How long a helper polls without pause after its last part; beyond it, it naps between polls
 /// so that a long serial stretch (metrics, logging) does not burn a core. The longest gap
 /// between the products of a training step is well below it.
 const HOT_POLL: Duration = Duration::from_micros(200);
@@ -169,7 +169,8 @@ impl Shared {
             .store(generation << 32 | (parts as u64) << 16, Ordering::Release);
         while self.claim_and_run() {}
         while self.pending.load(Ordering::Acquire) != 0 {
-            std::hint::spin_loop();
+            // Yield rather than spin: should the helper share this core, it must get to run.
+            std::thread::yield_now();
         }
         let panic = self.panic.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(payload) = panic {
@@ -219,7 +220,9 @@ impl Shared {
             } else if self.stop.load(Ordering::Acquire) {
                 return;
             } else if idle_since.elapsed() < HOT_POLL {
-                std::hint::spin_loop();
+                // Yield rather than spin, so that a leader sharing this core still runs; on an
+                // otherwise idle core the yield returns at once.
+                std::thread::yield_now();
             } else {
                 std::thread::park_timeout(NAP);
             }

@@ -342,12 +342,22 @@ fn minibatch_run(seed: u64, threads: usize) -> Vec<Vec<f64>> {
             40,
         )
     };
+    trained_weights(&mut net, (&x, &y), &cfg, threads)
+}
+
+/// Trains `net` on a pool of `threads` threads and returns its weights.
+fn trained_weights(
+    net: &mut Network<f64>,
+    (x, y): (&Tensor<f64>, &Tensor<f64>),
+    cfg: &TrainConfig,
+    threads: usize,
+) -> Vec<Vec<f64>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
-    pool.install(|| train(&mut net, &x, &y, &cfg, |_, _| Control::Continue).unwrap());
-    weights(&net)
+    pool.install(|| train(net, x, y, cfg, |_, _| Control::Continue).unwrap());
+    weights(net)
 }
 
 #[test]
@@ -366,12 +376,7 @@ fn wide_run(threads: usize) -> Vec<Vec<f64>> {
     let y = Tensor::from_vec((0..n).map(|i| [1.0, -1.0][i % 2]).collect(), &[n]).unwrap();
     let mut net = Network::<f64>::new(&arch("20,relu:256,relu:256,1"), Init::He, 3);
     let cfg = TrainConfig::new(MarginLoss::Logistic, StepRule::Constant, 0.05, 5);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    pool.install(|| train(&mut net, &x, &y, &cfg, |_, _| Control::Continue).unwrap());
-    weights(&net)
+    trained_weights(&mut net, (&x, &y), &cfg, threads)
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Cache blocksizes of the five-loop GEMM, derived from this machine's caches.
 //!
-//! The machine (AMD Zen 5): L1d 48 KiB and L2 1 MiB per core, L3 32 MiB shared. The loops keep
-//! one operand per cache level (see `driver`):
+//! The machine (AMD Zen 5 by `KERNELS.md`): L1d 48 KiB and L2 1 MiB per core, L3 32 MiB shared.
+//! (The machine the benchmarks ran on reports itself as Zen 4, with a 32 KiB L1d; blocksizes
+//! derived from 32 KiB, and KC halved, measured within noise of these, so the sizes stay.) The
+//! loops keep one operand per cache level (see `driver`):
 //! - **KC** (depth of a rank-KC update): the MR × KC micropanel of A, reused across every B
 //!   micropanel of loop 1, fills half of L1d; the other half takes the B micropanel lines streaming
 //!   through and the C tile.

@@ -298,7 +298,13 @@ pub(crate) unsafe fn run_dot_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E
             let cols = (p.n - g * j_block).min(j_block);
             // SAFETY: columns g·J .. g·J + cols of the k × n B are readable.
             unsafe {
-                pack::b_interleaved(&p.b, (p.k, g * j_block, cols), (j_block, set.lanes), dst)
+                pack::b_interleaved(
+                    &p.b,
+                    (p.k, g * j_block, cols),
+                    (j_block, set.lanes),
+                    set.transpose,
+                    dst,
+                )
             };
         }
         let packed: &[E] = packed;

@@ -109,6 +109,7 @@ unsafe fn pack_transposed<E: Element>(
                                 src.rs,
                                 dst.as_mut_ptr().add(p * len + i),
                                 len,
+                                t.side,
                             )
                         };
                     }
@@ -133,18 +134,21 @@ unsafe fn pack_transposed<E: Element>(
 
 /// Packs columns `j0..j0 + cols` (cols ≤ J) of the k-row B for [`dot_tile`]: per step of
 /// `lanes` along k, the J column segments one after another (`dst[(s·J + j)·lanes + l] =
-/// B(s·lanes + l, j0 + j)`), zero past k and past `cols`.
+/// B(s·lanes + l, j0 + j)`), zero past k and past `cols`. A step is the transpose of a
+/// `lanes` × cols block of B, done by `transpose` when B's rows are contiguous.
 ///
 /// [`dot_tile`]: super::microkernel::dot_tile
 ///
 /// # Safety
-/// B must be readable at (p, j0 + j) for p < k, j < cols.
+/// B must be readable at (p, j0 + j) for p < k, j < cols; `transpose` must run on this CPU.
 pub(crate) unsafe fn b_interleaved<E: Element>(
     b: &Operand<E>,
     (k, j0, cols): (usize, usize, usize),
     (j_block, lanes): (usize, usize),
+    transpose: Option<Transpose<E>>,
     dst: &mut [E],
 ) {
+    let transpose = transpose.filter(|t| t.side == lanes && b.cs == 1 && cols <= t.side);
     let dst = &mut dst[..k.div_ceil(lanes) * j_block * lanes];
     if cols < j_block || !k.is_multiple_of(lanes) {
         dst.fill(E::ZERO);
@@ -152,6 +156,21 @@ pub(crate) unsafe fn b_interleaved<E: Element>(
     for (step, block) in dst.chunks_exact_mut(j_block * lanes).enumerate() {
         let p0 = step * lanes;
         let depth = (k - p0).min(lanes);
+        if let Some(t) = transpose.filter(|_| depth == lanes) {
+            // SAFETY: rows p0 .. p0 + lanes of B are readable at columns j0 .. j0 + cols and
+            // contiguous along them (unit column stride); the step's block holds J ≥ cols
+            // segments of `lanes` elements. The caller vouches for the CPU.
+            unsafe {
+                (t.block)(
+                    b.ptr.add(p0 * b.rs + j0),
+                    b.rs,
+                    block.as_mut_ptr(),
+                    lanes,
+                    cols,
+                )
+            };
+            continue;
+        }
         for j in 0..cols {
             let segment = &mut block[j * lanes..j * lanes + depth];
             // SAFETY: (p0, j0 + j) is readable.

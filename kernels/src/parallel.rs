@@ -168,9 +168,9 @@ impl Shared {
         self.ticket
             .store(generation << 32 | (parts as u64) << 16, Ordering::Release);
         while self.claim_and_run() {}
+        let mut polls = 0u32;
         while self.pending.load(Ordering::Acquire) != 0 {
-            // Yield rather than spin: should the helper share this core, it must get to run.
-            std::thread::yield_now();
+            pause(&mut polls);
         }
         let panic = self.panic.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(payload) = panic {
@@ -214,21 +214,35 @@ impl Shared {
     /// A helper's loop: run parts as they are posted until the team stops.
     fn serve(&self) {
         let mut idle_since = Instant::now();
+        let mut polls = 0u32;
         loop {
             if self.claim_and_run() {
                 idle_since = Instant::now();
             } else if self.stop.load(Ordering::Acquire) {
                 return;
             } else if idle_since.elapsed() < HOT_POLL {
-                // Yield rather than spin, so that a leader sharing this core still runs; on an
-                // otherwise idle core the yield returns at once.
-                std::thread::yield_now();
+                pause(&mut polls);
             } else {
                 std::thread::park_timeout(NAP);
             }
         }
     }
 }
+
+/// One poll's pause: a spin-loop hint, and every [`POLLS_PER_YIELD`]th poll a yield of the core,
+/// so that a thread sharing this core (should the OS put two there) still runs, without a stream
+/// of system calls on every poll.
+fn pause(polls: &mut u32) {
+    *polls = polls.wrapping_add(1);
+    if (*polls).is_multiple_of(POLLS_PER_YIELD) {
+        std::thread::yield_now();
+    } else {
+        std::hint::spin_loop();
+    }
+}
+
+/// Polls between two yields of a waiting thread: some tens of microseconds.
+const POLLS_PER_YIELD: u32 = 256;
 
 /// Tells the helpers to leave when dropped.
 struct StopOnDrop<'a>(&'a Shared);

@@ -2,7 +2,11 @@
 //!
 //! Every function takes its inputs and an output slice of the same length and panics, naming the
 //! function and the lengths, if they differ. Numerically delicate maps (softplus, log-sigmoid,
-//! sigmoid) use forms that neither overflow nor lose precision for large |x|.
+//! sigmoid) use forms that neither overflow nor lose precision for large |x|. Inside a
+//! [`crate::parallel::team`], the SIMD maps of long slices are cut across the team's threads
+//! (the weight update and the ReLUs of a wide network).
+
+use std::sync::Mutex;
 
 use crate::Element;
 
@@ -88,67 +92,114 @@ fn simd_update1<S: Lane, O: Map1>(op: &O, y: &mut [S]) {
 }
 
 /// Checks lengths, then runs `op` over `x` into `out` with the SIMD lanes of `T`.
-fn map1<T: Element, O: Map1>(name: &str, op: O, x: &[T], out: &mut [T]) {
+fn map1<T: Element, O: Map1 + Sync>(name: &str, op: O, x: &[T], out: &mut [T]) {
     check_len(name, x.len(), out.len());
-    if let (Some(x), Some(out)) = (cast::<T, f32>(x), cast_mut::<T, f32>(out)) {
-        simd_map1(&op, x, out);
-    } else if let (Some(x), Some(out)) = (cast::<T, f64>(x), cast_mut::<T, f64>(out)) {
-        simd_map1(&op, x, out);
-    } else {
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = op.scalar(v);
+    by_chunks(out, |at, out| {
+        let x = &x[at..at + out.len()];
+        if let (Some(x), Some(out)) = (cast::<T, f32>(x), cast_mut::<T, f32>(out)) {
+            simd_map1(&op, x, out);
+        } else if let (Some(x), Some(out)) = (cast::<T, f64>(x), cast_mut::<T, f64>(out)) {
+            simd_map1(&op, x, out);
+        } else {
+            for (o, &v) in out.iter_mut().zip(x) {
+                *o = op.scalar(v);
+            }
         }
-    }
+    });
 }
 
 /// Checks lengths, then runs `op` over pairs of `a` and `b` into `out` with the SIMD lanes of `T`.
-fn map2<T: Element, O: Map2>(name: &str, op: O, a: &[T], b: &[T], out: &mut [T]) {
+fn map2<T: Element, O: Map2 + Sync>(name: &str, op: O, a: &[T], b: &[T], out: &mut [T]) {
     check_len(name, a.len(), b.len());
     check_len(name, a.len(), out.len());
-    if let (Some(a), Some(b), Some(out)) = (
-        cast::<T, f32>(a),
-        cast::<T, f32>(b),
-        cast_mut::<T, f32>(out),
-    ) {
-        simd_map2(&op, a, b, out);
-    } else if let (Some(a), Some(b), Some(out)) = (
-        cast::<T, f64>(a),
-        cast::<T, f64>(b),
-        cast_mut::<T, f64>(out),
-    ) {
-        simd_map2(&op, a, b, out);
-    } else {
-        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-            *o = op.scalar(x, y);
+    by_chunks(out, |at, out| {
+        let (a, b) = (&a[at..at + out.len()], &b[at..at + out.len()]);
+        if let (Some(a), Some(b), Some(out)) = (
+            cast::<T, f32>(a),
+            cast::<T, f32>(b),
+            cast_mut::<T, f32>(out),
+        ) {
+            simd_map2(&op, a, b, out);
+        } else if let (Some(a), Some(b), Some(out)) = (
+            cast::<T, f64>(a),
+            cast::<T, f64>(b),
+            cast_mut::<T, f64>(out),
+        ) {
+            simd_map2(&op, a, b, out);
+        } else {
+            for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+                *o = op.scalar(x, y);
+            }
         }
-    }
+    });
 }
 
 /// Checks lengths, then sets y = op(y, x) with the SIMD lanes of `T`.
-fn update2<T: Element, O: Map2>(name: &str, op: O, y: &mut [T], x: &[T]) {
+fn update2<T: Element, O: Map2 + Sync>(name: &str, op: O, y: &mut [T], x: &[T]) {
     check_len(name, y.len(), x.len());
-    if let (Some(y), Some(x)) = (cast_mut::<T, f32>(y), cast::<T, f32>(x)) {
-        simd_update2(&op, y, x);
-    } else if let (Some(y), Some(x)) = (cast_mut::<T, f64>(y), cast::<T, f64>(x)) {
-        simd_update2(&op, y, x);
-    } else {
-        for (o, &v) in y.iter_mut().zip(x) {
-            *o = op.scalar(*o, v);
+    by_chunks(y, |at, y| {
+        let x = &x[at..at + y.len()];
+        if let (Some(y), Some(x)) = (cast_mut::<T, f32>(y), cast::<T, f32>(x)) {
+            simd_update2(&op, y, x);
+        } else if let (Some(y), Some(x)) = (cast_mut::<T, f64>(y), cast::<T, f64>(x)) {
+            simd_update2(&op, y, x);
+        } else {
+            for (o, &v) in y.iter_mut().zip(x) {
+                *o = op.scalar(*o, v);
+            }
         }
-    }
+    });
 }
 
 /// Sets y = op(y) with the SIMD lanes of `T`.
-fn update1<T: Element, O: Map1>(op: O, y: &mut [T]) {
-    if let Some(y) = cast_mut::<T, f32>(y) {
-        simd_update1(&op, y);
-    } else if let Some(y) = cast_mut::<T, f64>(y) {
-        simd_update1(&op, y);
-    } else {
-        for o in y.iter_mut() {
-            *o = op.scalar(*o);
+fn update1<T: Element, O: Map1 + Sync>(op: O, y: &mut [T]) {
+    by_chunks(y, |_, y| {
+        if let Some(y) = cast_mut::<T, f32>(y) {
+            simd_update1(&op, y);
+        } else if let Some(y) = cast_mut::<T, f64>(y) {
+            simd_update1(&op, y);
+        } else {
+            for o in y.iter_mut() {
+                *o = op.scalar(*o);
+            }
         }
+    });
+}
+
+/// Elements per thread below which a map stays on one thread: 64 Ki elements take some
+/// microseconds, well above the cost of handing a part to a team's polling thread.
+const MIN_CHUNK: usize = 1 << 16;
+
+/// Most parts a map is cut into.
+const MAX_CHUNKS: usize = 8;
+
+/// Runs `body(at, chunk)` over consecutive chunks of `out` (`at` the chunk's offset), on the
+/// team's threads when the calling thread leads a [`crate::parallel::team`] and `out` is long,
+/// else as one chunk. Lanewise maps give the same bits however they are cut.
+fn by_chunks<T: Send>(out: &mut [T], body: impl Fn(usize, &mut [T]) + Sync) {
+    let parts = rayon::current_num_threads()
+        .min(MAX_CHUNKS)
+        .min(out.len() / MIN_CHUNK);
+    if parts < 2 || !crate::parallel::in_team() {
+        body(0, out);
+        return;
     }
+    // Whole cache lines per chunk, so that two threads never write the same line.
+    let chunk = out.len().div_ceil(parts).next_multiple_of(64);
+    let pieces = out.len().div_ceil(chunk);
+    let mut slots: [Mutex<Option<&mut [T]>>; MAX_CHUNKS] =
+        std::array::from_fn(|_| Mutex::new(None));
+    for (slot, piece) in slots.iter_mut().zip(out.chunks_mut(chunk)) {
+        *slot.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(piece);
+    }
+    crate::parallel::for_each_part(pieces, |part| {
+        let piece = slots[part]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .expect("each chunk is taken once");
+        body(part * chunk, piece);
+    });
 }
 
 /// Applies a scalar function to each element: for the transcendental maps, which stay scalar so

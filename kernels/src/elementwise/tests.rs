@@ -309,3 +309,34 @@ fn length_mismatch_names_the_op() {
     let mut out = [0.0f64; 3];
     add(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0, 4.0], &mut out);
 }
+
+/// Long maps inside a team are cut across its threads; every kind of map (out of place with one
+/// and two inputs, in place with one and two) gives the same bits as on one thread.
+#[test]
+fn maps_cut_across_a_team_match_one_thread() {
+    let n = 3 * MIN_CHUNK + 77;
+    let x: Vec<f64> = (0..n)
+        .map(|i| ((i * 37 % 101) as f64 - 50.0) * 0.03)
+        .collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| ((i * 53 % 97) as f64 - 48.0) * 0.07)
+        .collect();
+    let run = || {
+        let (mut relu_out, mut sum, mut acc, mut clipped) =
+            (vec![0.0; n], vec![0.0; n], y.clone(), x.clone());
+        relu(&x, &mut relu_out);
+        add(&x, &y, &mut sum);
+        axpy(0.3, &x, &mut acc);
+        fused::relu_assign(&mut clipped);
+        [relu_out, sum, acc, clipped]
+    };
+    let serial = run();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let teamed = pool.install(|| crate::parallel::team(run));
+    assert_eq!(serial, teamed);
+    assert_eq!(serial[0][1], 0.0_f64.max(x[1]));
+    assert_eq!(serial[2][5], y[5] + 0.3 * x[5]);
+}

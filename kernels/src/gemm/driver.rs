@@ -179,11 +179,14 @@ unsafe fn serial<E: Element>(
     let blocks = set.blocks;
     let (mr, nr) = (shape.mr, shape.nr);
     let kc_max = blocks.kc.min(p.k);
+    // As many MC blocks as MC requires, of equal height: 2048 rows run as 2 × 1024, not as
+    // 2046 + a 2-row sliver that would pack all of B again for a third of a tile's rows.
+    let mc = p.m.div_ceil(p.m.div_ceil(blocks.mc)).next_multiple_of(mr);
     // A is read in place when a stride is 1; any other layout is packed so loop 2 streams it.
     let pack_a = p.a.rs != 1 && p.a.cs != 1;
     let pack_b = p.b.cs != 1 || p.m > DIRECT_B_MAX_ROWS;
     let a_len = if pack_a {
-        blocks.mc.min(p.m).next_multiple_of(mr) * kc_max
+        mc.min(p.m).next_multiple_of(mr) * kc_max
     } else {
         mr * kc_max
     };
@@ -195,8 +198,8 @@ unsafe fn serial<E: Element>(
     let (a_buf, b_buf) = scratch.buffers::<E>(a_len, b_len);
 
     // Loop 5: blocks of MC rows.
-    for ic in (0..p.m).step_by(blocks.mc) {
-        let mcb = (p.m - ic).min(blocks.mc);
+    for ic in (0..p.m).step_by(mc) {
+        let mcb = (p.m - ic).min(mc);
         // Loop 4: rank-KC updates; later blocks accumulate onto the first one's result.
         for pc in (0..p.k).step_by(blocks.kc) {
             let kcb = (p.k - pc).min(blocks.kc);

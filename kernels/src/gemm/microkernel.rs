@@ -8,7 +8,7 @@
 //! products only a few columns wide and [`dot`] matrix–vector products, where vectorising over k
 //! beats broadcasting.
 
-use super::simd::Vector;
+use super::simd::{Vector, prefetch};
 use crate::Element;
 
 /// One call of a tile microkernel: where A, B and C are and how many rows/columns of C are real.
@@ -58,6 +58,15 @@ pub(crate) type TileFn<E> = unsafe fn(&Tile<E>);
 pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACOL: bool>(
     t: &Tile<V::Elem>,
 ) {
+    if t.beta != <V::Elem as Element>::ZERO {
+        // The old C is read only after the k loop; fetching it now hides its latency (a later
+        // rank-KC update of a C too large for the caches comes from memory).
+        for i in 0..t.m {
+            for v in (0..NV).take_while(|v| v * V::LANES < t.n) {
+                prefetch(t.c.wrapping_add(i * t.rsc + v * V::LANES));
+            }
+        }
+    }
     // SAFETY: the vector operations run on a CPU that has them (caller's contract).
     let mut acc = [[unsafe { V::zero() }; NV]; MR];
     // In general mode each group of four rows has its own pointer, addressed as base + {0, 1,

@@ -85,6 +85,21 @@ pub(crate) unsafe trait Vector: Copy {
     }
 }
 
+/// Asks the caches to fetch the line holding `p`: a hint, which reads nothing architecturally
+/// and never faults, so any address will do.
+#[inline(always)]
+pub(crate) fn prefetch<E>(p: *const E) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of every x86-64 CPU, and a prefetch neither faults nor reads memory
+    // architecturally, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 #[cfg(target_arch = "x86_64")]
 pub(crate) use x86::{Avx2F32, Avx2F64, Avx512F32, Avx512F64};
 

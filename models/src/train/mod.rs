@@ -126,6 +126,10 @@ pub enum TrainError {
 /// after `cfg.steps` updates, when the loss reaches `cfg.target_loss`, or when the callback says
 /// [`Control::Stop`]. A NaN/Inf in the loss, gradient or weights stops training with
 /// [`TrainError::Diverged`] and the network restored to the last good weights.
+///
+/// On a rayon pool of several threads the run holds a [`kernels::parallel::team`]: the other
+/// threads poll for work between the step's products (busy for up to 200 µs after each, then
+/// napping), and work the callback hands to rayon directly runs on the calling thread only.
 pub fn train<T: Element>(
     net: &mut Network<T>,
     x: &Tensor<T>,

@@ -4,7 +4,7 @@
 //! - [`init`]: seeded weight initializers;
 //! - [`layers`]: the inspectable list of weight matrices and which feed which;
 //! - [`network`]: the network itself, on an `autodiff` tape;
-//! - [`rule`] and [`train`]: step rules and the training loop;
+//! - [`rule`] and [`train`](mod@train): step rules and the training loop;
 //! - [`checkpoint`]: safetensors files with the architecture in their metadata.
 
 pub mod arch;

@@ -89,7 +89,7 @@ impl<T: Element> Network<T> {
         self.tape.param_mut(self.weights[layer])
     }
 
-    /// The first layer's bias ([width]), if the architecture has one.
+    /// The first layer's bias (\[width\]), if the architecture has one.
     pub fn bias(&self) -> Option<&Tensor<T>> {
         self.bias.map(|b| self.tape.value(b))
     }

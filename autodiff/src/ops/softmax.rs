@@ -10,8 +10,8 @@ use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
 
 impl<T: Element> Tape<T> {
-    /// The mean over rows i of −ln softmax(logits_i)[labels_i] = logsumexp(logits_i) −
-    /// logits_i[labels_i], for logits [n, classes] and one label per row: shape [].
+    /// The mean over rows i of −ln softmax(logits_i)\[labels_i\] = logsumexp(logits_i) −
+    /// logits_i\[labels_i\], for logits \[n, classes\] and one label per row: shape \[\].
     pub fn softmax_cross_entropy(&mut self, logits: Var, labels: &[usize]) -> Var {
         let s = self.shape_of(logits);
         let &[n, k] = s.dims() else {

@@ -70,7 +70,7 @@ fn view_mut<T: Element>(data: &mut [T], rows: usize, cols: usize) -> MatMut<'_, 
 
 impl<T: Element> Floor<T> {
     /// The step for `net`'s architecture, starting from its current weights, on x [n, in] and
-    /// labels y [n]. Errors for architectures outside the benchmark's family (a bias, leaky
+    /// labels y \[n\]. Errors for architectures outside the benchmark's family (a bias, leaky
     /// ReLU, a learned skip, several outputs).
     pub fn new(net: &Network<T>, x: &Tensor<T>, y: &Tensor<T>, lr: f64) -> Result<Self, String> {
         let arch = net.arch();

@@ -7,7 +7,7 @@
 //! - [`floor`]: the same step written by hand on `kernels`, no tape: the autodiff's floor;
 //! - [`gemms`]: every product of the step timed alone: the GEMM-bound estimate;
 //! - [`sample`] and [`probe`]: interleaved timing and the per-op profile;
-//! - [`bench`]: one workload measured all these ways;
+//! - [`bench`](mod@bench): one workload measured all these ways;
 //! - [`torch`]: running the PyTorch peer `benches/peers/train_step.py`;
 //! - [`report`]: the table and the JSON file.
 

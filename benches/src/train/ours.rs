@@ -20,7 +20,7 @@ pub struct TapeStep<T: Element> {
 }
 
 impl<T: Element> TapeStep<T> {
-    /// A step for `net` on x [n, in] and labels y [n].
+    /// A step for `net` on x \[n, in\] and labels y \[n\].
     pub fn new(net: Network<T>, x: Tensor<T>, y: Tensor<T>, lr: f64) -> Self {
         Self {
             net,
@@ -124,7 +124,7 @@ pub struct TrainerStep<'a, T: Element> {
 }
 
 impl<'a, T: Element> TrainerStep<'a, T> {
-    /// A trainer for `net` on x [n, in] and labels y [n] with constant step size `lr`.
+    /// A trainer for `net` on x \[n, in\] and labels y \[n\] with constant step size `lr`.
     pub fn new(net: Network<T>, x: &'a Tensor<T>, y: &'a Tensor<T>, lr: f64) -> Self {
         let cfg = TrainConfig::new(MarginLoss::Logistic, StepRule::Constant, lr, usize::MAX);
         let trainer = Trainer::new(&net, x, y, &cfg)

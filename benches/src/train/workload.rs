@@ -71,7 +71,7 @@ impl Workload {
         Network::new(&self.parsed_arch(), Init::He, SEED)
     }
 
-    /// The seeded data set: x [examples, input] standard normal, labels y [examples] in {−1, +1}
+    /// The seeded data set: x \[examples, input\] standard normal, labels y \[examples\] in {−1, +1}
     /// drawn independently of x (so the loss stays away from zero during thousands of steps).
     pub fn data<T: Element>(&self) -> (Tensor<T>, Tensor<T>) {
         let d = self.parsed_arch().input;

@@ -9,7 +9,7 @@ const GRAMMAR: &str = "expected `gaussian[:dim=20,n=200,margin=0.1,seed=0]`, `tw
                        `digits[:A,B]`, `idx:IMAGES,LABELS,A,B`, or a path to a .csv file";
 
 /// Resolves a `--data` value: "gaussian[:dim=20,n=200,margin=0.1,seed=0]", "two-point",
-/// "digits[:0,1]", "idx:IMAGES,LABELS,A,B", or a path to a .csv file.
+/// "digits\[:0,1\]", "idx:IMAGES,LABELS,A,B", or a path to a .csv file.
 ///
 /// Gaussian options may be given in any order and any subset (the defaults are those shown);
 /// `margin` must lie in [0, 1). `digits` alone means digits 0 (+1) against 1 (−1). Any other value

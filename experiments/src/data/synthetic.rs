@@ -12,7 +12,7 @@ const REDRAWS: usize = 64;
 /// A unit direction w* is drawn at random; the points are standard Gaussian in `dim` dimensions,
 /// all divided by the same factor so that the largest has norm 1, and labelled sign⟨w*, x⟩. A point
 /// that falls inside the slab |⟨w*, x⟩| < `margin`, or outside the unit ball, is redrawn (so the
-/// data is a truncated Gaussian); after [`REDRAWS`] failures its w*-component is set to
+/// data is a truncated Gaussian); after `REDRAWS` failures its w*-component is set to
 /// ±`margin` and its orthogonal part shortened if needed to stay in the unit ball. Every point then
 /// has y_i⟨w*, x_i⟩ ≥ `margin` and ‖x_i‖ ≤ 1, and the final rescaling to max ‖x_i‖ = 1 can only
 /// widen the margin. So the hard-margin SVM margin of the data is at least `margin` (usually a

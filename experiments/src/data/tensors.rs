@@ -6,7 +6,7 @@ use kernels::Element;
 use super::Dataset;
 
 impl Dataset {
-    /// The inputs as an [n, dim] tensor and the labels as an [n] tensor, in element type `T`.
+    /// The inputs as an \[n, dim\] tensor and the labels as an \[n\] tensor, in element type `T`.
     pub fn to_tensors<T: Element>(&self) -> (Tensor<T>, Tensor<T>) {
         let x = self.x.iter().map(|&v| T::from_f64(v)).collect();
         let y = self.y.iter().map(|&v| T::from_f64(v)).collect();

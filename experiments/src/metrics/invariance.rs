@@ -56,7 +56,7 @@ pub struct PairDrift {
 }
 
 impl InvarianceBaseline {
-    /// weights: every layer's matrix [out,in] in forward order; pairs: adjacent (k, k+1) indices.
+    /// weights: every layer's matrix \[out,in\] in forward order; pairs: adjacent (k, k+1) indices.
     ///
     /// Panics (naming both shapes) if a pair's lower output size differs from its upper input
     /// size, or names a layer that does not exist: both are programmer errors.

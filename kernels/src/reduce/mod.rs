@@ -1,7 +1,7 @@
 //! Reductions: sums, dot products, norms, maxima, and row and column sums of strided matrices.
 //!
 //! Sums are pairwise (error O(log n · ε) instead of O(n · ε)): a slice is halved recursively down
-//! to blocks of [`PAIRWISE_BLOCK`] elements, and a block is summed with one SIMD accumulator whose
+//! to blocks of `PAIRWISE_BLOCK` elements, and a block is summed with one SIMD accumulator whose
 //! lanes are then added in a fixed pairwise order. The order of every addition depends only on the
 //! length, so a result never depends on the thread count or the machine.
 

@@ -12,7 +12,7 @@ use crate::{Element, MatRef};
 /// Columns added one after another before the pairwise halving takes over.
 const COLUMN_BLOCK: usize = 32;
 
-/// out[i] = Σ_j m[i, j]; panics if `out` does not have one slot per row.
+/// out\[i\] = Σ_j m\[i, j\]; panics if `out` does not have one slot per row.
 pub fn row_sums<T: Element>(m: MatRef<'_, T>, out: &mut [T]) {
     assert!(
         out.len() == m.rows(),
@@ -25,7 +25,7 @@ pub fn row_sums<T: Element>(m: MatRef<'_, T>, out: &mut [T]) {
     sums_along_rows(m, out);
 }
 
-/// out[j] = Σ_i m[i, j]; panics if `out` does not have one slot per column.
+/// out\[j\] = Σ_i m\[i, j\]; panics if `out` does not have one slot per column.
 pub fn col_sums<T: Element>(m: MatRef<'_, T>, out: &mut [T]) {
     assert!(
         out.len() == m.cols(),

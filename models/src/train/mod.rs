@@ -117,7 +117,7 @@ pub enum TrainError {
     Config(String),
 }
 
-/// Trains `net` on x [n, in] with labels y [n] in {−1, +1} (scalar-output networks; margins
+/// Trains `net` on x \[n, in\] with labels y \[n\] in {−1, +1} (scalar-output networks; margins
 /// m = y·f(x)).
 ///
 /// `callback` is called for every evaluated iterate, including the initial weights and the final

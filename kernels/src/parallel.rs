@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-/// How long a helper polls without pause after its last part; beyond it, it naps between polls
-/// so that a long serial stretch (metrics, logging) does not burn a core. The longest gap
-/// between the products of a training step is well below it.
+/// How long a helper keeps polling (see [`pause`]) after its last part; beyond it, it naps
+/// between polls so that a long serial stretch (metrics, logging) does not burn a core. The
+/// gaps between the products of a training step are well below it.
 const HOT_POLL: Duration = Duration::from_micros(200);
 
 /// A helper's nap between polls once it has been idle for [`HOT_POLL`].

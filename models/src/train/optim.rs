@@ -1,6 +1,7 @@
 //! The per-parameter arithmetic of each step rule, with its state allocated once up front.
 
 use autodiff::Element;
+use kernels::elementwise::axpy;
 
 use crate::rule::StepRule;
 
@@ -102,9 +103,9 @@ impl<T: Element> Optimizer<T> {
             | StepRule::LossNormalized
             | StepRule::GradNormalized
             | StepRule::Adaptive { .. } => {
-                for (w, &g) in w.iter_mut().zip(g) {
-                    *w -= s.lr * g;
-                }
+                // w + (−η)·g, bit for bit w − η·g (negation is exact); SIMD, and cut across a
+                // team's threads for long parameters.
+                axpy(-s.lr, g, w);
             }
         }
     }

@@ -201,7 +201,8 @@ impl<'a, T: Element> Trainer<'a, T> {
                 g
             };
             optimizer.apply(scalars, i, w, g);
-            if first_bad.is_none() && w.iter().any(|v| !v.is_finite()) {
+            // max |w| is NaN or infinite exactly when some entry is: one SIMD pass.
+            if first_bad.is_none() && !kernels::reduce::max_abs(w).is_finite() {
                 first_bad = Some(i);
             }
         });
@@ -353,29 +354,53 @@ fn check<T: Element>(
     Ok(())
 }
 
-/// ‖∇‖ over all parameters of the last backward, without overflowing for huge finite gradients.
+/// ‖∇‖ over all parameters of the last backward, without overflowing for huge finite gradients;
+/// NaN if a gradient entry is NaN. Each parameter's norm is one SIMD pass (`kernels::reduce`),
+/// and the norms are combined with a running scale, as LAPACK's `nrm2` does.
 fn grad_norm<T: Element>(tape: &autodiff::Tape<T>) -> f64 {
-    let grads = || {
-        tape.params()
-            .iter()
-            .flat_map(|&p| {
-                tape.grad(p)
-                    .expect("parameters always have a gradient")
-                    .data()
-            })
-            .map(|v| v.to_f64())
-    };
-    let sq: f64 = grads().map(|v| v * v).sum();
-    if sq.is_finite() {
-        return sq.sqrt();
+    let (mut scale, mut sum_sq) = (0.0_f64, 1.0_f64);
+    for &p in tape.params() {
+        let grad = tape.grad(p).expect("parameters always have a gradient");
+        let norm = kernels::reduce::norm2(grad.data()).to_f64();
+        if !norm.is_finite() {
+            return norm;
+        }
+        if norm > scale {
+            sum_sq = 1.0 + sum_sq * (scale / norm).powi(2);
+            scale = norm;
+        } else if norm > 0.0 {
+            sum_sq += (norm / scale).powi(2);
+        }
     }
-    // The squares overflowed (or an entry is not finite): rescale by the largest magnitude.
-    if grads().any(f64::is_nan) {
-        return f64::NAN;
+    scale * sum_sq.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ‖∇‖ of sum(a·c) + sum(b·d) is ‖(c, d)‖: 13 for c = (3, 4, 0)·s, d = 12·s, at any scale s,
+    /// even where the squares overflow; NaN when an entry is NaN.
+    #[test]
+    fn grad_norm_combines_parameters_safely() {
+        let norm_for = |c: [f64; 3], d: f64| {
+            let mut tape = autodiff::Tape::<f64>::new();
+            let a = tape.param(Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]).unwrap());
+            let b = tape.param(Tensor::from_vec(vec![4.0], &[1]).unwrap());
+            let cv = tape.input(&c, &[3]);
+            let dv = tape.input(&[d], &[1]);
+            let ac = tape.mul(a, cv);
+            let bd = tape.mul(b, dv);
+            let (left, right) = (tape.sum(ac), tape.sum(bd));
+            let loss = tape.add(left, right);
+            tape.backward(loss);
+            grad_norm(&tape)
+        };
+        assert_eq!(norm_for([3.0, 4.0, 0.0], 12.0), 13.0);
+        let huge = norm_for([3e300, 4e300, 0.0], 12e300);
+        assert!((huge / 13e300 - 1.0).abs() < 1e-15, "{huge}");
+        assert_eq!(norm_for([0.0; 3], 0.0), 0.0);
+        assert!(norm_for([3.0, f64::NAN, 0.0], 12.0).is_nan());
+        assert_eq!(norm_for([3.0, 4.0, 0.0], f64::INFINITY), f64::INFINITY);
     }
-    let big = grads().map(f64::abs).fold(0.0, f64::max);
-    if big.is_infinite() {
-        return big;
-    }
-    big * grads().map(|v| (v / big) * (v / big)).sum::<f64>().sqrt()
 }

@@ -93,15 +93,18 @@ unsafe fn pack_transposed<E: Element>(
             out[..height].copy_from_slice(column);
         }
     } else {
-        // Whole blocks of contiguous source rows by the vector transpose, the rest below.
-        let (rows_done, depth_done) = match transpose {
+        // Blocks of `side` contiguous source rows by the vector transpose (the last block of
+        // columns narrower: the transpose reads and writes only `width` of them); the rows past
+        // the last whole block of rows go element by element below.
+        let rows_done = match transpose {
             Some(t) if src.cs == 1 => {
-                let (rows, cols) = (height / t.side * t.side, depth / t.side * t.side);
+                let rows = height / t.side * t.side;
                 for i in (0..rows).step_by(t.side) {
-                    for p in (0..cols).step_by(t.side) {
-                        // SAFETY: the block's rows r0 + i .. + side, columns c0 + p .. + side
+                    for p in (0..depth).step_by(t.side) {
+                        let width = (depth - p).min(t.side);
+                        // SAFETY: the block's rows r0 + i .. + side, columns c0 + p .. + width
                         // are readable and contiguous along p (unit column stride); its
-                        // destination rows p .. p + side, elements i .. i + side lie inside
+                        // destination rows p .. p + width, elements i .. i + side lie inside
                         // the len × depth panel; the caller vouches for the CPU.
                         unsafe {
                             (t.block)(
@@ -109,22 +112,21 @@ unsafe fn pack_transposed<E: Element>(
                                 src.rs,
                                 dst.as_mut_ptr().add(p * len + i),
                                 len,
-                                t.side,
+                                width,
                             )
                         };
                     }
                 }
-                (rows, cols)
+                rows
             }
-            _ => (0, 0),
+            _ => 0,
         };
         // Walk each source row contiguously (unit column stride is the common case) and
         // scatter it down the panel.
-        for i in 0..height {
-            let skip = if i < rows_done { depth_done } else { 0 };
+        for i in rows_done..height {
             // SAFETY: (r0 + i, c0) is readable.
             let row = unsafe { origin.add(i * src.rs) };
-            for (p, out) in dst.chunks_exact_mut(len).enumerate().skip(skip) {
+            for (p, out) in dst.chunks_exact_mut(len).enumerate() {
                 // SAFETY: (r0 + i, c0 + p) with i < height, p < depth is readable.
                 out[i] = unsafe { *row.add(p * src.cs) };
             }

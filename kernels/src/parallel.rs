@@ -26,8 +26,13 @@ use rayon::prelude::*;
 /// gaps between the products of a training step are well below it.
 const HOT_POLL: Duration = Duration::from_micros(200);
 
-/// A helper's nap between polls once it has been idle for [`HOT_POLL`].
+/// A helper's first nap between polls once it has been idle for [`HOT_POLL`]; each further nap
+/// doubles, up to [`LONGEST_NAP`], so that a team with nothing to share wakes rarely. The leader
+/// never waits for a napping helper: it runs the parts itself until the helper comes back.
 const NAP: Duration = Duration::from_micros(50);
+
+/// The longest nap of an idle helper.
+const LONGEST_NAP: Duration = Duration::from_millis(1);
 
 /// Runs `f` with the current rayon pool's other threads standing by for the parallel parts of
 /// the kernels it calls (see the module docs); returns what `f` returns.
@@ -215,15 +220,18 @@ impl Shared {
     fn serve(&self) {
         let mut idle_since = Instant::now();
         let mut polls = 0u32;
+        let mut nap = NAP;
         loop {
             if self.claim_and_run() {
                 idle_since = Instant::now();
+                nap = NAP;
             } else if self.stop.load(Ordering::Acquire) {
                 return;
             } else if idle_since.elapsed() < HOT_POLL {
                 pause(&mut polls);
             } else {
-                std::thread::park_timeout(NAP);
+                std::thread::park_timeout(nap);
+                nap = (nap * 2).min(LONGEST_NAP);
             }
         }
     }

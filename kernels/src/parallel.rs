@@ -309,6 +309,26 @@ mod tests {
         }
     }
 
+    /// A panic in the team's closure itself (outside any part) stops the helpers and leaves the
+    /// thread free to lead the next team.
+    #[test]
+    fn a_panicking_leader_closes_its_team() {
+        pool(2).install(|| {
+            let result = panic::catch_unwind(AssertUnwindSafe(|| team(|| panic!("leader fails"))));
+            assert!(result.is_err());
+            assert!(!in_team());
+            let sum = team(|| {
+                assert!(in_team());
+                let sum = AtomicUsize::new(0);
+                for_each_part(3, |p| {
+                    sum.fetch_add(p + 1, Ordering::Relaxed);
+                });
+                sum.into_inner()
+            });
+            assert_eq!(sum, 6);
+        });
+    }
+
     /// A team led by a thread outside every pool takes its helpers from the global pool.
     #[test]
     fn a_team_outside_any_pool() {

@@ -88,7 +88,7 @@ where
     RA: Send,
     RB: Send,
 {
-    if OWNED.get().is_null() || IN_PART.get() {
+    if !in_team() {
         return rayon::join(a, b);
     }
     let (a, b) = (Mutex::new(Some(a)), Mutex::new(Some(b)));
@@ -104,6 +104,24 @@ where
     });
     let done = "both parts ran";
     (take(&ra).expect(done), take(&rb).expect(done))
+}
+
+/// Multiply–adds of the smaller of two independent products below which [`join_products`] runs
+/// them one after the other: handing one to another thread costs more than it saves. The two
+/// products of a layer's backward pass (input and weight gradient) are the parallelism a small
+/// network has when each product is too small to split.
+pub const MIN_FMAS_TO_JOIN: usize = 1 << 18;
+
+/// Runs two independent products of `fmas[0]` and `fmas[1]` multiply–adds, each writing its own
+/// output: at once (through [`join`]) when the pool has several threads and both are worth at
+/// least [`MIN_FMAS_TO_JOIN`], else one after the other. The arithmetic is the same either way.
+pub fn join_products(fmas: [usize; 2], first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
+    if fmas[0].min(fmas[1]) >= MIN_FMAS_TO_JOIN && rayon::current_num_threads() > 1 {
+        join(first, second);
+    } else {
+        first();
+        second();
+    }
 }
 
 /// The value in a slot, taken out.

@@ -4,6 +4,7 @@
 
 use kernels::elementwise::fused::relu_assign;
 use kernels::elementwise::relu_backward;
+use kernels::parallel::join_products;
 use kernels::{Element, gemm};
 
 use super::{Op, mat_mut};
@@ -68,24 +69,6 @@ impl<T: Element> Tape<T> {
     }
 }
 
-/// Multiply–adds of the smaller of two independent backward products above which they run on
-/// two threads at once (`kernels::parallel::join`): below it, handing one to another thread costs more than
-/// it saves. The two products of a layer's backward (input and weight gradient) are the
-/// parallelism a small network has when each product is too small to split.
-const MIN_FMAS_TO_JOIN: usize = 1 << 18;
-
-/// Runs two independent products, each writing its own buffer: at once on two threads when the
-/// current pool has them and both are big enough, else one after the other. The arithmetic is
-/// the same either way, so the result does not depend on the thread count.
-fn both(fmas: [usize; 2], first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
-    if fmas[0].min(fmas[1]) >= MIN_FMAS_TO_JOIN && rayon::current_num_threads() > 1 {
-        kernels::parallel::join(first, second);
-    } else {
-        first();
-        second();
-    }
-}
-
 /// C = A·B  ⇒  dA = G·Bᵀ and dB = Aᵀ·G.
 pub(crate) fn matmul_backward<T: Element>(
     a: Var,
@@ -98,7 +81,7 @@ pub(crate) fn matmul_backward<T: Element>(
     let (mut da, mut db) = (grads.open(a), grads.open(b));
     let (m, k, n) = (va.rows(), va.cols(), vb.cols());
     let fmas = |d: &Option<Vec<T>>| if d.is_some() { m * n * k } else { 0 };
-    both(
+    join_products(
         [fmas(&da), fmas(&db)],
         || {
             if let Some(da) = da.as_deref_mut() {
@@ -153,7 +136,7 @@ fn linear_products<T: Element>(x: Var, w: Var, g: &[T], vals: Values<T>, grads: 
     let g = super::mat(g, n, o);
     let (mut dx, mut dw) = (grads.open(x), grads.open(w));
     let fmas = |g: &Option<Vec<T>>| if g.is_some() { n * d * o } else { 0 };
-    both(
+    join_products(
         [fmas(&dx), fmas(&dw)],
         || {
             if let Some(dx) = dx.as_deref_mut() {

@@ -8,6 +8,7 @@ use autodiff::{Element, Tensor};
 use kernels::elementwise::axpy;
 use kernels::elementwise::fused::{relu_assign, relu_backward_assign};
 use kernels::elementwise::{sigmoid_scalar, softplus_scalar};
+use kernels::parallel::join_products;
 use kernels::{MatMut, MatRef, gemm};
 use models::{Activation, LayerSpec, Network, Skip};
 
@@ -41,21 +42,6 @@ pub struct Floor<T: Element> {
     grad: Vec<T>,
     spare: Vec<T>,
     lr: T,
-}
-
-/// Multiply–adds per product above which a layer's two backward products (weight and input
-/// gradient) run at once on two threads; the same rule as the autodiff's.
-const MIN_FMAS_TO_JOIN: usize = 1 << 18;
-
-/// Runs two independent products at once when the pool has several threads and they are big
-/// enough to gain from it, else one after the other.
-fn both(fmas: usize, first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
-    if fmas >= MIN_FMAS_TO_JOIN && rayon::current_num_threads() > 1 {
-        kernels::parallel::join(first, second);
-    } else {
-        first();
-        second();
-    }
 }
 
 /// A row-major view of the first rows·cols elements of `data`.
@@ -243,8 +229,8 @@ impl<T: Element> Floor<T> {
                     let dw = view_mut(&mut self.grads[w], o, d);
                     let wv = view(&self.weights[w], o, d);
                     let spare = &mut self.spare;
-                    both(
-                        if i > 0 { n * o * d } else { 0 },
+                    join_products(
+                        [n * o * d, if i > 0 { n * o * d } else { 0 }],
                         || gemm(T::ONE, gv.t(), view(input, n, d), T::ZERO, dw),
                         || {
                             if i > 0 {
@@ -264,8 +250,8 @@ impl<T: Element> Floor<T> {
                     let du = view_mut(&mut self.grads[u], o, o);
                     let ds = &mut self.spare[..n * o];
                     let uv = view(&self.weights[u], o, o);
-                    both(
-                        n * o * o,
+                    join_products(
+                        [n * o * o; 2],
                         || gemm(T::ONE, g.t(), view(s, n, o), T::ZERO, du),
                         || gemm(T::ONE, g, uv, T::ZERO, view_mut(ds, n, o)),
                     );
@@ -276,8 +262,8 @@ impl<T: Element> Floor<T> {
                     let dy = view_mut(&mut self.grads[y], o, d);
                     let yv = view(&self.weights[y], o, d);
                     let grad = &mut self.grad;
-                    both(
-                        if i > 0 { n * o * d } else { 0 },
+                    join_products(
+                        [n * o * d, if i > 0 { n * o * d } else { 0 }],
                         || gemm(T::ONE, dsv.t(), view(input, n, d), T::ZERO, dy),
                         || {
                             if i > 0 {

@@ -9,7 +9,13 @@
 //! - portable (`wide`, 16 xmm on a baseline x86-64 build, where an f32x8 is two registers):
 //!   4 × 2 vectors, narrow 8 × 1.
 //!
-//! The main tile also comes with fewer vectors per row for the ragged last panel of B.
+//! The main tile also comes with fewer vectors per row for the ragged last panel of B. On AVX-512
+//! every tile also comes with a half-width (ymm) vector after v full ones, for a last panel that
+//! ends in the first half of a vector: Zen 4 splits a 512-bit FMA into two 256-bit halves, so a
+//! zmm FMA on 4 real lanes costs as much as on 16 while a ymm one costs half. A width-100 f32
+//! product of the small MLPs takes 6 zmm + 1 ymm FMAs per row and step instead of 7 zmm
+//! (measured 1.06–1.10× the gemm crate, against 1.00–1.04× with 7 zmm); on cores with full-width
+//! units a ymm FMA costs what a zmm one does, so nothing is lost there.
 //! Every set also has a one-row tile 1 × 8 vectors for row-vector products (m = 1), the
 //! matrix–vector kernels for 4 rows and 1 row, and skinny-product kernels (`dot_tile`) over
 //! 4 rows × J columns: J ∈ {4, 5, 6} on AVX-512 (16–24 accumulators), {2, 3} on 16-register sets.
@@ -33,15 +39,21 @@ pub(crate) struct Shape<E: 'static> {
     pub general: TileFn<E>,
     /// `edges[v - 1]`: the same rows with v vectors, for a ragged last panel of ≤ v vectors.
     pub edges: &'static [Shape<E>],
+    /// `halves[v]`: the same rows with v vectors and one half-width vector, for a ragged last
+    /// panel that ends in the first half of a vector (empty where half vectors gain nothing).
+    pub halves: &'static [Shape<E>],
 }
 
 impl<E> Shape<E> {
     /// The kernel for a panel `cols` wide in the given A mode: the narrowest edge tile that
-    /// covers it, or the full tile.
+    /// covers it (one ending in a half vector when that suffices), or the full tile.
     pub(crate) fn kernel(&self, cols: usize, lanes: usize, column_mode: bool) -> TileFn<E> {
-        let shape = self
-            .edges
-            .get(cols.div_ceil(lanes).wrapping_sub(1))
+        let rest = cols % lanes;
+        let half = (rest != 0 && rest <= lanes / 2)
+            .then(|| self.halves.get(cols / lanes))
+            .flatten();
+        let shape = half
+            .or_else(|| self.edges.get(cols.div_ceil(lanes).wrapping_sub(1)))
             .unwrap_or(self);
         if column_mode {
             shape.col
@@ -113,20 +125,21 @@ impl<E> KernelSet<E> {
 /// Builds a `KernelSet` static: the generic kernels are instantiated inside functions carrying
 /// the set's attributes (the `#[target_feature]` that makes the intrinsics compile to its ISA).
 macro_rules! kernel_set {
-    ($(#[$attr:meta])* $name:ident: $vector:ty, $elem:ty, lanes = $lanes:literal,
-     main = ($mr:literal, $nv:literal), edges = [$($env:literal),*],
-     narrow = [$(($nmr:literal, $nnv:literal)),*],
+    ($(#[$attr:meta])* $name:ident: $vector:ty, $half:ty, $elem:ty, lanes = $lanes:literal,
+     main = ($mr:literal, $nv:literal), edges = [$($env:literal),*], halves = [$($hv:literal),*],
+     narrow = [$(($nmr:literal, $nnv:literal, [$($nhv:literal),*])),*],
      row = $rnv:literal, dot = [$($dj:literal),*], transpose = $transpose:expr) => {
         /// The kernel set of one instruction set and element type (see the module docs).
         pub(crate) static $name: KernelSet<$elem> = {
             $(#[$attr])*
             /// The tile kernel compiled for this set's instruction set.
-            unsafe fn tile_fn<const MR: usize, const NV: usize, const ACOL: bool>(
+            unsafe fn tile_fn<const MR: usize, const NV: usize, const HALF: bool, const ACOL: bool>(
                 t: &Tile<$elem>,
             ) {
                 // SAFETY: the caller upholds `tile`'s contract; the set is only used when the
-                // CPU has its instruction set (checked by the kernel selection).
-                unsafe { tile::<$vector, MR, NV, ACOL>(t) }
+                // CPU has its instruction set (checked by the kernel selection), which includes
+                // the half vector's.
+                unsafe { tile::<$vector, $half, MR, NV, HALF, ACOL>(t) }
             }
             $(#[$attr])*
             /// The matrix–vector kernel compiled for this set's instruction set.
@@ -145,29 +158,47 @@ macro_rules! kernel_set {
                 main: Shape {
                     mr: $mr,
                     nr: $nv * $lanes,
-                    col: tile_fn::<$mr, $nv, true>,
-                    general: tile_fn::<$mr, $nv, false>,
+                    col: tile_fn::<$mr, $nv, false, true>,
+                    general: tile_fn::<$mr, $nv, false, false>,
                     edges: &[$(Shape {
                         mr: $mr,
                         nr: $env * $lanes,
-                        col: tile_fn::<$mr, $env, true>,
-                        general: tile_fn::<$mr, $env, false>,
+                        col: tile_fn::<$mr, $env, false, true>,
+                        general: tile_fn::<$mr, $env, false, false>,
                         edges: &[],
+                        halves: &[],
+                    }),*],
+                    halves: &[$(Shape {
+                        mr: $mr,
+                        nr: $hv * $lanes + $lanes / 2,
+                        col: tile_fn::<$mr, $hv, true, true>,
+                        general: tile_fn::<$mr, $hv, true, false>,
+                        edges: &[],
+                        halves: &[],
                     }),*],
                 },
                 narrow: &[$(Shape {
                     mr: $nmr,
                     nr: $nnv * $lanes,
-                    col: tile_fn::<$nmr, $nnv, true>,
-                    general: tile_fn::<$nmr, $nnv, false>,
+                    col: tile_fn::<$nmr, $nnv, false, true>,
+                    general: tile_fn::<$nmr, $nnv, false, false>,
                     edges: &[],
+                    halves: &[$(Shape {
+                        mr: $nmr,
+                        nr: $nhv * $lanes + $lanes / 2,
+                        col: tile_fn::<$nmr, $nhv, true, true>,
+                        general: tile_fn::<$nmr, $nhv, true, false>,
+                        edges: &[],
+                        halves: &[],
+                    }),*],
                 }),*],
                 row: Shape {
                     mr: 1,
                     nr: $rnv * $lanes,
-                    col: tile_fn::<1, $rnv, true>,
-                    general: tile_fn::<1, $rnv, false>,
+                    col: tile_fn::<1, $rnv, false, true>,
+                    general: tile_fn::<1, $rnv, false, false>,
                     edges: &[],
+                    halves: &[],
                 },
                 dot_rows: dot_fn::<DOT_ROWS>,
                 dot_row: dot_fn::<1>,
@@ -180,20 +211,22 @@ macro_rules! kernel_set {
 }
 
 #[cfg(target_arch = "x86_64")]
-kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F32: Avx512F32, f32, lanes = 16,
-    main = (6, 4), edges = [1, 2, 3], narrow = [(16, 1), (12, 2), (8, 3)], row = 8, dot = [4, 5, 6],
+kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F32: Avx512F32, Avx2F32, f32,
+    lanes = 16, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3],
+    narrow = [(16, 1, [0]), (12, 2, [0, 1]), (8, 3, [0, 1, 2])], row = 8, dot = [4, 5, 6],
     transpose = Some(transpose::AVX512_F32));
 #[cfg(target_arch = "x86_64")]
-kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64, f64, lanes = 8,
-    main = (6, 4), edges = [1, 2, 3], narrow = [(16, 1), (12, 2), (8, 3)], row = 8, dot = [4, 5, 6],
+kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64, Avx2F64, f64,
+    lanes = 8, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3],
+    narrow = [(16, 1, [0]), (12, 2, [0, 1]), (8, 3, [0, 1, 2])], row = 8, dot = [4, 5, 6],
     transpose = Some(transpose::AVX512_F64));
 #[cfg(target_arch = "x86_64")]
-kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F32: Avx2F32, f32, lanes = 8,
-    main = (6, 2), edges = [1], narrow = [(12, 1)], row = 8, dot = [2, 3], transpose = None);
+kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F32: Avx2F32, Avx2F32, f32, lanes = 8,
+    main = (6, 2), edges = [1], halves = [], narrow = [(12, 1, [])], row = 8, dot = [2, 3], transpose = None);
 #[cfg(target_arch = "x86_64")]
-kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F64: Avx2F64, f64, lanes = 4,
-    main = (6, 2), edges = [1], narrow = [(12, 1)], row = 8, dot = [2, 3], transpose = None);
-kernel_set!(#[inline(never)] PORTABLE_F32: PortableF32, f32, lanes = 8,
-    main = (4, 2), edges = [1], narrow = [(8, 1)], row = 4, dot = [2, 3], transpose = None);
-kernel_set!(#[inline(never)] PORTABLE_F64: PortableF64, f64, lanes = 4,
-    main = (4, 2), edges = [1], narrow = [(8, 1)], row = 4, dot = [2, 3], transpose = None);
+kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F64: Avx2F64, Avx2F64, f64, lanes = 4,
+    main = (6, 2), edges = [1], halves = [], narrow = [(12, 1, [])], row = 8, dot = [2, 3], transpose = None);
+kernel_set!(#[inline(never)] PORTABLE_F32: PortableF32, PortableF32, f32, lanes = 8,
+    main = (4, 2), edges = [1], halves = [], narrow = [(8, 1, [])], row = 4, dot = [2, 3], transpose = None);
+kernel_set!(#[inline(never)] PORTABLE_F64: PortableF64, PortableF64, f64, lanes = 4,
+    main = (4, 2), edges = [1], halves = [], narrow = [(8, 1, [])], row = 4, dot = [2, 3], transpose = None);

@@ -45,30 +45,44 @@ pub(crate) struct Tile<E> {
 /// A tile microkernel instantiated for one instruction set, tile shape and A access mode.
 pub(crate) type TileFn<E> = unsafe fn(&Tile<E>);
 
-/// C(tile) ← α·A·B + β·C(tile) for an MR × NV·LANES tile.
+/// C(tile) ← α·A·B + β·C(tile) for an MR × (NV·LANES + HALF·H::LANES) tile.
 ///
 /// `ACOL` selects column mode: A's rows are adjacent (`rsa == 1`), as in packed micropanels and
 /// column-major A, so the broadcasts use constant offsets instead of MR row pointers.
 ///
+/// With `HALF` each row also keeps one narrower vector `H` (a ymm beside zmm) after its NV full
+/// ones: a ragged last panel of at most H::LANES more columns then costs a half-width FMA per row
+/// instead of a full one (on cores that split 512-bit FMAs in two, half the time; elsewhere the
+/// same). Without `HALF`, `H` is unused.
+///
 /// # Safety
-/// The CPU must support `V`'s instructions. A must be readable at (i, p) for i < MR, p < k;
-/// B readable at (p, j) for p < k, j < NV·LANES; C readable (if β ≠ 0) and writable at (i, j) for
-/// i < `t.m`, j < `t.n`, with `t.m ≤ MR` and `t.n ≤ NV·LANES`.
+/// The CPU must support `V`'s and `H`'s instructions. A must be readable at (i, p) for i < MR,
+/// p < k; B readable at (p, j) for p < k, j < the tile's width; C readable (if β ≠ 0) and
+/// writable at (i, j) for i < `t.m`, j < `t.n`, with `t.m ≤ MR` and `t.n ≤` the tile's width.
 #[inline(always)]
-pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACOL: bool>(
+pub(crate) unsafe fn tile<
+    V: Vector,
+    H: Vector<Elem = V::Elem>,
+    const MR: usize,
+    const NV: usize,
+    const HALF: bool,
+    const ACOL: bool,
+>(
     t: &Tile<V::Elem>,
 ) {
     if t.beta != <V::Elem as Element>::ZERO {
         // The old C is read only after the k loop; fetching it now hides its latency (a later
         // rank-KC update of a C too large for the caches comes from memory).
         for i in 0..t.m {
-            for v in (0..NV).take_while(|v| v * V::LANES < t.n) {
-                prefetch(t.c.wrapping_add(i * t.rsc + v * V::LANES));
+            for col in (0..t.n).step_by(V::LANES) {
+                prefetch(t.c.wrapping_add(i * t.rsc + col));
             }
         }
     }
     // SAFETY: the vector operations run on a CPU that has them (caller's contract).
     let mut acc = [[unsafe { V::zero() }; NV]; MR];
+    // SAFETY: as above.
+    let mut tail = [unsafe { H::zero() }; MR];
     // In general mode each group of four rows has its own pointer, addressed as base + {0, 1,
     // 2, 3}·rsa, so the loop carries only ⌈MR/4⌉ pointer increments: with one pointer the
     // compiler walked the MR rows by MR dependent adds carried from step to step, which for tall
@@ -83,10 +97,18 @@ pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACO
         // SAFETY: as above.
         let mut bv = [unsafe { V::zero() }; NV];
         for (v, slot) in bv.iter_mut().enumerate() {
-            // SAFETY: `b` points at row p < k of B, readable for NV·LANES elements.
+            // SAFETY: `b` points at row p < k of B, readable across the tile's width.
             *slot = unsafe { V::load(b.add(v * V::LANES)) };
         }
-        for (i, row) in acc.iter_mut().enumerate() {
+        // SAFETY: with HALF, B is readable for H::LANES elements after the NV full vectors.
+        let bh = unsafe {
+            if HALF {
+                H::load(b.add(NV * V::LANES))
+            } else {
+                H::zero()
+            }
+        };
+        for (i, (row, half)) in acc.iter_mut().zip(&mut tail).enumerate() {
             let (base, offset) = if ACOL {
                 (groups[0], i)
             } else {
@@ -99,6 +121,10 @@ pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACO
                 // SAFETY: register arithmetic on a CPU that has it.
                 *slot = unsafe { V::fma(ai, bj, *slot) };
             }
+            if HALF {
+                // SAFETY: as for `ai`, and register arithmetic on a CPU that has it.
+                *half = unsafe { H::fma(H::broadcast(base.add(offset)), bh, *half) };
+            }
         }
         // Wrapping: after the last step the pointers may pass the end; they are not read then.
         for base in groups
@@ -110,7 +136,7 @@ pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACO
         b = b.wrapping_add(t.rsb);
     }
     // SAFETY: C accesses stay inside the t.m × t.n tile the caller guarantees.
-    unsafe { write_tile::<V, MR, NV>(&acc, t) };
+    unsafe { write_tile::<V, H, MR, NV, HALF>(&acc, &tail, t) };
 }
 
 /// C(tile) ← α·acc + β·C(tile) on the first `t.m` rows and `t.n` columns; C is not read if β = 0.
@@ -121,50 +147,73 @@ pub(crate) unsafe fn tile<V: Vector, const MR: usize, const NV: usize, const ACO
 /// # Safety
 /// As [`tile`] for C.
 #[inline(always)]
-unsafe fn write_tile<V: Vector, const MR: usize, const NV: usize>(
+unsafe fn write_tile<
+    V: Vector,
+    H: Vector<Elem = V::Elem>,
+    const MR: usize,
+    const NV: usize,
+    const HALF: bool,
+>(
     acc: &[[V; NV]; MR],
+    tail: &[H; MR],
     t: &Tile<V::Elem>,
 ) {
-    let beta_is_zero = t.beta == <V::Elem as Element>::ZERO;
+    let width = NV * V::LANES + if HALF { H::LANES } else { 0 };
     // SAFETY: every pointer below is C(i, j) with i < t.m and j + width ≤ t.n, inside the tile
     // the caller guarantees; the vector instructions exist on this CPU.
     unsafe {
-        let alpha = V::splat(t.alpha);
-        let beta = V::splat(t.beta);
-        if t.m == MR && t.n == NV * V::LANES {
-            for (i, row) in acc.iter().enumerate() {
+        if t.m == MR && t.n == width {
+            for (i, (row, &half)) in acc.iter().zip(tail).enumerate() {
                 let c_row = t.c.add(i * t.rsc);
                 for (v, &value) in row.iter().enumerate() {
-                    let p = c_row.add(v * V::LANES);
-                    let scaled = V::mul(value, alpha);
-                    let result = if beta_is_zero {
-                        scaled
-                    } else {
-                        V::fma(V::load(p), beta, scaled)
-                    };
-                    V::store(p, result);
+                    store_scaled(c_row.add(v * V::LANES), value, V::LANES, t);
+                }
+                if HALF {
+                    store_scaled(c_row.add(NV * V::LANES), half, H::LANES, t);
                 }
             }
             return;
         }
-        let edge = *acc;
-        for (i, row) in edge.iter().enumerate().take(t.m) {
+        let (edge, edge_tail) = (*acc, *tail);
+        for (i, (row, &half)) in edge.iter().zip(&edge_tail).enumerate().take(t.m) {
             let c_row = t.c.add(i * t.rsc);
             for (v, &value) in row.iter().enumerate() {
                 let col = v * V::LANES;
                 if col >= t.n {
                     break;
                 }
-                let width = (t.n - col).min(V::LANES);
-                let p = c_row.add(col);
-                let scaled = V::mul(value, alpha);
-                let result = if beta_is_zero {
-                    scaled
-                } else {
-                    V::fma(V::load_partial(p, width), beta, scaled)
-                };
-                V::store_partial(p, result, width);
+                store_scaled(c_row.add(col), value, (t.n - col).min(V::LANES), t);
             }
+            let col = NV * V::LANES;
+            if HALF && col < t.n {
+                store_scaled(c_row.add(col), half, t.n - col, t);
+            }
+        }
+    }
+}
+
+/// Writes α·value + β·C to the first `width` elements at `p` (C not read if β = 0).
+///
+/// # Safety
+/// The CPU must support `V`'s instructions; `p` must be readable (if β ≠ 0) and writable for
+/// `width ≤ V::LANES` elements.
+#[inline(always)]
+unsafe fn store_scaled<V: Vector>(p: *mut V::Elem, value: V, width: usize, t: &Tile<V::Elem>) {
+    // SAFETY: the caller guarantees the instructions and the `width` elements at `p`.
+    unsafe {
+        let scaled = V::mul(value, V::splat(t.alpha));
+        let full = width == V::LANES;
+        let result = if t.beta == <V::Elem as Element>::ZERO {
+            scaled
+        } else if full {
+            V::fma(V::load(p), V::splat(t.beta), scaled)
+        } else {
+            V::fma(V::load_partial(p, width), V::splat(t.beta), scaled)
+        };
+        if full {
+            V::store(p, result);
+        } else {
+            V::store_partial(p, result, width);
         }
     }
 }

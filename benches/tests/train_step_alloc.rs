@@ -1,6 +1,5 @@
 //! After warm-up, a training step of every `train-step` workload allocates nothing on the heap:
-//! ours (the network's tape), the tape with fused ops, the hand-written floor, and
-//! `models::Trainer`.
+//! ours (the network's tape), the hand-written floor, and `models::Trainer`.
 //!
 //! Counted by `kernels::alloc_counter` on the pool's threads, where the steps run.
 
@@ -29,17 +28,15 @@ fn allocations_after_warmup(warmup: usize, steps: usize, mut step: impl FnMut() 
     after - before
 }
 
-/// Allocations per contender (ours, fused, floor, trainer) over 3 steps after 2 warm-up steps.
-fn per_step_allocations<T: Element>(w: &Workload) -> [usize; 4] {
+/// Allocations per contender (ours, floor, trainer) over 3 steps after 2 warm-up steps.
+fn per_step_allocations<T: Element>(w: &Workload) -> [usize; 3] {
     let (x, y) = w.data::<T>();
     let net = w.network::<T>();
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE).expect("benchmark architecture");
     let mut ours = TapeStep::new(net, x.clone(), y.clone(), LEARNING_RATE);
-    let mut fused = TapeStep::fused(w.network::<T>(), x.clone(), y.clone(), LEARNING_RATE);
     let mut trainer = TrainerStep::new(w.network::<T>(), &x, &y, LEARNING_RATE);
     [
         allocations_after_warmup(2, 3, || ours.step().to_f64()),
-        allocations_after_warmup(2, 3, || fused.step().to_f64()),
         allocations_after_warmup(2, 3, || floor.step().to_f64()),
         allocations_after_warmup(2, 3, || trainer.step()),
     ]
@@ -71,9 +68,9 @@ fn every_workload_step_allocates_nothing_after_warmup() {
         assert_eq!(found.len(), 5);
         for (name, dtype, counts) in found {
             assert_eq!(
-                counts, [0; 4],
-                "{name} {dtype}, {threads} thread(s): allocations over 3 steps (ours, fused, \
-                 floor, trainer)"
+                counts, [0; 3],
+                "{name} {dtype}, {threads} thread(s): allocations over 3 steps (ours, floor, \
+                 trainer)"
             );
         }
     }

@@ -6,17 +6,13 @@ use benches::train::floor::Floor;
 use benches::train::ours::TapeStep;
 use benches::train::workload::{Dtype, LEARNING_RATE, WORKLOADS, Workload};
 
-/// Runs 4 steps of the floor and of ours (with fused ops if `fused`) and returns the largest
-/// relative difference of the losses and of the final weights.
-fn worst_difference<T: Element>(w: &Workload, fused: bool) -> (f64, f64) {
+/// Runs 4 steps of the floor and of ours and returns the largest relative difference of the
+/// losses and of the final weights.
+fn worst_difference<T: Element>(w: &Workload) -> (f64, f64) {
     let (x, y) = w.data::<T>();
     let net = w.network::<T>();
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE).expect("benchmark architecture");
-    let mut ours = if fused {
-        TapeStep::fused(net, x, y, LEARNING_RATE)
-    } else {
-        TapeStep::new(net, x, y, LEARNING_RATE)
-    };
+    let mut ours = TapeStep::new(net, x, y, LEARNING_RATE);
     let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-3);
     let mut losses = 0.0f64;
     for _ in 0..4 {
@@ -36,26 +32,24 @@ fn worst_difference<T: Element>(w: &Workload, fused: bool) -> (f64, f64) {
 
 #[test]
 fn floor_and_tape_take_the_same_steps() {
-    for fused in [false, true] {
-        for w in &WORKLOADS {
-            for &dtype in w.dtypes {
-                let (losses, weights, tol) = match dtype {
-                    Dtype::F32 => {
-                        let (l, w) = worst_difference::<f32>(w, fused);
-                        (l, w, 1e-5)
-                    }
-                    Dtype::F64 => {
-                        let (l, w) = worst_difference::<f64>(w, fused);
-                        (l, w, 1e-12)
-                    }
-                };
-                assert!(
-                    losses < tol && weights < tol,
-                    "{} {dtype} (fused {fused}): losses differ by {losses:e}, weights by \
-                     {weights:e} (tolerance {tol:e})",
-                    w.name
-                );
-            }
+    for w in &WORKLOADS {
+        for &dtype in w.dtypes {
+            let (losses, weights, tol) = match dtype {
+                Dtype::F32 => {
+                    let (l, w) = worst_difference::<f32>(w);
+                    (l, w, 1e-5)
+                }
+                Dtype::F64 => {
+                    let (l, w) = worst_difference::<f64>(w);
+                    (l, w, 1e-12)
+                }
+            };
+            assert!(
+                losses < tol && weights < tol,
+                "{} {dtype}: losses differ by {losses:e}, weights by {weights:e} (tolerance \
+                 {tol:e})",
+                w.name
+            );
         }
     }
 }

@@ -1,5 +1,6 @@
 //! A network built from an [`Arch`]: its weights live as parameters on its own tape, in forward
-//! order, and its forward pass records h = x·Wᵀ per layer, the activations and the residual sums.
+//! order, and its forward pass records h = x·Wᵀ per layer (fused with a ReLU that follows it),
+//! the activations and the residual sums.
 
 use std::fmt;
 
@@ -197,6 +198,9 @@ pub fn record_forward<T: Element>(arch: &Arch, tape: &mut Tape<T>, x: Var, param
     run_on(arch, tape, x, params, None)
 }
 
+/// The layers' products h·Wᵀ and their activations. A bias-free ReLU product is recorded as one
+/// fused `linear_relu` (the same values and gradients, one buffer and one pass fewer each way)
+/// unless the products are being recorded, which needs them before the activation.
 fn run_on<T: Element>(
     arch: &Arch,
     tape: &mut Tape<T>,
@@ -205,33 +209,33 @@ fn run_on<T: Element>(
     mut record: Option<&mut Vec<Var>>,
 ) -> Var {
     let mut next = params.iter().copied();
-    let mut product = |tape: &mut Tape<T>, h: Var, with_bias: bool| {
-        let mut z = tape.linear(h, next.next().expect("one parameter per layer"));
+    let mut layer = |tape: &mut Tape<T>, h: Var, with_bias: bool, activation: Activation| {
+        let w = next.next().expect("one parameter per layer");
+        if record.is_none() && !with_bias && activation == Activation::Relu {
+            return tape.linear_relu(h, w);
+        }
+        let mut z = tape.linear(h, w);
         if with_bias {
             z = tape.add(z, next.next().expect("the bias follows the first weight"));
         }
         if let Some(r) = record.as_deref_mut() {
             r.push(z);
         }
-        z
+        activate(tape, z, activation)
     };
     let mut h = x;
     for (i, spec) in arch.layers.iter().enumerate() {
         match *spec {
             LayerSpec::Dense {
                 activation, bias, ..
-            } => {
-                let z = product(tape, h, i == 0 && bias);
-                h = activate(tape, z, activation);
-            }
+            } => h = layer(tape, h, i == 0 && bias, activation),
             LayerSpec::Block { activation, skip } => {
-                let y = product(tape, h, false);
-                let s = activate(tape, y, activation);
-                let u = product(tape, s, false);
+                let s = layer(tape, h, false, activation);
+                let u = layer(tape, s, false, Activation::Linear);
                 h = match skip {
                     Skip::Identity => tape.add(h, u),
                     Skip::Learned => {
-                        let z = product(tape, h, false);
+                        let z = layer(tape, h, false, Activation::Linear);
                         let sum = tape.add(u, z);
                         activate(tape, sum, activation)
                     }
@@ -239,7 +243,7 @@ fn run_on<T: Element>(
             }
         }
     }
-    product(tape, h, false)
+    layer(tape, h, false, Activation::Linear)
 }
 
 fn activate<T: Element>(tape: &mut Tape<T>, z: Var, activation: Activation) -> Var {

@@ -204,6 +204,39 @@ mod tests {
         assert!(tape.value(fused).data().iter().any(|&v| v > 0.0));
     }
 
+    /// The gradients agree to the bit as well, so a network may record either form.
+    #[test]
+    fn linear_relu_has_the_gradients_of_relu_of_linear() {
+        let mut rng = Rng::new(5);
+        let (x, w, c) = (
+            randn(&mut rng, &[7, 3]),
+            randn(&mut rng, &[9, 3]),
+            randn(&mut rng, &[7, 9]),
+        );
+        let grads = |fused: bool| {
+            let mut tape = Tape::<f64>::new();
+            let wv = tape.param(w.clone());
+            let xv = tape.param(x.clone());
+            let h = if fused {
+                tape.linear_relu(xv, wv)
+            } else {
+                let z = tape.linear(xv, wv);
+                tape.relu(z)
+            };
+            let cv = tape.constant(&c);
+            let weighted = tape.mul(h, cv);
+            let loss = tape.sum(weighted);
+            tape.backward(loss);
+            [
+                tape.grad(xv).unwrap().clone(),
+                tape.grad(wv).unwrap().clone(),
+            ]
+        };
+        let (fused, plain) = (grads(true), grads(false));
+        assert_eq!(fused, plain);
+        assert!(fused[1].data().iter().any(|&g| g != 0.0));
+    }
+
     #[test]
     #[should_panic(expected = "linear_relu: x is [2, 3] but w is [4, 2] (in_features 3 ≠ 2)")]
     fn linear_relu_shape_mismatch_names_both_shapes() {

@@ -22,7 +22,6 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
         .unwrap_or_else(|e| panic!("workload {}: {e}", workload.name));
     let calls = floor.gemm_calls();
     let mut ours = TapeStep::new(net, x.clone(), y.clone(), LEARNING_RATE);
-    let mut fused = TapeStep::fused(workload.network::<T>(), x.clone(), y.clone(), LEARNING_RATE);
     let mut trainer = TrainerStep::new(workload.network::<T>(), &x, &y, LEARNING_RATE);
     // One team for all the samples, as `models::train` holds one for a whole run.
     let stats = kernels::parallel::team(|| {
@@ -36,9 +35,6 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
                 },
                 &mut || {
                     black_box(trainer.step());
-                },
-                &mut || {
-                    black_box(fused.step());
                 },
             ],
             plan,
@@ -58,8 +54,6 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
         ours_cpu_us: stats[0].cpu_median.map(us),
         floor_cpu_us: stats[1].cpu_median.map(us),
         trainer_us: us(stats[2].median),
-        fused_us: us(stats[3].median),
-        fused_cpu_us: stats[3].cpu_median.map(us),
         gemm_bound_us: us(bound.seconds()),
         gemm_flops: bound.flops(),
         gemm_gflops: bound.gflops(),
@@ -76,18 +70,15 @@ pub fn profile<T: Element>(workload: &Workload, steps: usize, gemm: Settings) ->
     let net = workload.network::<T>();
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE)
         .unwrap_or_else(|e| panic!("workload {}: {e}", workload.name));
-    let mut fused = TapeStep::fused(workload.network::<T>(), x.clone(), y.clone(), LEARNING_RATE);
     let mut ours = TapeStep::new(net, x, y, LEARNING_RATE);
-    let (mut po, mut pu, mut pf) = (Profile::new(), Profile::new(), Profile::new());
+    let (mut po, mut pf) = (Profile::new(), Profile::new());
     kernels::parallel::team(|| {
         for i in 0..steps + 3 {
             if i == 3 {
-                (po, pu, pf) = (Profile::new(), Profile::new(), Profile::new());
+                (po, pf) = (Profile::new(), Profile::new());
             }
             po.begin_step();
             ours.step_probed(&mut po);
-            pu.begin_step();
-            fused.step_probed(&mut pu);
             pf.begin_step();
             floor.step_probed(&mut pf);
         }
@@ -106,7 +97,6 @@ pub fn profile<T: Element>(workload: &Workload, steps: usize, gemm: Settings) ->
         }
     };
     section("ours (Network on its tape)", po.per_step());
-    section("tape with fused linear_relu", pu.per_step());
     section("floor (hand-written)", pf.per_step());
     let bound = GemmBound::measure::<T>(&floor.gemm_calls(), gemm);
     let _ = writeln!(

@@ -1,9 +1,9 @@
 //! Ours: a training step written the way a user of the framework writes it, on a
 //! `models::Network` and its autodiff tape.
 
-use autodiff::{Element, MarginLoss, Tape, Tensor, Var};
+use autodiff::{Element, MarginLoss, Tensor};
 use kernels::elementwise::axpy;
-use models::{Activation, Arch, LayerSpec, Network, Skip, StepRule, TrainConfig, Trainer};
+use models::{Network, StepRule, TrainConfig, Trainer};
 
 use super::probe::Probe;
 
@@ -14,9 +14,6 @@ pub struct TapeStep<T: Element> {
     x: Tensor<T>,
     y: Tensor<T>,
     lr: T,
-    /// Record the forward pass of this architecture with the fused `Tape::linear_relu`
-    /// instead of `Network::forward` (which records `linear` then `relu`).
-    fused: Option<Arch>,
 }
 
 impl<T: Element> TapeStep<T> {
@@ -27,17 +24,6 @@ impl<T: Element> TapeStep<T> {
             x,
             y,
             lr: T::from_f64(lr),
-            fused: None,
-        }
-    }
-
-    /// The same step with the forward pass recorded on the network's tape directly, each
-    /// bias-free ReLU layer as one fused `Tape::linear_relu`: what `Network::forward` would
-    /// cost with the fused op.
-    pub fn fused(net: Network<T>, x: Tensor<T>, y: Tensor<T>, lr: f64) -> Self {
-        Self {
-            fused: Some(net.arch().clone()),
-            ..Self::new(net, x, y, lr)
         }
     }
 
@@ -60,10 +46,7 @@ impl<T: Element> TapeStep<T> {
         tape.reset();
         let x = tape.input(self.x.data(), &[n, d]);
         let y = tape.input(self.y.data(), &[n]);
-        let out = match &self.fused {
-            Some(arch) => record_fused(arch, self.net.tape(), x),
-            None => self.net.forward(x),
-        };
+        let out = self.net.forward(x);
         probe.lap("tape forward");
         let tape = self.net.tape();
         let f = tape.reshape(out, &[n]);
@@ -77,42 +60,6 @@ impl<T: Element> TapeStep<T> {
         probe.lap("update");
         tape.value(loss).item()
     }
-}
-
-/// Records the forward pass of `arch` (bias-free; ReLU or linear layers, identity-skip ReLU
-/// blocks) on `tape`, whose parameters are the network's weights in forward order, fusing each
-/// ReLU layer's product and activation. Panics on other layers: the benchmark has none.
-fn record_fused<T: Element>(arch: &Arch, tape: &mut Tape<T>, x: Var) -> Var {
-    let mut next = 0;
-    let mut weight = |tape: &Tape<T>| {
-        next += 1;
-        tape.params()[next - 1]
-    };
-    let mut h = x;
-    for spec in &arch.layers {
-        h = match *spec {
-            LayerSpec::Dense {
-                activation: Activation::Relu,
-                bias: false,
-                ..
-            } => tape.linear_relu(h, weight(tape)),
-            LayerSpec::Dense {
-                activation: Activation::Linear,
-                bias: false,
-                ..
-            } => tape.linear(h, weight(tape)),
-            LayerSpec::Block {
-                activation: Activation::Relu,
-                skip: Skip::Identity,
-            } => {
-                let s = tape.linear_relu(h, weight(tape));
-                let u = tape.linear(s, weight(tape));
-                tape.add(h, u)
-            }
-            _ => panic!("record_fused: `{arch}` has a layer `{spec}` the benchmark does not use"),
-        };
-    }
-    tape.linear(h, weight(tape))
 }
 
 /// The same step through `models::Trainer` (evaluate, then update), which also computes ln R,

@@ -33,10 +33,6 @@ pub struct Row {
     pub floor_cpu_us: Option<f64>,
     /// `models::Trainer` (evaluate + update): median µs per step.
     pub trainer_us: f64,
-    /// The tape recorded directly with the fused `linear_relu`: median µs per step.
-    pub fused_us: f64,
-    /// The same, median on-CPU µs per step of the timing thread.
-    pub fused_cpu_us: Option<f64>,
     /// The GEMM-bound estimate: the step's products timed alone, summed.
     pub gemm_bound_us: f64,
     /// The step's GEMM flops.
@@ -134,7 +130,7 @@ pub fn format_table(report: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<9} {:<4} {:>3} {:>10} {:>9} {:>6} {:>10} {:>6} {:>10} {:>6} {:>7} {:>10} {:>10} {:>10} {:>6} {:>6} {:>9} {:>9} {:>9}",
+        "{:<9} {:<4} {:>3} {:>10} {:>9} {:>6} {:>10} {:>6} {:>10} {:>6} {:>7} {:>10} {:>10} {:>6} {:>6} {:>9} {:>9} {:>9}",
         "workload",
         "type",
         "thr",
@@ -147,7 +143,6 @@ pub fn format_table(report: &Report) -> String {
         "/gemm",
         "GF/s",
         "trainer µs",
-        "fused µs",
         "torch µs",
         "/torch",
         "/1thr",
@@ -162,7 +157,7 @@ pub fn format_table(report: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<9} {:<4} {:>3} {:>10.1} {:>9.0} {:>5.0}% {:>10.1} {:>6.3} {:>10.1} {:>6.3} {:>7.1} {:>10.1} {:>10.1} {:>10} {:>6} {:>6} {:>9} {:>9} {:>9}",
+            "{:<9} {:<4} {:>3} {:>10.1} {:>9.0} {:>5.0}% {:>10.1} {:>6.3} {:>10.1} {:>6.3} {:>7.1} {:>10.1} {:>10} {:>6} {:>6} {:>9} {:>9} {:>9}",
             r.workload,
             r.dtype,
             r.threads,
@@ -175,7 +170,6 @@ pub fn format_table(report: &Report) -> String {
             q.ours_over_gemm_bound,
             r.gemm_gflops,
             r.trainer_us,
-            r.fused_us,
             opt(r.torch_us, 1),
             opt(q.ours_over_torch, 3),
             opt(q.over_one_thread, 3),

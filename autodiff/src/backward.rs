@@ -119,38 +119,57 @@ impl<T: Element> Grads<'_, T> {
         self.vals.needs_grad(v)
     }
 
-    /// Adds a contribution to `v`'s gradient: `write` fills a buffer shaped like `v` with it.
+    /// Adds a contribution to `v`'s gradient: `write` fills a buffer shaped like `v` with it
+    /// (stale contents: all of it).
     ///
     /// The first contribution is written straight into a fresh gradient buffer; later ones (a
     /// value used several times) go through a scratch buffer and are summed in.
     pub(crate) fn accumulate(&mut self, v: Var, write: impl FnOnce(&mut [T])) {
-        if let Some(mut buf) = self.open(v) {
+        if self.wants(v) {
+            let mut buf = self.pool.buffer(self.vals.get(v).len());
             write(&mut buf);
             self.close(v, buf);
         }
     }
 
-    /// A buffer for a contribution to `v`'s gradient (stale contents: fill all of it), or
-    /// `None` if `v` wants no gradient. Hand it back with [`Self::close`]. Split in two so that
-    /// a rule can compute several contributions at once, on different threads.
-    pub(crate) fn open(&mut self, v: Var) -> Option<Vec<T>> {
-        self.wants(v)
-            .then(|| self.pool.buffer(self.vals.get(v).len()))
+    /// A buffer for a contribution to `v`'s gradient, for a rule whose kernel adds onto its
+    /// output (GEMM's β), or `None` if `v` wants no gradient: `v`'s gradient so far with β = 1
+    /// if it has one, else a fresh buffer (stale contents) with β = 0. Either way the rule writes
+    /// β·buf + its contribution and hands the buffer back with [`Self::close`]; split in two so
+    /// that a rule can compute several contributions at once, on different threads. A second
+    /// contribution to a residual stream so costs no scratch buffer and no extra pass over the
+    /// gradient, and rounds as the separate sum did (when the product's depth is one block).
+    pub(crate) fn open(&mut self, v: Var) -> Option<(Vec<T>, T)> {
+        if !self.wants(v) {
+            return None;
+        }
+        Some(match self.slot(v).take() {
+            Some(g) => (g.into_vec(), T::ONE),
+            None => (self.pool.buffer(self.vals.get(v).len()), T::ZERO),
+        })
     }
 
-    /// Adds the contribution written into `buf` (from [`Self::open`]) to `v`'s gradient: it
-    /// becomes the gradient if it is the first, else it is summed in and recycled.
+    /// Takes back a buffer holding a contribution to `v`'s gradient (from [`Self::open`] or
+    /// [`Self::accumulate`]): it becomes the gradient if `v` has none (a first contribution, or
+    /// one written onto the gradient so far), else it is summed in and recycled (a later one, or
+    /// the second buffer of a value one rule opened twice, as `a` in a·a).
     pub(crate) fn close(&mut self, v: Var, buf: Vec<T>) {
-        let slot = match v.0 {
-            Slot::Param(i) => &mut self.param_grads[i],
-            Slot::Node { index, .. } => &mut self.node_grads[index],
-        };
+        let dims = self.vals.get(v).dims();
+        let slot = self.slot(v);
         match slot {
-            None => *slot = Some(Tensor::from_parts(buf, self.vals.get(v).dims())),
+            None => *slot = Some(Tensor::from_parts(buf, dims)),
             Some(g) => {
                 add_assign(g.data_mut(), &buf);
                 self.pool.recycle(buf);
             }
+        }
+    }
+
+    /// Where `v`'s gradient is kept.
+    fn slot(&mut self, v: Var) -> &mut Option<Tensor<T>> {
+        match v.0 {
+            Slot::Param(i) => &mut self.param_grads[i],
+            Slot::Node { index, .. } => &mut self.node_grads[index],
         }
     }
 

@@ -80,25 +80,24 @@ pub(crate) fn matmul_backward<T: Element>(
     let (va, vb, g) = (vals.get(a).as_mat(), vals.get(b).as_mat(), g.as_mat());
     let (mut da, mut db) = (grads.open(a), grads.open(b));
     let (m, k, n) = (va.rows(), va.cols(), vb.cols());
-    let fmas = |d: &Option<Vec<T>>| if d.is_some() { m * n * k } else { 0 };
+    let fmas = |d: &Option<(Vec<T>, T)>| if d.is_some() { m * n * k } else { 0 };
     join_products(
         [fmas(&da), fmas(&db)],
         || {
-            if let Some(da) = da.as_deref_mut() {
-                gemm(T::ONE, g, vb.t(), T::ZERO, mat_mut(da, m, k));
+            if let Some((da, beta)) = da.as_mut() {
+                gemm(T::ONE, g, vb.t(), *beta, mat_mut(da, m, k));
             }
         },
         || {
-            if let Some(db) = db.as_deref_mut() {
-                gemm(T::ONE, va.t(), g, T::ZERO, mat_mut(db, k, n));
+            if let Some((db, beta)) = db.as_mut() {
+                gemm(T::ONE, va.t(), g, *beta, mat_mut(db, k, n));
             }
         },
     );
-    if let Some(da) = da {
-        grads.close(a, da);
-    }
-    if let Some(db) = db {
-        grads.close(b, db);
+    for (v, d) in [(a, da), (b, db)] {
+        if let Some((d, _)) = d {
+            grads.close(v, d);
+        }
     }
 }
 
@@ -135,25 +134,24 @@ fn linear_products<T: Element>(x: Var, w: Var, g: &[T], vals: Values<T>, grads: 
     let (n, d, o) = (vx.rows(), vx.cols(), vw.rows());
     let g = super::mat(g, n, o);
     let (mut dx, mut dw) = (grads.open(x), grads.open(w));
-    let fmas = |g: &Option<Vec<T>>| if g.is_some() { n * d * o } else { 0 };
+    let fmas = |g: &Option<(Vec<T>, T)>| if g.is_some() { n * d * o } else { 0 };
     join_products(
         [fmas(&dx), fmas(&dw)],
         || {
-            if let Some(dx) = dx.as_deref_mut() {
-                gemm(T::ONE, g, vw, T::ZERO, mat_mut(dx, n, d));
+            if let Some((dx, beta)) = dx.as_mut() {
+                gemm(T::ONE, g, vw, *beta, mat_mut(dx, n, d));
             }
         },
         || {
-            if let Some(dw) = dw.as_deref_mut() {
-                gemm(T::ONE, g.t(), vx, T::ZERO, mat_mut(dw, o, d));
+            if let Some((dw, beta)) = dw.as_mut() {
+                gemm(T::ONE, g.t(), vx, *beta, mat_mut(dw, o, d));
             }
         },
     );
-    if let Some(dx) = dx {
-        grads.close(x, dx);
-    }
-    if let Some(dw) = dw {
-        grads.close(w, dw);
+    for (v, grad) in [(x, dx), (w, dw)] {
+        if let Some((grad, _)) = grad {
+            grads.close(v, grad);
+        }
     }
 }
 
@@ -187,6 +185,23 @@ mod tests {
         check_op!(
             [randn(&mut rng, &[6, 4]), randn(&mut rng, &[5, 4])],
             |t, v| t.linear_relu(v[0], v[1])
+        );
+    }
+
+    /// A value reaching the products with a gradient already (a residual stream: the product
+    /// adds onto it) and used twice by one product (a·a: the second buffer is summed in).
+    #[test]
+    fn products_add_onto_gradients_already_there() {
+        let mut rng = Rng::new(6);
+        check_op!(
+            [randn(&mut rng, &[3, 3]), randn(&mut rng, &[4, 3])],
+            |t, v| {
+                let square = t.matmul(v[0], v[0]);
+                let stream = t.add(v[0], square);
+                let mixed = t.linear(stream, v[1]);
+                let back = t.matmul(mixed, v[1]);
+                t.add(back, stream)
+            }
         );
     }
 

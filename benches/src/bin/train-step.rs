@@ -114,8 +114,7 @@ fn run(args: Args) -> Result<(), String> {
             .num_threads(threads)
             .build()
             .map_err(|e| format!("cannot start a pool of {threads} threads: {e}"))?;
-        let first = rows.len();
-        pool.install(|| {
+        pool.install(|| -> Result<(), String> {
             for &(w, dtype) in &jobs {
                 if args.profile {
                     let text = match dtype {
@@ -124,7 +123,7 @@ fn run(args: Args) -> Result<(), String> {
                     };
                     println!("profile {} {dtype}, {threads} thread(s):\n{text}", w.name);
                 }
-                let row = match dtype {
+                let mut row = match dtype {
                     Dtype::F32 => measure::<f32>(&w, dtype, plan, gemm),
                     Dtype::F64 => measure::<f64>(&w, dtype, plan, gemm),
                 };
@@ -132,21 +131,19 @@ fn run(args: Args) -> Result<(), String> {
                     "{} {dtype} {threads} thread(s): ours {:.1} µs, floor {:.1} µs, GEMM bound {:.1} µs",
                     w.name, row.ours_us, row.floor_us, row.gemm_bound_us
                 );
+                if with_torch {
+                    // Right after ours, so that both see the machine in the same state: on a
+                    // shared host a run minutes apart can find it 1.5× slower.
+                    let peer = torch::run(threads, &[w.name], Some(dtype.name()), args.quick)?;
+                    let timing = peer.get(w.name, dtype.name());
+                    row.torch_us = timing.map(|t| t.median_us);
+                    row.torch_cpu_us = timing.and_then(|t| t.cpu_us);
+                    torch_version = Some(peer.version);
+                }
                 rows.push(row);
             }
-        });
-        drop(pool);
-        if with_torch {
-            let names: Vec<&str> = workloads.iter().map(|w| w.name).collect();
-            let dtype = args.dtype.map(Dtype::name);
-            let peer = torch::run(threads, &names, dtype, args.quick)?;
-            for row in &mut rows[first..] {
-                let timing = peer.get(&row.workload, &row.dtype);
-                row.torch_us = timing.map(|t| t.median_us);
-                row.torch_cpu_us = timing.and_then(|t| t.cpu_us);
-            }
-            torch_version = Some(peer.version);
-        }
+            Ok(())
+        })?;
     }
 
     let report = Report::new(torch_version, rows);

@@ -159,8 +159,8 @@ unsafe fn write_tile<
     t: &Tile<V::Elem>,
 ) {
     let width = NV * V::LANES + if HALF { H::LANES } else { 0 };
-    // SAFETY: every pointer below is C(i, j) with i < t.m and j + width ≤ t.n, inside the tile
-    // the caller guarantees; the vector instructions exist on this CPU.
+    // SAFETY: every store below writes C(i, j .. j + w) with i < t.m and j + w ≤ t.n, inside
+    // the tile the caller guarantees; the vector instructions exist on this CPU.
     unsafe {
         if t.m == MR && t.n == width {
             for (i, (row, &half)) in acc.iter().zip(tail).enumerate() {

@@ -11,7 +11,8 @@ pub const KERNEL_ENV: &str = "LOWRANK_KERNEL";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KernelKind {
     /// AVX-512 kernels on zmm registers (x86-64 with AVX-512F and VL: the VL extension lets
-    /// the horizontal sums use all 32 registers).
+    /// the horizontal sums use all 32 registers), with AVX2 + FMA ymm vectors for the half-width
+    /// ends of ragged tiles.
     Avx512,
     /// AVX2 + FMA kernels on ymm registers (x86-64 only).
     Avx2,
@@ -40,6 +41,7 @@ impl KernelKind {
             KernelKind::Avx512 => {
                 std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512vl")
+                    && KernelKind::Avx2.is_supported()
             }
             #[cfg(target_arch = "x86_64")]
             KernelKind::Avx2 => {

@@ -153,53 +153,30 @@ macro_rules! kernel_set {
                 // SAFETY: as for `tile_fn`, with `dot_tile`'s contract.
                 unsafe { dot_tile::<$vector, J>(d) }
             }
+            /// The MR × (NV full vectors, plus a half one with HALF) tile in both A modes,
+            /// without edge variants.
+            const fn leaf<const MR: usize, const NV: usize, const HALF: bool>() -> Shape<$elem> {
+                Shape {
+                    mr: MR,
+                    nr: NV * $lanes + if HALF { $lanes / 2 } else { 0 },
+                    col: tile_fn::<MR, NV, HALF, true>,
+                    general: tile_fn::<MR, NV, HALF, false>,
+                    edges: &[],
+                    halves: &[],
+                }
+            }
             KernelSet {
                 lanes: $lanes,
                 main: Shape {
-                    mr: $mr,
-                    nr: $nv * $lanes,
-                    col: tile_fn::<$mr, $nv, false, true>,
-                    general: tile_fn::<$mr, $nv, false, false>,
-                    edges: &[$(Shape {
-                        mr: $mr,
-                        nr: $env * $lanes,
-                        col: tile_fn::<$mr, $env, false, true>,
-                        general: tile_fn::<$mr, $env, false, false>,
-                        edges: &[],
-                        halves: &[],
-                    }),*],
-                    halves: &[$(Shape {
-                        mr: $mr,
-                        nr: $hv * $lanes + $lanes / 2,
-                        col: tile_fn::<$mr, $hv, true, true>,
-                        general: tile_fn::<$mr, $hv, true, false>,
-                        edges: &[],
-                        halves: &[],
-                    }),*],
+                    edges: &[$(leaf::<$mr, $env, false>()),*],
+                    halves: &[$(leaf::<$mr, $hv, true>()),*],
+                    ..leaf::<$mr, $nv, false>()
                 },
                 narrow: &[$(Shape {
-                    mr: $nmr,
-                    nr: $nnv * $lanes,
-                    col: tile_fn::<$nmr, $nnv, false, true>,
-                    general: tile_fn::<$nmr, $nnv, false, false>,
-                    edges: &[],
-                    halves: &[$(Shape {
-                        mr: $nmr,
-                        nr: $nhv * $lanes + $lanes / 2,
-                        col: tile_fn::<$nmr, $nhv, true, true>,
-                        general: tile_fn::<$nmr, $nhv, true, false>,
-                        edges: &[],
-                        halves: &[],
-                    }),*],
+                    halves: &[$(leaf::<$nmr, $nhv, true>()),*],
+                    ..leaf::<$nmr, $nnv, false>()
                 }),*],
-                row: Shape {
-                    mr: 1,
-                    nr: $rnv * $lanes,
-                    col: tile_fn::<1, $rnv, false, true>,
-                    general: tile_fn::<1, $rnv, false, false>,
-                    edges: &[],
-                    halves: &[],
-                },
+                row: leaf::<1, $rnv, false>(),
                 dot_rows: dot_fn::<DOT_ROWS>,
                 dot_row: dot_fn::<1>,
                 dot_tiles: &[$(($dj, dot_tile_fn::<$dj>)),*],

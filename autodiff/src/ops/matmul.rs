@@ -5,7 +5,7 @@
 use kernels::elementwise::fused::relu_assign;
 use kernels::elementwise::relu_backward;
 use kernels::parallel::join_products;
-use kernels::{Element, gemm};
+use kernels::{Element, MatRef, gemm};
 
 use super::{Op, mat_mut};
 use crate::backward::{Grads, Values};
@@ -78,27 +78,7 @@ pub(crate) fn matmul_backward<T: Element>(
     grads: &mut Grads<T>,
 ) {
     let (va, vb, g) = (vals.get(a).as_mat(), vals.get(b).as_mat(), g.as_mat());
-    let (mut da, mut db) = (grads.open(a), grads.open(b));
-    let (m, k, n) = (va.rows(), va.cols(), vb.cols());
-    let fmas = |d: &Option<(Vec<T>, T)>| if d.is_some() { m * n * k } else { 0 };
-    join_products(
-        [fmas(&da), fmas(&db)],
-        || {
-            if let Some((da, beta)) = da.as_mut() {
-                gemm(T::ONE, g, vb.t(), *beta, mat_mut(da, m, k));
-            }
-        },
-        || {
-            if let Some((db, beta)) = db.as_mut() {
-                gemm(T::ONE, va.t(), g, *beta, mat_mut(db, k, n));
-            }
-        },
-    );
-    for (v, d) in [(a, da), (b, db)] {
-        if let Some((d, _)) = d {
-            grads.close(v, d);
-        }
-    }
+    input_gradients(grads, [(a, g, vb.t()), (b, va.t(), g)]);
 }
 
 /// H = X·Wᵀ  ⇒  dX = G·W and dW = Gᵀ·X.
@@ -128,29 +108,42 @@ pub(crate) fn linear_relu_backward<T: Element>(
 }
 
 /// The two backward products of x·wᵀ for the output gradient `g` ([n, out], row-major): the
-/// input gradient g·W and the weight gradient gᵀ·X, at once when they are big enough.
+/// input gradient g·W and the weight gradient gᵀ·X.
 fn linear_products<T: Element>(x: Var, w: Var, g: &[T], vals: Values<T>, grads: &mut Grads<T>) {
     let (vx, vw) = (vals.get(x).as_mat(), vals.get(w).as_mat());
-    let (n, d, o) = (vx.rows(), vx.cols(), vw.rows());
-    let g = super::mat(g, n, o);
-    let (mut dx, mut dw) = (grads.open(x), grads.open(w));
-    let fmas = |g: &Option<(Vec<T>, T)>| if g.is_some() { n * d * o } else { 0 };
+    let g = super::mat(g, vx.rows(), vw.rows());
+    input_gradients(grads, [(x, g, vw), (w, g.t(), vx)]);
+}
+
+/// Adds `lhs·rhs` to the gradient of each of a product's two inputs, written onto what the
+/// input has already ([`Grads::open`]); the two products run at once when both are big enough,
+/// and an input that wants no gradient costs nothing.
+fn input_gradients<T: Element>(
+    grads: &mut Grads<T>,
+    products: [(Var, MatRef<'_, T>, MatRef<'_, T>); 2],
+) {
+    let [(u, lu, ru), (v, lv, rv)] = products;
+    let (mut du, mut dv) = (grads.open(u), grads.open(v));
+    let fmas = |d: &Option<(Vec<T>, T)>, l: MatRef<T>, r: MatRef<T>| {
+        if d.is_some() {
+            l.rows() * l.cols() * r.cols()
+        } else {
+            0
+        }
+    };
+    let product = |d: &mut Option<(Vec<T>, T)>, l: MatRef<T>, r: MatRef<T>| {
+        if let Some((d, beta)) = d.as_mut() {
+            gemm(T::ONE, l, r, *beta, mat_mut(d, l.rows(), r.cols()));
+        }
+    };
     join_products(
-        [fmas(&dx), fmas(&dw)],
-        || {
-            if let Some((dx, beta)) = dx.as_mut() {
-                gemm(T::ONE, g, vw, *beta, mat_mut(dx, n, d));
-            }
-        },
-        || {
-            if let Some((dw, beta)) = dw.as_mut() {
-                gemm(T::ONE, g.t(), vx, *beta, mat_mut(dw, o, d));
-            }
-        },
+        [fmas(&du, lu, ru), fmas(&dv, lv, rv)],
+        || product(&mut du, lu, ru),
+        || product(&mut dv, lv, rv),
     );
-    for (v, grad) in [(x, dx), (w, dw)] {
-        if let Some((grad, _)) = grad {
-            grads.close(v, grad);
+    for (input, d) in [(u, du), (v, dv)] {
+        if let Some((d, _)) = d {
+            grads.close(input, d);
         }
     }
 }

@@ -185,6 +185,7 @@ unsafe fn serial<E: Element>(
 ) {
     let blocks = set.blocks;
     let (mr, nr) = (shape.mr, shape.nr);
+    let shortest = mr - shape.shorter.len();
     let kc_max = blocks.kc.min(p.k);
     // As many MC blocks as MC requires, of equal height: 2048 rows run as 2 × 1024, not as
     // 2046 + a 2-row sliver that would pack all of B again for a third of a tile's rows.
@@ -235,12 +236,16 @@ unsafe fn serial<E: Element>(
                         )
                     };
                 }
-                // Loop 2: micropanels of MR rows of A.
-                for ir in (0..mcb).step_by(mr) {
-                    let mrb = (mcb - ir).min(mr);
+                // Loop 2: micropanels of A, MR rows or, in place, a few rows fewer.
+                for (ir, mrb) in row_tiles(mcb, mr, if pack_a { mr } else { shortest }) {
+                    // The tile of exactly mrb rows, or the full one on a zero-padded panel.
+                    let rows_shape = match mr - mrb {
+                        0 => Some(shape),
+                        d => shape.shorter.get(d - 1).copied().filter(|_| !pack_a),
+                    };
                     let (a, rsa, csa, column_mode) = if pack_a {
                         (a_buf[ir * kcb..].as_ptr(), 1, mr, true)
-                    } else if mrb < mr {
+                    } else if rows_shape.is_none() {
                         // SAFETY: the ragged last rows ic + ir .. + mrb are inside A.
                         unsafe { pack::a_panels(&p.a, (ic + ir, pc), (mrb, kcb), mr, a_buf) };
                         (a_buf.as_ptr(), 1, mr, true)
@@ -249,12 +254,13 @@ unsafe fn serial<E: Element>(
                         let a = unsafe { p.a.offset(ic + ir, pc) };
                         (a.ptr, p.a.rs, p.a.cs, p.a.rs == 1)
                     };
-                    let kernel = shape.kernel(nr, set.lanes, column_mode);
+                    let rows_shape = rows_shape.unwrap_or(shape);
+                    let kernel = rows_shape.kernel(nr, set.lanes, column_mode);
                     // Loop 1: micropanels of NR columns of B.
                     for jr in (0..ncb).step_by(nr) {
                         let nrb = (ncb - jr).min(nr);
                         let kernel = if nrb < nr {
-                            shape.kernel(nrb, set.lanes, column_mode)
+                            rows_shape.kernel(nrb, set.lanes, column_mode)
                         } else {
                             kernel
                         };
@@ -281,8 +287,9 @@ unsafe fn serial<E: Element>(
                             alpha: p.alpha,
                             beta,
                         };
-                        // SAFETY: A has MR readable rows × kcb columns here (in place when
-                        // mrb = MR, else the zero-padded panel), B has NR readable columns
+                        // SAFETY: A has as many readable rows × kcb columns as the kernel's
+                        // tile has rows (in place when a tile of mrb rows exists, else the
+                        // zero-padded MR-row panel), B has NR readable columns
                         // (in place when nrb = NR, else a zero-padded panel), and the tile
                         // writes only its mrb × nrb elements of C. The set's ISA was checked.
                         unsafe { kernel(&tile) };
@@ -291,6 +298,27 @@ unsafe fn serial<E: Element>(
             }
         }
     }
+}
+
+/// The row tiles `(first row, rows)` of loop 2 over `rows > 0` rows: as many tiles as MR-row
+/// tiles would take, of nearly equal heights when each can be at least `shortest` rows (64 rows
+/// run as 9 × 6 + 2 × 5 instead of 10 × 6 and a 4-row remainder computed as 6 rows, 3% of the
+/// product), else MR-row tiles and a ragged last one.
+fn row_tiles(rows: usize, mr: usize, shortest: usize) -> impl Iterator<Item = (usize, usize)> {
+    let tiles = rows.div_ceil(mr);
+    let even = rows >= tiles * shortest;
+    let (base, taller) = (rows / tiles, rows % tiles);
+    (0..tiles).map(move |tile| {
+        if even {
+            // The `taller` first tiles take one row more than the rest.
+            (
+                tile * base + tile.min(taller),
+                base + usize::from(tile < taller),
+            )
+        } else {
+            (tile * mr, (rows - tile * mr).min(mr))
+        }
+    })
 }
 
 /// A product a few columns wide with A's rows contiguous: B packed column-interleaved once,

@@ -6,6 +6,7 @@
 //! an edge tile runs the full-size kernel and its padding adds nothing.
 
 use super::driver::Operand;
+use super::simd::prefetch;
 use super::transpose::Transpose;
 use crate::Element;
 
@@ -65,6 +66,12 @@ pub(crate) unsafe fn b_panels<E: Element>(
     }
 }
 
+/// How many source columns ahead of the one being copied the packing prefetches. The columns
+/// are often a page or more apart (a row-major B of 512 f64 rows), where the hardware's stream
+/// prefetchers, which stop at page boundaries, do not follow (measured on f64 256×784×512: the
+/// copy's share of the product's samples 7.7–10.4% without, 5.9–6.5% with).
+const PACK_AHEAD: usize = 8;
+
 /// `dst[p·len + i] = src(r0 + i, c0 + p)` for i < height, p < depth, zero for height ≤ i < len.
 ///
 /// # Safety
@@ -87,6 +94,10 @@ unsafe fn pack_transposed<E: Element>(
     if src.rs == 1 {
         // Each source column is contiguous: copy it whole.
         for (p, out) in dst.chunks_exact_mut(len).enumerate() {
+            let ahead = origin.wrapping_add((p + PACK_AHEAD) * src.cs);
+            for line in (0..height).step_by(64 / size_of::<E>()) {
+                prefetch(ahead.wrapping_add(line));
+            }
             // SAFETY: elements (r0 .. r0 + height, c0 + p) are readable and, with unit row
             // stride, contiguous.
             let column = unsafe { std::slice::from_raw_parts(origin.add(p * src.cs), height) };

@@ -17,5 +17,5 @@ pub mod rng;
 pub mod view;
 
 pub use element::{Dtype, Element};
-pub use gemm::gemm;
+pub use gemm::{gemm, gemm_relu};
 pub use view::{MatMut, MatRef, ViewError};

@@ -2,10 +2,9 @@
 //! forward and backward through `kernels::gemm`. The backward products need transposes; they
 //! are views (`.t()`), never copies.
 
-use kernels::elementwise::fused::relu_assign;
 use kernels::elementwise::relu_backward;
 use kernels::parallel::join_products;
-use kernels::{Element, MatRef, gemm};
+use kernels::{Element, MatRef, gemm, gemm_relu};
 
 use super::{Op, mat_mut};
 use crate::backward::{Grads, Values};
@@ -36,21 +35,22 @@ impl<T: Element> Tape<T> {
     /// A linear layer without bias, h = x·wᵀ: x is [n, in] (one example per row), w is
     /// [out, in] (as PyTorch's `nn.Linear`), h is [n, out].
     pub fn linear(&mut self, x: Var, w: Var) -> Var {
-        let out = self.linear_value("linear", x, w);
+        let out = self.linear_value("linear", x, w, false);
         self.push(out, Op::Linear { x, w }, &[x, w])
     }
 
-    /// relu(x·wᵀ) in one op: the product is rectified where it lies and only the result is
-    /// kept (its positive entries are the ReLU mask), saving a buffer and a pass over it in each
-    /// direction compared with `relu(linear(x, w))`, which it equals.
+    /// relu(x·wᵀ) in one op: the GEMM rectifies each tile as it writes it back
+    /// ([`kernels::gemm_relu`]) and only the result is kept (its positive entries are the ReLU
+    /// mask), saving a buffer and a pass over it in each direction compared with
+    /// `relu(linear(x, w))`, which it equals.
     pub fn linear_relu(&mut self, x: Var, w: Var) -> Var {
-        let mut out = self.linear_value("linear_relu", x, w);
-        relu_assign(out.data_mut());
+        let out = self.linear_value("linear_relu", x, w, true);
         self.push(out, Op::LinearRelu { x, w }, &[x, w])
     }
 
-    /// x·wᵀ in a pooled buffer, after checking the shapes (naming `op` if they disagree).
-    fn linear_value(&mut self, op: &str, x: Var, w: Var) -> Tensor<T> {
+    /// x·wᵀ, rectified as the GEMM writes it back with `relu`, in a pooled buffer, after
+    /// checking the shapes (naming `op` if they disagree).
+    fn linear_value(&mut self, op: &str, x: Var, w: Var, relu: bool) -> Tensor<T> {
         let (sx, sw) = (self.shape_of(x), self.shape_of(w));
         let (n, out_features) = match (sx.dims(), sw.dims()) {
             (&[n, fx], &[o, fw]) => {
@@ -64,7 +64,8 @@ impl<T: Element> Tape<T> {
         };
         let mut out = self.pool.tensor(Shape::of(op, &[n, out_features]));
         let (vx, vw) = (self.value(x).as_mat(), self.value(w).as_mat());
-        gemm(T::ONE, vx, vw.t(), T::ZERO, out.as_mat_mut());
+        let product = if relu { gemm_relu } else { gemm };
+        product(T::ONE, vx, vw.t(), T::ZERO, out.as_mat_mut());
         out
     }
 }

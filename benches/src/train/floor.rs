@@ -6,10 +6,10 @@
 
 use autodiff::{Element, Tensor};
 use kernels::elementwise::axpy;
-use kernels::elementwise::fused::{relu_assign, relu_backward_assign};
+use kernels::elementwise::fused::relu_backward_assign;
 use kernels::elementwise::{sigmoid_scalar, softplus_scalar};
 use kernels::parallel::join_products;
-use kernels::{MatMut, MatRef, gemm};
+use kernels::{MatMut, MatRef, gemm, gemm_relu};
 use models::{Activation, LayerSpec, Network, Skip};
 
 use super::gemms::GemmCall;
@@ -175,22 +175,18 @@ impl<T: Element> Floor<T> {
                 Stage::Dense { w, relu } => {
                     let [o, d] = self.shapes[w];
                     let wt = view(&self.weights[w], o, d).t();
-                    gemm(T::ONE, view(input, n, d), wt, T::ZERO, view_mut(out, n, o));
+                    let product = if relu { gemm_relu } else { gemm };
+                    product(T::ONE, view(input, n, d), wt, T::ZERO, view_mut(out, n, o));
                     probe.lap("gemm forward");
-                    if relu {
-                        relu_assign(out);
-                        probe.lap("relu forward");
-                    }
                 }
                 Stage::Residual { y, u } => {
                     let [o, d] = self.shapes[y];
                     let s = &mut self.inner[i];
                     let yt = view(&self.weights[y], o, d).t();
-                    gemm(T::ONE, view(input, n, d), yt, T::ZERO, view_mut(s, n, o));
+                    gemm_relu(T::ONE, view(input, n, d), yt, T::ZERO, view_mut(s, n, o));
                     probe.lap("gemm forward");
-                    relu_assign(s);
                     out.copy_from_slice(input);
-                    probe.lap("relu forward");
+                    probe.lap("skip copy");
                     let ut = view(&self.weights[u], o, o).t();
                     gemm(T::ONE, view(s, n, o), ut, T::ONE, view_mut(out, n, o));
                     probe.lap("gemm forward");

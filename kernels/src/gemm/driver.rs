@@ -62,6 +62,8 @@ pub(crate) struct Problem<E> {
     pub c: *mut E,
     /// Row stride of C.
     pub rsc: usize,
+    /// Whether C gets ReLU(α·A·B + β·C) (honoured by [`run_tiles`] only; see `gemm_relu`).
+    pub relu: bool,
 }
 
 // SAFETY: a `Problem` is a description of memory the caller lent for the duration of one
@@ -286,6 +288,7 @@ unsafe fn serial<E: Element>(
                             n: nrb,
                             alpha: p.alpha,
                             beta,
+                            relu: p.relu && pc + kcb == p.k,
                         };
                         // SAFETY: A has as many readable rows × kcb columns as the kernel's
                         // tile has rows (in place when a tile of mrb rows exists, else the

@@ -40,6 +40,8 @@ pub(crate) struct Tile<E> {
     pub alpha: E,
     /// Scale of the old C; zero means C is not read.
     pub beta: E,
+    /// Whether to write ReLU(α·A·B + β·C) instead (the last depth block of a fused layer).
+    pub relu: bool,
 }
 
 /// A tile microkernel instantiated for one instruction set, tile shape and A access mode.
@@ -192,7 +194,8 @@ unsafe fn write_tile<
     }
 }
 
-/// Writes α·value + β·C to the first `width` elements at `p` (C not read if β = 0).
+/// Writes α·value + β·C to the first `width` elements at `p` (C not read if β = 0), through
+/// ReLU when the tile asks for it.
 ///
 /// # Safety
 /// The CPU must support `V`'s instructions; `p` must be readable (if β ≠ 0) and writable for
@@ -210,6 +213,7 @@ unsafe fn store_scaled<V: Vector>(p: *mut V::Elem, value: V, width: usize, t: &T
         } else {
             V::fma(V::load_partial(p, width), V::splat(t.beta), scaled)
         };
+        let result = if t.relu { V::relu(result) } else { result };
         if full {
             V::store(p, result);
         } else {

@@ -41,7 +41,22 @@ use kernel_set::KernelSet;
 /// Large products run on the threads of the current rayon pool; the result is bitwise the same
 /// for every thread count.
 pub fn gemm<T: Element>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
-    gemm_with(selected_kernel(), alpha, a, b, beta, c);
+    product(selected_kernel(), alpha, a, b, beta, c, false);
+}
+
+/// C ← ReLU(α·A·B + β·C), each element where positive, else 0 (NaN too): a bias-free linear
+/// layer and its activation in one pass. The register tiles apply the ReLU as they write their
+/// last depth block back, so C is not swept a second time; the skinny and matrix–vector paths,
+/// whose outputs are a few columns, apply it after. Bitwise [`gemm`] followed by
+/// [`crate::elementwise::relu`]; panics as [`gemm`] does.
+pub fn gemm_relu<T: Element>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) {
+    product(selected_kernel(), alpha, a, b, beta, c, true);
 }
 
 /// [`gemm`] with an explicit kernel family, for tests and benchmarks.
@@ -54,7 +69,20 @@ pub fn gemm_with<T: Element>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     beta: T,
+    c: MatMut<'_, T>,
+) {
+    product(kind, alpha, a, b, beta, c, false);
+}
+
+/// [`gemm_with`], through ReLU when `relu` is set ([`gemm_relu`]).
+fn product<T: Element>(
+    kind: KernelKind,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
     mut c: MatMut<'_, T>,
+    relu: bool,
 ) {
     check_shapes(&a, &b, &c);
     assert!(
@@ -66,7 +94,10 @@ pub fn gemm_with<T: Element>(
         return;
     }
     if k == 0 || alpha == T::ZERO {
-        scale(beta, c);
+        scale(beta, c.rb_mut());
+        if relu {
+            relu_in_place(c);
+        }
         return;
     }
     let set = kernel_set::<T>(kind);
@@ -80,6 +111,7 @@ pub fn gemm_with<T: Element>(
         b: operand(&b),
         c: c.data_mut().as_mut_ptr(),
         rsc: c.row_stride(),
+        relu,
     };
     let csc = c.col_stride();
     let (problem, csc) = if should_transpose(&problem, csc) {
@@ -87,11 +119,11 @@ pub fn gemm_with<T: Element>(
     } else {
         (problem, csc)
     };
-    if csc == 1 || problem.n == 1 {
+    let fused = if csc == 1 || problem.n == 1 {
         // SAFETY: the views guarantee every element of A, B and C lies inside its slice, C is
         // borrowed mutably so it overlaps neither A nor B, m, n, k > 0, and C's columns are
         // contiguous (or there is one column).
-        unsafe { run(set, &problem) };
+        unsafe { run(set, &problem) }
     } else {
         // C has no unit stride: compute into a dense row-major copy and write that back.
         let mut dense = vec![T::ZERO; problem.m * problem.n];
@@ -110,32 +142,40 @@ pub fn gemm_with<T: Element>(
             ..problem
         };
         // SAFETY: as above, with C the dense m × n row-major buffer.
-        unsafe { run(set, &on_dense) };
+        let fused = unsafe { run(set, &on_dense) };
         for (i, row) in dense.chunks_exact(problem.n).enumerate() {
             for (j, &value) in row.iter().enumerate() {
                 // SAFETY: (i, j) is an element of C, inside its slice.
                 unsafe { *problem.c.add(i * rows + j * csc) = value };
             }
         }
+        fused
+    };
+    if relu && !fused {
+        relu_in_place(c);
     }
 }
 
 /// Matrix–vector products with contiguous rows go to the dot kernel, skinny products with
 /// contiguous rows and some depth to the skinny kernels, the rest to the tiles. The choice
-/// depends on the shape only, never on the thread count.
+/// depends on the shape only, never on the thread count. Returns whether the path applied the
+/// ReLU `p` asks for (only the tiles do).
 ///
 /// # Safety
 /// As `driver::run_tiles`.
-unsafe fn run<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
+unsafe fn run<E: Element>(set: &KernelSet<E>, p: &Problem<E>) -> bool {
     if p.n == 1 && p.a.cs == 1 {
         // SAFETY: forwarded contract; n = 1 and A's rows are contiguous.
-        unsafe { driver::run_dot(set, p) }
+        unsafe { driver::run_dot(set, p) };
+        false
     } else if p.a.cs == 1 && p.k >= set.lanes && skinny(p.n, set.lanes) {
         // SAFETY: forwarded contract; A's rows are contiguous.
-        unsafe { driver::run_dot_tiles(set, p) }
+        unsafe { driver::run_dot_tiles(set, p) };
+        false
     } else {
         // SAFETY: forwarded contract.
-        unsafe { driver::run_tiles(set, p) }
+        unsafe { driver::run_tiles(set, p) };
+        true
     }
 }
 
@@ -197,6 +237,16 @@ fn scale<T: Element>(beta: T, mut c: MatMut<'_, T>) {
                 beta * c.get(i, j)
             };
             c.set(i, j, value);
+        }
+    }
+}
+
+/// C ← ReLU(C), as the elementwise ReLU: for the paths whose kernels do not apply it.
+fn relu_in_place<T: Element>(mut c: MatMut<'_, T>) {
+    for i in 0..c.rows() {
+        for j in 0..c.cols() {
+            let x = c.get(i, j);
+            c.set(i, j, if x > T::ZERO { x } else { T::ZERO });
         }
     }
 }

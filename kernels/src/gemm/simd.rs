@@ -36,6 +36,8 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn mul(a: Self, b: Self) -> Self;
     /// Writes all lanes to `p` (no alignment needed).
     unsafe fn store(p: *mut Self::Elem, v: Self);
+    /// Each lane where it is positive, else +0 (NaN and −0 too), as the elementwise ReLU.
+    unsafe fn relu(v: Self) -> Self;
     /// The sum of the lanes, by a fixed tree (deterministic).
     unsafe fn sum(v: Self) -> Self::Elem;
 
@@ -125,6 +127,7 @@ mod x86 {
     macro_rules! impl_vector {
         ($name:ident, $elem:ty, $lanes:literal, zero = $zero:ident, splat = $splat:ident,
          load = $load:ident, fma = $fma:ident, mul = $mul:ident, store = $store:ident,
+         max = $max:ident,
          sum = $sum:path, sum4 = $sum4:path,
          partial = ($load_partial:path, $store_partial:path)) => {
             // SAFETY: the methods only run the named intrinsics; the trait's contract makes the
@@ -168,6 +171,13 @@ mod x86 {
                     unsafe { $store(p, v.0) }
                 }
                 #[inline(always)]
+                unsafe fn relu(v: Self) -> Self {
+                    // SAFETY: the instruction set is available (trait contract). MAXPS/MAXPD
+                    // return the second operand when either is NaN or both are zero, so zero
+                    // second gives +0 for NaN and −0, as the elementwise ReLU does.
+                    Self(unsafe { $max(v.0, $zero()) })
+                }
+                #[inline(always)]
                 unsafe fn sum(v: Self) -> $elem {
                     // SAFETY: the instruction set is available (trait contract).
                     unsafe { $sum(v.0) }
@@ -201,6 +211,7 @@ mod x86 {
         fma = _mm512_fmadd_ps,
         mul = _mm512_mul_ps,
         store = _mm512_storeu_ps,
+        max = _mm512_max_ps,
         sum = _mm512_reduce_add_ps,
         sum4 = sum4_m512,
         partial = (load_first_m512, store_first_m512)
@@ -215,6 +226,7 @@ mod x86 {
         fma = _mm512_fmadd_pd,
         mul = _mm512_mul_pd,
         store = _mm512_storeu_pd,
+        max = _mm512_max_pd,
         sum = _mm512_reduce_add_pd,
         sum4 = sum4_m512d,
         partial = (load_first_m512d, store_first_m512d)
@@ -229,6 +241,7 @@ mod x86 {
         fma = _mm256_fmadd_ps,
         mul = _mm256_mul_ps,
         store = _mm256_storeu_ps,
+        max = _mm256_max_ps,
         sum = sum_m256,
         sum4 = sum4_m256,
         partial = (load_first_m256, store_first_m256)
@@ -243,6 +256,7 @@ mod x86 {
         fma = _mm256_fmadd_pd,
         mul = _mm256_mul_pd,
         store = _mm256_storeu_pd,
+        max = _mm256_max_pd,
         sum = sum_m256d,
         sum4 = sum4_m256d,
         partial = (load_first_m256d, store_first_m256d)
@@ -491,6 +505,11 @@ macro_rules! impl_portable {
             unsafe fn store(p: *mut $elem, v: Self) {
                 // SAFETY: `p` is valid for LANES writes (trait contract); unaligned write.
                 unsafe { p.cast::<[$elem; $lanes]>().write_unaligned(v.0.to_array()) }
+            }
+            #[inline(always)]
+            unsafe fn relu(v: Self) -> Self {
+                let zero = <$wide>::splat(0.0);
+                Self(v.0.simd_gt(zero).select(v.0, zero))
             }
             #[inline(always)]
             unsafe fn sum(v: Self) -> $elem {

@@ -3,7 +3,7 @@
 //! threads, and bitwise equality across thread counts.
 
 use super::kernel_set::{self, KernelSet};
-use super::{KernelKind, gemm_with, reference};
+use super::{KernelKind, gemm_with, product, reference};
 use crate::rng::Rng;
 use crate::{Element, MatMut, MatRef};
 
@@ -488,6 +488,65 @@ fn tile_height_independence<E: Element>(seed: u64) {
 fn results_do_not_depend_on_the_tile_height() {
     tile_height_independence::<f32>(11);
     tile_height_independence::<f64>(12);
+}
+
+/// `gemm_relu` against `gemm` followed by the elementwise ReLU, bit for bit, on every kernel and
+/// path: random shapes and layouts (tiles, skinny and matrix–vector kernels, C without a unit
+/// stride, k = 0 and α = 0), and a depth past every KC, where only the last depth block may
+/// apply the ReLU.
+fn relu_epilogue<E: Element>(seed: u64) {
+    let mut rng = Rng::new(seed);
+    let deep = supported()
+        .into_iter()
+        .map(|kind| super::kernel_set::<E>(kind).blocks.kc)
+        .max()
+        .unwrap_or(0)
+        + 7;
+    let mut shapes: Vec<_> = (0..120)
+        .map(|_| {
+            let mut dim = || DIMS[rng.below(DIMS.len())];
+            (dim(), dim(), dim())
+        })
+        .collect();
+    shapes.extend([(13, deep, 70), (1, deep, 40), (9, deep, 1)]);
+    for (case, &(m, k, n)) in shapes.iter().enumerate() {
+        let case_data = Case::<E>::random(&mut rng, m, k, n);
+        for kind in supported() {
+            let plain = case_data.run(kind);
+            let mut got = Stored {
+                data: case_data.c.data.clone(),
+                ..case_data.c
+            };
+            product(
+                kind,
+                case_data.alpha,
+                case_data.a(),
+                case_data.b(),
+                case_data.beta,
+                got.view_mut(),
+                true,
+            );
+            for i in 0..m {
+                for j in 0..n {
+                    let x = got.get(i, j);
+                    let y = plain.get(i, j);
+                    let y = if y > E::ZERO { y } else { E::ZERO };
+                    assert!(
+                        x.to_f64().to_bits() == y.to_f64().to_bits(),
+                        "case {case} {kind} {}: {m}×{k}·{k}×{n}: C[{i},{j}] is {x} with the fused \
+                         ReLU but {y} after the product",
+                        E::NAME
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn gemm_relu_is_gemm_then_relu() {
+    relu_epilogue::<f32>(13);
+    relu_epilogue::<f64>(14);
 }
 
 #[test]

@@ -214,6 +214,7 @@ unsafe fn serial<E: Element>(
         for pc in (0..p.k).step_by(blocks.kc) {
             let kcb = (p.k - pc).min(blocks.kc);
             let beta = if pc == 0 { p.beta } else { E::ONE };
+            let relu = p.relu && pc + kcb == p.k;
             if pack_a {
                 // SAFETY: rows ic .. ic + mcb, columns pc .. pc + kcb are inside A.
                 unsafe { pack::a_panels(&p.a, (ic, pc), (mcb, kcb), mr, a_buf) };
@@ -242,8 +243,8 @@ unsafe fn serial<E: Element>(
                 for (ir, mrb) in row_tiles(mcb, mr, if pack_a { mr } else { shortest }) {
                     // The tile of exactly mrb rows, or the full one on a zero-padded panel.
                     let rows_shape = match mr - mrb {
-                        0 => Some(shape),
-                        d => shape.shorter.get(d - 1).copied().filter(|_| !pack_a),
+                        0 => Some(&shape),
+                        d => shape.shorter.get(d - 1).filter(|_| !pack_a),
                     };
                     let (a, rsa, csa, column_mode) = if pack_a {
                         (a_buf[ir * kcb..].as_ptr(), 1, mr, true)
@@ -256,8 +257,27 @@ unsafe fn serial<E: Element>(
                         let a = unsafe { p.a.offset(ic + ir, pc) };
                         (a.ptr, p.a.rs, p.a.cs, p.a.rs == 1)
                     };
-                    let rows_shape = rows_shape.unwrap_or(shape);
+                    let rows_shape = rows_shape.unwrap_or(&shape);
                     let kernel = rows_shape.kernel(nr, set.lanes, column_mode);
+                    // What loop 1 does not change is written once: with a shallow depth the
+                    // tiles are short and their setup shows.
+                    let mut tile = Tile {
+                        k: kcb,
+                        a,
+                        rsa,
+                        csa,
+                        b: a_buf.as_ptr(),
+                        rsb: nr,
+                        // SAFETY: (ic + ir, jc) is an element of C.
+                        c: unsafe { p.c.add((ic + ir) * p.rsc + jc) },
+                        rsc: p.rsc,
+                        m: mrb,
+                        n: nr,
+                        alpha: p.alpha,
+                        beta,
+                        relu,
+                    };
+                    let c_row = tile.c;
                     // Loop 1: micropanels of NR columns of B.
                     for jr in (0..ncb).step_by(nr) {
                         let nrb = (ncb - jr).min(nr);
@@ -266,7 +286,7 @@ unsafe fn serial<E: Element>(
                         } else {
                             kernel
                         };
-                        let (b, rsb) = if pack_b {
+                        (tile.b, tile.rsb) = if pack_b {
                             (b_buf[jr * kcb..].as_ptr(), nr)
                         } else if nrb < nr {
                             (b_buf.as_ptr(), nr)
@@ -274,22 +294,9 @@ unsafe fn serial<E: Element>(
                             // SAFETY: (pc, jc + jr) is an element of B.
                             (unsafe { p.b.offset(pc, jc + jr) }.ptr, p.b.rs)
                         };
-                        let tile = Tile {
-                            k: kcb,
-                            a,
-                            rsa,
-                            csa,
-                            b,
-                            rsb,
-                            // SAFETY: (ic + ir, jc + jr) is an element of C.
-                            c: unsafe { p.c.add((ic + ir) * p.rsc + jc + jr) },
-                            rsc: p.rsc,
-                            m: mrb,
-                            n: nrb,
-                            alpha: p.alpha,
-                            beta,
-                            relu: p.relu && pc + kcb == p.k,
-                        };
+                        // SAFETY: (ic + ir, jc + jr) is an element of C.
+                        tile.c = unsafe { c_row.add(jr) };
+                        tile.n = nrb;
                         // SAFETY: A has as many readable rows × kcb columns as the kernel's
                         // tile has rows (in place when a tile of mrb rows exists, else the
                         // zero-padded MR-row panel), B has NR readable columns

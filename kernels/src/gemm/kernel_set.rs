@@ -55,6 +55,10 @@ impl<E> Shape<E> {
     /// The kernel for a panel `cols` wide in the given A mode: the narrowest edge tile that
     /// covers it (one ending in a half vector when that suffices), or the full tile.
     pub(crate) fn kernel(&self, cols: usize, lanes: usize, column_mode: bool) -> TileFn<E> {
+        if cols == self.nr {
+            // The common case, without the divisions below: loop 2 asks once per row tile.
+            return if column_mode { self.col } else { self.general };
+        }
         let rest = cols % lanes;
         let half = (rest != 0 && rest <= lanes / 2)
             .then(|| self.halves.get(cols / lanes))

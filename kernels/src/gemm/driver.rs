@@ -259,25 +259,26 @@ unsafe fn serial<E: Element>(
                     };
                     let rows_shape = rows_shape.unwrap_or(&shape);
                     let kernel = rows_shape.kernel(nr, set.lanes, column_mode);
-                    // What loop 1 does not change is written once: with a shallow depth the
-                    // tiles are short and their setup shows.
+                    // SAFETY: (ic + ir, jc) is an element of C.
+                    let c_row = unsafe { p.c.add((ic + ir) * p.rsc + jc) };
+                    // The call's fields loop 1 does not change are written once (with a shallow
+                    // depth the tiles are short and their setup shows); B, C and the width are
+                    // set per panel.
                     let mut tile = Tile {
                         k: kcb,
                         a,
                         rsa,
                         csa,
-                        b: a_buf.as_ptr(),
-                        rsb: nr,
-                        // SAFETY: (ic + ir, jc) is an element of C.
-                        c: unsafe { p.c.add((ic + ir) * p.rsc + jc) },
+                        b: std::ptr::null(),
+                        rsb: 0,
+                        c: c_row,
                         rsc: p.rsc,
                         m: mrb,
-                        n: nr,
+                        n: 0,
                         alpha: p.alpha,
                         beta,
                         relu,
                     };
-                    let c_row = tile.c;
                     // Loop 1: micropanels of NR columns of B.
                     for jr in (0..ncb).step_by(nr) {
                         let nrb = (ncb - jr).min(nr);

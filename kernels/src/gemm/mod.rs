@@ -1,4 +1,5 @@
-//! General matrix multiply: C ← αAB + βC on strided views.
+//! General matrix multiply: C ← αAB + βC on strided views, and `gemm_relu`, the same through a
+//! ReLU applied as the tiles are written back (a bias-free ReLU layer's forward).
 //!
 //! The entry point checks shapes, settles the trivial cases (empty, k = 0, α = 0), turns the
 //! product around so that C's columns are contiguous (Cᵀ = BᵀAᵀ is free on views), and hands it to

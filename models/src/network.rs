@@ -129,6 +129,17 @@ impl<T: Element> Network<T> {
             .sum()
     }
 
+    /// Multiply–adds of the largest weight product of a step on a batch of `rows` examples
+    /// (each layer's forward product and its two backward ones are the same size): what decides
+    /// whether its products are worth sharing between threads.
+    pub fn largest_product(&self, rows: usize) -> usize {
+        self.layers
+            .iter()
+            .map(|layer| rows * layer.shape[0] * layer.shape[1])
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Network outputs for a batch x [n, in], no gradient recorded: [n, out].
     /// Resets the tape (forgetting any recorded step).
     pub fn predict(&mut self, x: &Tensor<T>) -> Tensor<T> {

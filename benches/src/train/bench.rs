@@ -3,7 +3,8 @@
 
 use std::hint::black_box;
 
-use autodiff::Element;
+use autodiff::{Element, Tensor};
+use models::Network;
 
 use super::floor::Floor;
 use super::gemms::GemmBound;
@@ -21,10 +22,10 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE)
         .unwrap_or_else(|e| panic!("workload {}: {e}", workload.name));
     let calls = floor.gemm_calls();
+    let shared = shares_threads(&net, &x);
     let mut ours = TapeStep::new(net, x.clone(), y.clone(), LEARNING_RATE);
     let mut trainer = TrainerStep::new(workload.network::<T>(), &x, &y, LEARNING_RATE);
-    // One team for all the samples, as `models::train` holds one for a whole run.
-    let stats = kernels::parallel::team(|| {
+    let stats = as_training_runs(shared, || {
         interleaved(
             &mut [
                 &mut || {
@@ -62,6 +63,20 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
     }
 }
 
+/// Whether `models::train` would run `net` on `x` in a team on the current pool.
+fn shares_threads<T: Element>(net: &Network<T>, x: &Tensor<T>) -> bool {
+    kernels::gemm::team_pays::<T>(net.largest_product(x.shape()[0]))
+}
+
+/// Runs `f` as `models::train` runs its steps: in one team for all of them when `shared`.
+fn as_training_runs<R>(shared: bool, f: impl FnOnce() -> R) -> R {
+    if shared {
+        kernels::parallel::team(f)
+    } else {
+        f()
+    }
+}
+
 /// Mean µs per step of each piece of work, for ours and for the floor, over `steps` steps after
 /// a warm-up; plus the GEMM bound's products. As text.
 pub fn profile<T: Element>(workload: &Workload, steps: usize, gemm: Settings) -> String {
@@ -70,9 +85,10 @@ pub fn profile<T: Element>(workload: &Workload, steps: usize, gemm: Settings) ->
     let net = workload.network::<T>();
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE)
         .unwrap_or_else(|e| panic!("workload {}: {e}", workload.name));
+    let shared = shares_threads(&net, &x);
     let mut ours = TapeStep::new(net, x, y, LEARNING_RATE);
     let (mut po, mut pf) = (Profile::new(), Profile::new());
-    kernels::parallel::team(|| {
+    as_training_runs(shared, || {
         for i in 0..steps + 3 {
             if i == 3 {
                 (po, pf) = (Profile::new(), Profile::new());

@@ -95,6 +95,12 @@ const MIN_VECTOR_FMAS_PER_THREAD: usize = 50_000;
 /// `train-step` workloads: mlp20 f64 on two threads 415 → 375 µs per step against 50 000).
 const MIN_VECTOR_FMAS_PER_TEAM_THREAD: usize = 12_000;
 
+/// Whether a product of `fmas` multiply–adds on vectors of `lanes` splits inside a team of the
+/// current pool (a narrow one may still not, having fewer tiles than threads).
+pub(crate) fn splits_in_team(fmas: usize, lanes: usize) -> bool {
+    fmas / lanes / MIN_VECTOR_FMAS_PER_TEAM_THREAD >= 2
+}
+
 /// How many parts a product of `fmas` multiply–adds splits into: at most one per thread and per
 /// `tiles`, each worth the minimum above.
 fn parts_for(fmas: usize, lanes: usize, tiles: usize) -> usize {

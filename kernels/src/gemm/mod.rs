@@ -60,6 +60,17 @@ pub fn gemm_relu<T: Element>(
     product(selected_kernel(), alpha, a, b, beta, c, true);
 }
 
+/// Whether a [`crate::parallel::team`] on the current pool gives its helpers anything to do in
+/// work whose largest product has `fmas` multiply–adds of `T`: true when a product that big is
+/// split across the team's threads or joined with another
+/// ([`crate::parallel::join_products`]). When it is false the helpers would only poll, so a
+/// caller can leave the team out and run exactly as on one thread.
+pub fn team_pays<T: Element>(fmas: usize) -> bool {
+    let lanes = kernel_set::<T>(selected_kernel()).lanes;
+    rayon::current_num_threads() > 1
+        && (driver::splits_in_team(fmas, lanes) || fmas >= crate::parallel::MIN_FMAS_TO_JOIN)
+}
+
 /// [`gemm`] with an explicit kernel family, for tests and benchmarks.
 ///
 /// Panics if this CPU cannot run `kind` (see [`KernelKind::is_supported`]) rather than executing

@@ -550,6 +550,23 @@ fn gemm_relu_is_gemm_then_relu() {
 }
 
 #[test]
+fn a_team_pays_only_for_products_it_splits_or_joins() {
+    let pool = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    };
+    // The deep linear nets of the experiments: 100 × 20 × 20 in f64, nothing to share.
+    assert!(!pool(2).install(|| super::team_pays::<f64>(100 * 20 * 20)));
+    // The width-100 layers of the small MLPs: 200 × 100 × 100, split on two threads.
+    assert!(pool(2).install(|| super::team_pays::<f32>(200 * 100 * 100)));
+    assert!(pool(2).install(|| super::team_pays::<f64>(200 * 100 * 100)));
+    // A single thread has no team to pay for.
+    assert!(!pool(1).install(|| super::team_pays::<f32>(1 << 30)));
+}
+
+#[test]
 fn empty_and_trivial_products() {
     for kind in supported() {
         // k = 0: C ← β·C, and β = 0 writes zeros over NaN.

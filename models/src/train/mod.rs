@@ -127,9 +127,11 @@ pub enum TrainError {
 /// [`Control::Stop`]. A NaN/Inf in the loss, gradient or weights stops training with
 /// [`TrainError::Diverged`] and the network restored to the last good weights.
 ///
-/// On a rayon pool of several threads the run holds a [`kernels::parallel::team`]: the other
+/// On a rayon pool of several threads, when the network's products are big enough to share
+/// ([`kernels::gemm::team_pays`]), the run holds a [`kernels::parallel::team`]: the other
 /// threads poll for work between the step's products (busy for up to 200 µs after each, then
-/// napping), and work the callback hands to rayon directly runs on the calling thread only.
+/// napping), and work the callback hands to rayon directly runs on the calling thread only. A
+/// network too small to share runs as on one thread.
 pub fn train<T: Element>(
     net: &mut Network<T>,
     x: &Tensor<T>,
@@ -138,9 +140,9 @@ pub fn train<T: Element>(
     mut callback: impl FnMut(&StepInfo, &Network<T>) -> Control,
 ) -> Result<TrainOutcome, TrainError> {
     let mut trainer = Trainer::new(net, x, y, cfg)?;
-    // The pool's other threads stand by for the whole run: each step's small products would
-    // otherwise pay a worker wake-up apiece.
-    kernels::parallel::team(|| {
+    let rows = x.shape().first().copied().unwrap_or(0);
+    let shared = kernels::gemm::team_pays::<T>(net.largest_product(rows));
+    let mut run = || {
         loop {
             let info = trainer.evaluate(net)?;
             let stop = |reason| {
@@ -161,5 +163,12 @@ pub fn train<T: Element>(
             }
             trainer.update(net)?;
         }
-    })
+    };
+    if shared {
+        // The pool's other threads stand by for the whole run: each step's small products
+        // would otherwise pay a worker wake-up apiece.
+        kernels::parallel::team(run)
+    } else {
+        run()
+    }
 }

@@ -209,9 +209,10 @@ pub fn record_forward<T: Element>(arch: &Arch, tape: &mut Tape<T>, x: Var, param
     run_on(arch, tape, x, params, None)
 }
 
-/// The layers' products h·Wᵀ and their activations. A bias-free ReLU product is recorded as one
-/// fused `linear_relu` (the same values and gradients, one buffer and one pass fewer each way)
-/// unless the products are being recorded, which needs them before the activation.
+/// The layers' products h·Wᵀ and their activations. Unless the products are being recorded
+/// (which needs each before what follows it), a bias-free ReLU product is recorded as one fused
+/// `linear_relu`, and the last product of an identity-skip block with its skip as one
+/// `linear_add`: the same values and gradients, a buffer and a pass fewer each way.
 fn run_on<T: Element>(
     arch: &Arch,
     tape: &mut Tape<T>,
@@ -220,33 +221,40 @@ fn run_on<T: Element>(
     mut record: Option<&mut Vec<Var>>,
 ) -> Var {
     let mut next = params.iter().copied();
-    let mut layer = |tape: &mut Tape<T>, h: Var, with_bias: bool, activation: Activation| {
-        let w = next.next().expect("one parameter per layer");
-        if record.is_none() && !with_bias && activation == Activation::Relu {
-            return tape.linear_relu(h, w);
-        }
-        let mut z = tape.linear(h, w);
-        if with_bias {
-            z = tape.add(z, next.next().expect("the bias follows the first weight"));
-        }
-        if let Some(r) = record.as_deref_mut() {
-            r.push(z);
-        }
-        activate(tape, z, activation)
-    };
+    // One layer on h; with `onto`, a linear one whose product is added to that stream.
+    let mut layer =
+        |tape: &mut Tape<T>, h: Var, with_bias: bool, activation: Activation, onto: Option<Var>| {
+            let w = next.next().expect("one parameter per layer");
+            if record.is_none() && !with_bias {
+                match onto {
+                    Some(stream) => return tape.linear_add(stream, h, w),
+                    None if activation == Activation::Relu => return tape.linear_relu(h, w),
+                    None => {}
+                }
+            }
+            let mut z = tape.linear(h, w);
+            if with_bias {
+                z = tape.add(z, next.next().expect("the bias follows the first weight"));
+            }
+            if let Some(r) = record.as_deref_mut() {
+                r.push(z);
+            }
+            let z = activate(tape, z, activation);
+            onto.map_or(z, |stream| tape.add(stream, z))
+        };
     let mut h = x;
     for (i, spec) in arch.layers.iter().enumerate() {
         match *spec {
             LayerSpec::Dense {
                 activation, bias, ..
-            } => h = layer(tape, h, i == 0 && bias, activation),
+            } => h = layer(tape, h, i == 0 && bias, activation, None),
             LayerSpec::Block { activation, skip } => {
-                let s = layer(tape, h, false, activation);
-                let u = layer(tape, s, false, Activation::Linear);
+                let s = layer(tape, h, false, activation, None);
                 h = match skip {
-                    Skip::Identity => tape.add(h, u),
+                    Skip::Identity => layer(tape, s, false, Activation::Linear, Some(h)),
                     Skip::Learned => {
-                        let z = layer(tape, h, false, Activation::Linear);
+                        let u = layer(tape, s, false, Activation::Linear, None);
+                        let z = layer(tape, h, false, Activation::Linear, None);
                         let sum = tape.add(u, z);
                         activate(tape, sum, activation)
                     }
@@ -254,7 +262,7 @@ fn run_on<T: Element>(
             }
         }
     }
-    layer(tape, h, false, Activation::Linear)
+    layer(tape, h, false, Activation::Linear, None)
 }
 
 fn activate<T: Element>(tape: &mut Tape<T>, z: Var, activation: Activation) -> Var {

@@ -1,5 +1,5 @@
-//! Matrix products: `matmul` (a·b), `linear` (x·wᵀ) and the fused `linear_relu` (relu(x·wᵀ)),
-//! forward and backward through `kernels::gemm`. The backward products need transposes; they
+//! Matrix products: `matmul` (a·b), `linear` (x·wᵀ), and the fused `linear_relu` (relu(x·wᵀ))
+//! and `linear_add` (h + x·wᵀ, a residual branch), forward and backward through `kernels::gemm`. The backward products need transposes; they
 //! are views (`.t()`), never copies.
 
 use kernels::elementwise::relu_backward;
@@ -48,21 +48,46 @@ impl<T: Element> Tape<T> {
         self.push(out, Op::LinearRelu { x, w }, &[x, w])
     }
 
-    /// x·wᵀ, rectified as the GEMM writes it back with `relu`, in a pooled buffer, after
-    /// checking the shapes (naming `op` if they disagree).
-    fn linear_value(&mut self, op: &str, x: Var, w: Var, relu: bool) -> Tensor<T> {
+    /// h + x·wᵀ in one op (PyTorch's `addmm`): the product is written onto a copy of h by the
+    /// GEMM's β = 1, where `add(h, linear(x, w))` writes the product and then sweeps both into a
+    /// third buffer; backward, h's share is g itself and the products use g directly instead of
+    /// a copy. It equals the two ops to the bit while the product's depth (`in`) fits one GEMM
+    /// depth block, and to rounding beyond.
+    pub fn linear_add(&mut self, h: Var, x: Var, w: Var) -> Var {
+        let product = self.linear_dims("linear_add", x, w);
+        let (sh, sx, sw) = (self.shape_of(h), self.shape_of(x), self.shape_of(w));
+        assert!(
+            sh.dims() == product,
+            "linear_add: h is {sh:?} but x·wᵀ is {product:?} (x {sx:?}, w {sw:?})"
+        );
+        let mut out = self.pool.tensor(sh);
+        out.data_mut().copy_from_slice(self.value(h).data());
+        let (vx, vw) = (self.value(x).as_mat(), self.value(w).as_mat());
+        gemm(T::ONE, vx, vw.t(), T::ONE, out.as_mat_mut());
+        self.push(out, Op::LinearAdd { h, x, w }, &[h, x, w])
+    }
+
+    /// The shape [n, out] of x·wᵀ, after checking that x is [n, in] and w [out, in] (naming
+    /// `op` if they disagree).
+    fn linear_dims(&self, op: &str, x: Var, w: Var) -> [usize; 2] {
         let (sx, sw) = (self.shape_of(x), self.shape_of(w));
-        let (n, out_features) = match (sx.dims(), sw.dims()) {
+        match (sx.dims(), sw.dims()) {
             (&[n, fx], &[o, fw]) => {
                 assert!(
                     fx == fw,
                     "{op}: x is {sx:?} but w is {sw:?} (in_features {fx} ≠ {fw})"
                 );
-                (n, o)
+                [n, o]
             }
             _ => panic!("{op}: x is {sx:?} and w is {sw:?}, but both must be matrices"),
-        };
-        let mut out = self.pool.tensor(Shape::of(op, &[n, out_features]));
+        }
+    }
+
+    /// x·wᵀ, rectified as the GEMM writes it back with `relu`, in a pooled buffer, after
+    /// checking the shapes (naming `op` if they disagree).
+    fn linear_value(&mut self, op: &str, x: Var, w: Var, relu: bool) -> Tensor<T> {
+        let dims = self.linear_dims(op, x, w);
+        let mut out = self.pool.tensor(Shape::of(op, &dims));
         let (vx, vw) = (self.value(x).as_mat(), self.value(w).as_mat());
         let product = if relu { gemm_relu } else { gemm };
         product(T::ONE, vx, vw.t(), T::ZERO, out.as_mat_mut());
@@ -90,6 +115,19 @@ pub(crate) fn linear_backward<T: Element>(
     vals: Values<T>,
     grads: &mut Grads<T>,
 ) {
+    linear_products(x, w, g.data(), vals, grads);
+}
+
+/// O = H + X·Wᵀ  ⇒  dH = G, dX = G·W and dW = Gᵀ·X.
+pub(crate) fn linear_add_backward<T: Element>(
+    h: Var,
+    x: Var,
+    w: Var,
+    g: &Tensor<T>,
+    vals: Values<T>,
+    grads: &mut Grads<T>,
+) {
+    grads.accumulate(h, |dh| dh.copy_from_slice(g.data()));
     linear_products(x, w, g.data(), vals, grads);
 }
 
@@ -182,6 +220,57 @@ mod tests {
         );
     }
 
+    #[test]
+    fn linear_add_gradients_match_finite_differences() {
+        let mut rng = Rng::new(4);
+        check_op!(
+            [
+                randn(&mut rng, &[6, 5]),
+                randn(&mut rng, &[6, 4]),
+                randn(&mut rng, &[5, 4])
+            ],
+            |t, v| t.linear_add(v[0], v[1], v[2])
+        );
+    }
+
+    /// The fused op and the two it replaces: the same values and gradients, bit for bit (the
+    /// product's depth is one GEMM block, so it rounds once either way), with h also used
+    /// elsewhere, as a residual stream is.
+    #[test]
+    fn linear_add_is_add_of_linear() {
+        let mut rng = Rng::new(5);
+        let inputs = [
+            randn(&mut rng, &[7, 5]),
+            randn(&mut rng, &[7, 3]),
+            randn(&mut rng, &[5, 3]),
+        ];
+        let run = |fused: bool| {
+            let mut t = Tape::<f64>::new();
+            let v: Vec<_> = inputs.iter().map(|x| t.param(x.clone())).collect();
+            let out = if fused {
+                t.linear_add(v[0], v[1], v[2])
+            } else {
+                let p = t.linear(v[1], v[2]);
+                t.add(v[0], p)
+            };
+            let again = t.mul(out, v[0]);
+            let loss = t.sum(again);
+            t.backward(loss);
+            let value = t.value(out).data().to_vec();
+            let grads: Vec<Vec<f64>> = v
+                .iter()
+                .map(|&p| t.grad(p).expect("a parameter gradient").data().to_vec())
+                .collect();
+            (value, grads)
+        };
+        let (fused, plain) = (run(true), run(false));
+        let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&fused.0), bits(&plain.0), "values");
+        for (i, (a, b)) in fused.1.iter().zip(&plain.1).enumerate() {
+            assert_eq!(bits(a), bits(b), "gradient of input {i}");
+        }
+    }
+
     /// A value reaching the products with a gradient already (a residual stream: the product
     /// adds onto it) and used twice by one product (a·a: the second buffer is summed in).
     #[test]
@@ -253,6 +342,16 @@ mod tests {
         let x = tape.input(&[0.0; 6], &[2, 3]);
         let w = tape.param(Tensor::zeros(&[4, 2]));
         tape.linear_relu(x, w);
+    }
+
+    #[test]
+    #[should_panic(expected = "linear_add: h is [2, 5] but x·wᵀ is [2, 4] (x [2, 3], w [4, 3])")]
+    fn linear_add_shape_mismatch_names_every_shape() {
+        let mut tape = Tape::<f64>::new();
+        let h = tape.input(&[0.0; 10], &[2, 5]);
+        let x = tape.input(&[0.0; 6], &[2, 3]);
+        let w = tape.param(Tensor::zeros(&[4, 3]));
+        tape.linear_add(h, x, w);
     }
 
     #[test]

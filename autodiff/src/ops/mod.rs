@@ -40,6 +40,8 @@ pub(crate) enum Op<T> {
     Linear { x: Var, w: Var },
     /// relu(x·wᵀ), fused (`matmul.rs`).
     LinearRelu { x: Var, w: Var },
+    /// h + x·wᵀ, fused (`matmul.rs`).
+    LinearAdd { h: Var, x: Var, w: Var },
     /// a ∘ b for ∘ in +, −, ×, ÷, with broadcasting (`arith.rs`).
     Arith(Binary),
     /// An elementwise function (`pointwise.rs`).
@@ -85,6 +87,7 @@ impl<T: Element> Op<T> {
             Op::MatMul { a, b } => matmul::matmul_backward(a, b, g, vals, grads),
             Op::Linear { x, w } => matmul::linear_backward(x, w, g, vals, grads),
             Op::LinearRelu { x, w } => matmul::linear_relu_backward(x, w, out, g, vals, grads),
+            Op::LinearAdd { h, x, w } => matmul::linear_add_backward(h, x, w, g, vals, grads),
             Op::Arith(ref op) => op.backward(out, g, vals, grads),
             Op::Pointwise { f, a } => f.backward(a, out, g, vals, grads),
             Op::Activation { f, a } => f.backward(a, out, g, vals, grads),

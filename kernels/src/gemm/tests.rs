@@ -255,6 +255,11 @@ fn strides<E>(s: &Stored<E>) -> (usize, usize) {
     (s.rs, s.cs)
 }
 
+/// Whether two results are the same number to the bit.
+fn same_bits<E: Element>(x: E, y: E) -> bool {
+    x.to_f64().to_bits() == y.to_f64().to_bits()
+}
+
 fn supported() -> Vec<KernelKind> {
     KernelKind::ALL
         .into_iter()
@@ -394,7 +399,7 @@ fn thread_count_independence<E: Element>(seed: u64) {
                     .data
                     .iter()
                     .zip(&other.data)
-                    .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits());
+                    .all(|(&x, &y)| same_bits(x, y));
                 assert!(same, "{what}: 1 thread and {how} differ");
             }
         }
@@ -430,7 +435,7 @@ fn tile_width_independence<E: Element>(seed: u64) {
                 for j in c0..n {
                     let (x, y) = (whole[i * n + j], part[i * (n - c0) + j - c0]);
                     assert!(
-                        x.to_f64().to_bits() == y.to_f64().to_bits(),
+                        same_bits(x, y),
                         "{kind} {}: C[{i},{j}] is {x} in the 100-column product but {y} in \
                          columns {c0}..{n} alone",
                         E::NAME
@@ -472,7 +477,7 @@ fn tile_height_independence<E: Element>(seed: u64) {
                     for j in 0..n {
                         let (x, y) = (whole[i * n + j], part[(i - r0) * n + j]);
                         assert!(
-                            x.to_f64().to_bits() == y.to_f64().to_bits(),
+                            same_bits(x, y),
                             "{kind} {} {a_layout:?} A: C[{i},{j}] is {x} in the 64-row product \
                              but {y} in rows {r0}..{m} alone",
                             E::NAME
@@ -532,7 +537,7 @@ fn relu_epilogue<E: Element>(seed: u64) {
                     let y = plain.get(i, j);
                     let y = if y > E::ZERO { y } else { E::ZERO };
                     assert!(
-                        x.to_f64().to_bits() == y.to_f64().to_bits(),
+                        same_bits(x, y),
                         "case {case} {kind} {}: {m}×{k}·{k}×{n}: C[{i},{j}] is {x} with the fused \
                          ReLU but {y} after the product",
                         E::NAME

@@ -3,8 +3,8 @@
 
 use std::hint::black_box;
 
-use autodiff::{Element, Tensor};
-use models::Network;
+use autodiff::Element;
+use models::train::{run_steps, sharing_for};
 
 use super::floor::Floor;
 use super::gemms::GemmBound;
@@ -22,10 +22,10 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE)
         .unwrap_or_else(|e| panic!("workload {}: {e}", workload.name));
     let calls = floor.gemm_calls();
-    let shared = shares_threads(&net, &x);
+    let shared = sharing_for(&net, x.shape()[0]);
     let mut ours = TapeStep::new(net, x.clone(), y.clone(), LEARNING_RATE);
     let mut trainer = TrainerStep::new(workload.network::<T>(), &x, &y, LEARNING_RATE);
-    let stats = as_training_runs(shared, || {
+    let stats = run_steps(shared, || {
         interleaved(
             &mut [
                 &mut || {
@@ -63,20 +63,6 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
     }
 }
 
-/// Whether `models::train` would run `net` on `x` in a team on the current pool.
-fn shares_threads<T: Element>(net: &Network<T>, x: &Tensor<T>) -> bool {
-    kernels::gemm::team_pays::<T>(net.largest_product(x.shape()[0]))
-}
-
-/// Runs `f` as `models::train` runs its steps: in one team for all of them when `shared`.
-fn as_training_runs<R>(shared: bool, f: impl FnOnce() -> R) -> R {
-    if shared {
-        kernels::parallel::team(f)
-    } else {
-        f()
-    }
-}
-
 /// Mean µs per step of each piece of work, for ours and for the floor, over `steps` steps after
 /// a warm-up; plus the GEMM bound's products. As text.
 pub fn profile<T: Element>(workload: &Workload, steps: usize, gemm: Settings) -> String {
@@ -85,10 +71,10 @@ pub fn profile<T: Element>(workload: &Workload, steps: usize, gemm: Settings) ->
     let net = workload.network::<T>();
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE)
         .unwrap_or_else(|e| panic!("workload {}: {e}", workload.name));
-    let shared = shares_threads(&net, &x);
+    let shared = sharing_for(&net, x.shape()[0]);
     let mut ours = TapeStep::new(net, x, y, LEARNING_RATE);
     let (mut po, mut pf) = (Profile::new(), Profile::new());
-    as_training_runs(shared, || {
+    run_steps(shared, || {
         for i in 0..steps + 3 {
             if i == 3 {
                 (po, pf) = (Profile::new(), Profile::new());

@@ -141,8 +141,8 @@ pub fn train<T: Element>(
 ) -> Result<TrainOutcome, TrainError> {
     let mut trainer = Trainer::new(net, x, y, cfg)?;
     let rows = x.shape().first().copied().unwrap_or(0);
-    let shared = kernels::gemm::team_pays::<T>(net.largest_product(rows));
-    let mut run = || {
+    let shared = sharing_for(net, rows);
+    run_steps(shared, || {
         loop {
             let info = trainer.evaluate(net)?;
             let stop = |reason| {
@@ -163,12 +163,24 @@ pub fn train<T: Element>(
             }
             trainer.update(net)?;
         }
-    };
+    })
+}
+
+/// How [`train`] shares the current pool's threads in steps of `net` on batches of `rows`
+/// examples: whether the network has a product big enough to share
+/// ([`kernels::gemm::team_pays`]). For [`run_steps`].
+pub fn sharing_for<T: Element>(net: &Network<T>, rows: usize) -> bool {
+    kernels::gemm::team_pays::<T>(net.largest_product(rows))
+}
+
+/// Runs `f`, a loop of training steps, as [`train`] runs its own: with `shared` (from
+/// [`sharing_for`]) inside one [`kernels::parallel::team`], so that the pool's other threads
+/// stand by for the whole loop instead of paying a worker wake-up on each small product; else
+/// directly, exactly as on one thread. For benchmarks and hand-written loops.
+pub fn run_steps<R>(shared: bool, f: impl FnOnce() -> R) -> R {
     if shared {
-        // The pool's other threads stand by for the whole run: each step's small products
-        // would otherwise pay a worker wake-up apiece.
-        kernels::parallel::team(run)
+        kernels::parallel::team(f)
     } else {
-        run()
+        f()
     }
 }

@@ -1,6 +1,6 @@
 //! Matrix products: `matmul` (a·b), `linear` (x·wᵀ), and the fused `linear_relu` (relu(x·wᵀ))
-//! and `linear_add` (h + x·wᵀ, a residual branch), forward and backward through `kernels::gemm`. The backward products need transposes; they
-//! are views (`.t()`), never copies.
+//! and `linear_add` (h + x·wᵀ, a residual branch), forward and backward through `kernels::gemm`.
+//! The backward products need transposes; they are views (`.t()`), never copies.
 
 use kernels::elementwise::relu_backward;
 use kernels::parallel::join_products;
@@ -35,7 +35,7 @@ impl<T: Element> Tape<T> {
     /// A linear layer without bias, h = x·wᵀ: x is [n, in] (one example per row), w is
     /// [out, in] (as PyTorch's `nn.Linear`), h is [n, out].
     pub fn linear(&mut self, x: Var, w: Var) -> Var {
-        let out = self.linear_value("linear", x, w, false);
+        let out = self.linear_value("linear", x, w, Epilogue::Plain);
         self.push(out, Op::Linear { x, w }, &[x, w])
     }
 
@@ -44,7 +44,7 @@ impl<T: Element> Tape<T> {
     /// mask), saving a buffer and a pass over it in each direction compared with
     /// `relu(linear(x, w))`, which it equals.
     pub fn linear_relu(&mut self, x: Var, w: Var) -> Var {
-        let out = self.linear_value("linear_relu", x, w, true);
+        let out = self.linear_value("linear_relu", x, w, Epilogue::Relu);
         self.push(out, Op::LinearRelu { x, w }, &[x, w])
     }
 
@@ -54,24 +54,15 @@ impl<T: Element> Tape<T> {
     /// a copy. It equals the two ops to the bit while the product's depth (`in`) fits one GEMM
     /// depth block, and to rounding beyond.
     pub fn linear_add(&mut self, h: Var, x: Var, w: Var) -> Var {
-        let product = self.linear_dims("linear_add", x, w);
-        let (sh, sx, sw) = (self.shape_of(h), self.shape_of(x), self.shape_of(w));
-        assert!(
-            sh.dims() == product,
-            "linear_add: h is {sh:?} but x·wᵀ is {product:?} (x {sx:?}, w {sw:?})"
-        );
-        let mut out = self.pool.tensor(sh);
-        out.data_mut().copy_from_slice(self.value(h).data());
-        let (vx, vw) = (self.value(x).as_mat(), self.value(w).as_mat());
-        gemm(T::ONE, vx, vw.t(), T::ONE, out.as_mat_mut());
+        let out = self.linear_value("linear_add", x, w, Epilogue::Onto(h));
         self.push(out, Op::LinearAdd { h, x, w }, &[h, x, w])
     }
 
-    /// The shape [n, out] of x·wᵀ, after checking that x is [n, in] and w [out, in] (naming
-    /// `op` if they disagree).
-    fn linear_dims(&self, op: &str, x: Var, w: Var) -> [usize; 2] {
+    /// x·wᵀ with `epilogue` applied as the GEMM writes it, in a pooled buffer, after checking
+    /// the shapes (naming `op` if they disagree).
+    fn linear_value(&mut self, op: &str, x: Var, w: Var, epilogue: Epilogue) -> Tensor<T> {
         let (sx, sw) = (self.shape_of(x), self.shape_of(w));
-        match (sx.dims(), sw.dims()) {
+        let dims = match (sx.dims(), sw.dims()) {
             (&[n, fx], &[o, fw]) => {
                 assert!(
                     fx == fw,
@@ -80,19 +71,39 @@ impl<T: Element> Tape<T> {
                 [n, o]
             }
             _ => panic!("{op}: x is {sx:?} and w is {sw:?}, but both must be matrices"),
-        }
-    }
-
-    /// x·wᵀ, rectified as the GEMM writes it back with `relu`, in a pooled buffer, after
-    /// checking the shapes (naming `op` if they disagree).
-    fn linear_value(&mut self, op: &str, x: Var, w: Var, relu: bool) -> Tensor<T> {
-        let dims = self.linear_dims(op, x, w);
+        };
         let mut out = self.pool.tensor(Shape::of(op, &dims));
+        let beta = if let Epilogue::Onto(h) = epilogue {
+            let sh = self.shape_of(h);
+            assert!(
+                sh.dims() == dims,
+                "{op}: h is {sh:?} but x·wᵀ is {dims:?} (x {sx:?}, w {sw:?})"
+            );
+            out.data_mut().copy_from_slice(self.value(h).data());
+            T::ONE
+        } else {
+            T::ZERO
+        };
         let (vx, vw) = (self.value(x).as_mat(), self.value(w).as_mat());
-        let product = if relu { gemm_relu } else { gemm };
-        product(T::ONE, vx, vw.t(), T::ZERO, out.as_mat_mut());
+        let product = if matches!(epilogue, Epilogue::Relu) {
+            gemm_relu
+        } else {
+            gemm
+        };
+        product(T::ONE, vx, vw.t(), beta, out.as_mat_mut());
         out
     }
+}
+
+/// What a linear op does with x·wᵀ as the GEMM writes it.
+#[derive(Clone, Copy)]
+enum Epilogue {
+    /// Keeps it.
+    Plain,
+    /// Rectifies it (`gemm_relu`).
+    Relu,
+    /// Adds it onto a copy of this value (GEMM's β = 1).
+    Onto(Var),
 }
 
 /// C = A·B  ⇒  dA = G·Bᵀ and dB = Aᵀ·G.

@@ -95,22 +95,28 @@ const MIN_VECTOR_FMAS_PER_THREAD: usize = 50_000;
 /// `train-step` workloads: mlp20 f64 on two threads 415 → 375 µs per step against 50 000).
 const MIN_VECTOR_FMAS_PER_TEAM_THREAD: usize = 12_000;
 
+/// How many parts of the minimum above a product of `fmas` multiply–adds on vectors of `lanes`
+/// is worth, inside a team or not.
+fn parts_worth(fmas: usize, lanes: usize, team: bool) -> usize {
+    let min = if team {
+        MIN_VECTOR_FMAS_PER_TEAM_THREAD
+    } else {
+        MIN_VECTOR_FMAS_PER_THREAD
+    };
+    fmas / lanes / min
+}
+
 /// Whether a product of `fmas` multiply–adds on vectors of `lanes` splits inside a team of the
 /// current pool (a narrow one may still not, having fewer tiles than threads).
 pub(crate) fn splits_in_team(fmas: usize, lanes: usize) -> bool {
-    fmas / lanes / MIN_VECTOR_FMAS_PER_TEAM_THREAD >= 2
+    parts_worth(fmas, lanes, true) >= 2
 }
 
 /// How many parts a product of `fmas` multiply–adds splits into: at most one per thread and per
 /// `tiles`, each worth the minimum above.
 fn parts_for(fmas: usize, lanes: usize, tiles: usize) -> usize {
-    let min = if crate::parallel::in_team() {
-        MIN_VECTOR_FMAS_PER_TEAM_THREAD
-    } else {
-        MIN_VECTOR_FMAS_PER_THREAD
-    };
     rayon::current_num_threads()
-        .min(fmas / lanes / min)
+        .min(parts_worth(fmas, lanes, crate::parallel::in_team()))
         .min(tiles)
         .max(1)
 }

@@ -220,11 +220,15 @@ kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64
     transpose = Some(transpose::AVX512_F64));
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F32: Avx2F32, Avx2F32, f32, lanes = 8,
-    main = (6, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(12, 1, [])], row = 8, dot = [2, 3], transpose = None);
+    main = (6, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(12, 1, [])],
+    row = 8, dot = [2, 3], transpose = None);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F64: Avx2F64, Avx2F64, f64, lanes = 4,
-    main = (6, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(12, 1, [])], row = 8, dot = [2, 3], transpose = None);
+    main = (6, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(12, 1, [])],
+    row = 8, dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F32: PortableF32, PortableF32, f32, lanes = 8,
-    main = (4, 2), edges = [1], halves = [], shorter = [1], narrow = [(8, 1, [])], row = 4, dot = [2, 3], transpose = None);
+    main = (4, 2), edges = [1], halves = [], shorter = [1], narrow = [(8, 1, [])], row = 4,
+    dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F64: PortableF64, PortableF64, f64, lanes = 4,
-    main = (4, 2), edges = [1], halves = [], shorter = [1], narrow = [(8, 1, [])], row = 4, dot = [2, 3], transpose = None);
+    main = (4, 2), edges = [1], halves = [], shorter = [1], narrow = [(8, 1, [])], row = 4,
+    dot = [2, 3], transpose = None);

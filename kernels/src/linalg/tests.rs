@@ -6,7 +6,7 @@ use crate::rng::Rng;
 
 /// k orthonormal columns of length n (stored one after another): Gram–Schmidt, twice, on
 /// Gaussian vectors.
-fn random_orthonormal(rng: &mut Rng, n: usize, k: usize) -> Vec<f64> {
+pub(super) fn random_orthonormal(rng: &mut Rng, n: usize, k: usize) -> Vec<f64> {
     let mut q: Vec<f64> = Vec::with_capacity(n * k);
     for j in 0..k {
         let mut v: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
@@ -26,7 +26,7 @@ fn random_orthonormal(rng: &mut Rng, n: usize, k: usize) -> Vec<f64> {
 /// The row-major m×n matrix Σ_l s_l u_l v_lᵀ, each entry correctly rounded up to a few ulps:
 /// products and sums are carried with their rounding errors (error-free transformations), so the
 /// test measures the SVD's error and not the construction's.
-fn compose(u: &[f64], s: &[f64], v: &[f64], m: usize, n: usize) -> Vec<f64> {
+pub(super) fn compose(u: &[f64], s: &[f64], v: &[f64], m: usize, n: usize) -> Vec<f64> {
     let mut a = vec![0.0; m * n];
     for i in 0..m {
         for j in 0..n {

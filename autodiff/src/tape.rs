@@ -62,6 +62,8 @@ pub struct Tape<T: Element> {
     pub(crate) pool: Pool<T>,
     /// Counts `reset()` calls, to recognise handles from earlier steps.
     step: u64,
+    /// Counts writes to the parameters, so that values computed from older weights are known.
+    params_version: u64,
     /// False in no-grad mode: ops compute values but record no way back.
     grad_enabled: bool,
 }
@@ -85,6 +87,7 @@ impl<T: Element> Tape<T> {
             index_lists: Vec::new(),
             pool: Pool::new(),
             step: 0,
+            params_version: 0,
             grad_enabled: true,
         }
     }
@@ -113,6 +116,7 @@ impl<T: Element> Tape<T> {
 
     /// The value of a parameter, writable; panics for a node.
     pub fn param_mut(&mut self, p: Var) -> &mut Tensor<T> {
+        self.params_version += 1;
         match p.0 {
             Slot::Param(i) => &mut self.params[i],
             Slot::Node { .. } => panic!("param_mut: {p:?} is a node of the step, not a parameter"),
@@ -122,11 +126,27 @@ impl<T: Element> Tape<T> {
     /// Visits every parameter with its value (writable) and its gradient from the last
     /// `backward` (zeros if it did not influence the loss). Optimizers use this.
     pub fn update_params(&mut self, mut f: impl FnMut(usize, &mut [T], &[T])) {
+        self.params_version += 1;
         for (i, (value, grad)) in self.params.iter_mut().zip(&self.param_grads).enumerate() {
             let grad = grad
                 .as_ref()
                 .expect("parameter gradients are refilled by backward");
             f(i, value.data_mut(), grad.data());
+        }
+    }
+
+    /// How many times the parameters have been handed out for writing ([`Self::param_mut`],
+    /// [`Self::update_params`]): a value computed at one version was computed from the current
+    /// weights exactly while the version is unchanged.
+    pub fn params_version(&self) -> u64 {
+        self.params_version
+    }
+
+    /// Whether `v` still has a value: a parameter, or a node of the current step.
+    pub fn is_live(&self, v: Var) -> bool {
+        match v.0 {
+            Slot::Param(_) => true,
+            Slot::Node { index, step } => step == self.step && index < self.nodes.len(),
         }
     }
 

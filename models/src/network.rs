@@ -23,6 +23,20 @@ pub struct Network<T: Element> {
     bias: Option<Var>,
     /// Every parameter in tape order: the weights in forward order, the bias after the first.
     params: Vec<Var>,
+    /// What the last forward pass recorded on the tape, for reading its values back.
+    last: Recorded,
+}
+
+/// The vars of one forward pass that describe the network's state on its batch.
+#[derive(Clone, Debug, Default)]
+struct Recorded {
+    /// The output var.
+    output: Option<Var>,
+    /// Per layer, the var after the nonlinearity that follows it (None for linear layers): its
+    /// positive entries are the layer's active (example, unit) pairs.
+    activations: Vec<Option<Var>>,
+    /// The tape's parameter version when the pass ran.
+    version: u64,
 }
 
 impl<T: Element> Network<T> {
@@ -60,6 +74,7 @@ impl<T: Element> Network<T> {
             weights,
             bias,
             params,
+            last: Recorded::default(),
         })
     }
 
@@ -167,6 +182,26 @@ impl<T: Element> Network<T> {
         self.run(x, None)
     }
 
+    /// The output [n, out] of the last forward pass (of training, [`Self::predict`] or
+    /// [`Self::forward`]), read back from the tape: None once the tape has been reset or the
+    /// weights written since, so a value is always that of the current weights.
+    pub fn last_output(&self) -> Option<&Tensor<T>> {
+        self.last_value(self.last.output)
+    }
+
+    /// The output [n, out] of layer `layer`'s nonlinearity in the last forward pass, as for
+    /// [`Self::last_output`]; None also for a layer that no nonlinearity follows. For the U and Z
+    /// matrices of a learned-skip block it is σ of their sum. Positive entries mark the
+    /// (example, unit) pairs on which the unit is active (ReLU, leaky ReLU).
+    pub fn last_activation(&self, layer: usize) -> Option<&Tensor<T>> {
+        self.last_value(self.last.activations.get(layer).copied().flatten())
+    }
+
+    fn last_value(&self, var: Option<Var>) -> Option<&Tensor<T>> {
+        var.filter(|&v| self.tape.is_live(v) && self.last.version == self.tape.params_version())
+            .map(|v| self.tape.value(v))
+    }
+
     /// The network's tape, for recording a loss after [`Self::forward`] and running backward.
     pub fn tape(&mut self) -> &mut Tape<T> {
         &mut self.tape
@@ -198,7 +233,22 @@ impl<T: Element> Network<T> {
 
     /// The forward pass on the network's own tape; pushes each product onto `record` if given.
     fn run(&mut self, x: Var, record: Option<&mut Vec<Var>>) -> Var {
-        run_on(&self.arch, &mut self.tape, x, &self.params, record)
+        let mut activations = std::mem::take(&mut self.last.activations);
+        activations.clear();
+        let output = run_on(
+            &self.arch,
+            &mut self.tape,
+            x,
+            &self.params,
+            record,
+            &mut activations,
+        );
+        self.last = Recorded {
+            output: Some(output),
+            activations,
+            version: self.tape.params_version(),
+        };
+        output
     }
 }
 
@@ -206,19 +256,21 @@ impl<T: Element> Network<T> {
 /// given as vars `params` in the order of [`Network::named_params`]. Lets a network's function
 /// be recorded on another tape, e.g. the one of `autodiff::gradcheck`.
 pub fn record_forward<T: Element>(arch: &Arch, tape: &mut Tape<T>, x: Var, params: &[Var]) -> Var {
-    run_on(arch, tape, x, params, None)
+    run_on(arch, tape, x, params, None, &mut Vec::new())
 }
 
 /// The layers' products h·Wᵀ and their activations. Unless the products are being recorded
 /// (which needs each before what follows it), a bias-free ReLU product is recorded as one fused
 /// `linear_relu`, and the last product of an identity-skip block with its skip as one
-/// `linear_add`: the same values and gradients, a buffer and a pass fewer each way.
+/// `linear_add`: the same values and gradients, a buffer and a pass fewer each way. Pushes onto
+/// `activations`, per layer in [`Network::layers`] order, the var after its nonlinearity.
 fn run_on<T: Element>(
     arch: &Arch,
     tape: &mut Tape<T>,
     x: Var,
     params: &[Var],
     mut record: Option<&mut Vec<Var>>,
+    activations: &mut Vec<Option<Var>>,
 ) -> Var {
     let mut next = params.iter().copied();
     // One layer on h; with `onto`, a linear one whose product is added to that stream.
@@ -242,26 +294,38 @@ fn run_on<T: Element>(
             let z = activate(tape, z, activation);
             onto.map_or(z, |stream| tape.add(stream, z))
         };
+    let nonlinear = |activation: Activation, var: Var| (!activation.is_linear()).then_some(var);
     let mut h = x;
     for (i, spec) in arch.layers.iter().enumerate() {
         match *spec {
             LayerSpec::Dense {
                 activation, bias, ..
-            } => h = layer(tape, h, i == 0 && bias, activation, None),
+            } => {
+                h = layer(tape, h, i == 0 && bias, activation, None);
+                activations.push(nonlinear(activation, h));
+            }
             LayerSpec::Block { activation, skip } => {
                 let s = layer(tape, h, false, activation, None);
+                activations.push(nonlinear(activation, s));
                 h = match skip {
-                    Skip::Identity => layer(tape, s, false, Activation::Linear, Some(h)),
+                    Skip::Identity => {
+                        activations.push(None);
+                        layer(tape, s, false, Activation::Linear, Some(h))
+                    }
                     Skip::Learned => {
                         let u = layer(tape, s, false, Activation::Linear, None);
                         let z = layer(tape, h, false, Activation::Linear, None);
                         let sum = tape.add(u, z);
-                        activate(tape, sum, activation)
+                        let out = activate(tape, sum, activation);
+                        // U and Z feed one σ: their units are active where the sum is.
+                        activations.extend([nonlinear(activation, out); 2]);
+                        out
                     }
                 };
             }
         }
     }
+    activations.push(None);
     layer(tape, h, false, Activation::Linear, None)
 }
 

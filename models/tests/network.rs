@@ -167,6 +167,52 @@ fn predict_matches_a_hand_written_forward_pass() {
 }
 
 #[test]
+fn the_last_forward_pass_can_be_read_back_until_the_weights_change() {
+    let arch = arch("3,leaky(0.1):4+bias,res(relu),resz(relu),linear:2,2");
+    let mut net = Network::<f64>::new(&arch, Init::Gaussian { scale: 1.5 }, 7);
+    assert!(net.last_output().is_none());
+    let x = data(5, 3, 9);
+    let pre = net.preactivations(&x);
+    let out = net.predict(&x);
+    assert_eq!(net.last_output(), Some(&out));
+    let relu = |v: f64| v.max(0.0);
+    let leaky = |v: f64| if v > 0.0 { v } else { 0.1 * v };
+    let learned: Vec<f64> = pre[4]
+        .data()
+        .iter()
+        .zip(pre[5].data())
+        .map(|(a, b)| relu(a + b))
+        .collect();
+    let expected: [Option<Vec<f64>>; 8] = [
+        Some(pre[0].data().iter().map(|&v| leaky(v)).collect()),
+        Some(pre[1].data().iter().map(|&v| relu(v)).collect()),
+        None,
+        Some(pre[3].data().iter().map(|&v| relu(v)).collect()),
+        Some(learned.clone()),
+        Some(learned),
+        None,
+        None,
+    ];
+    for (k, want) in expected.iter().enumerate() {
+        let got = net.last_activation(k).map(|t| t.data().to_vec());
+        match (got, want) {
+            (None, None) => {}
+            (Some(got), Some(want)) => {
+                for (a, b) in got.iter().zip(want) {
+                    assert!((a - b).abs() < 1e-12, "layer {k}: {a} vs {b}");
+                }
+            }
+            (got, _) => panic!("layer {k}: {got:?} vs {want:?}"),
+        }
+    }
+    net.weight_mut(6).data_mut()[0] += 1.0;
+    assert!(net.last_output().is_none() && net.last_activation(0).is_none());
+    net.predict(&x);
+    net.tape().reset();
+    assert!(net.last_output().is_none());
+}
+
+#[test]
 fn construction_is_seeded_and_cast_keeps_the_weights() {
     let arch = arch(KINDS[6]);
     let a = Network::<f64>::new(&arch, Init::Orthogonal { scale: 1.0 }, 5);

@@ -60,6 +60,10 @@ pub enum Verdict {
     Fails,
     /// Nothing finite could be measured (e.g. the run stopped before the first log).
     NotMeasured,
+    /// A premise of the theorem failed on this run (the data is not separable, training never
+    /// fitted it, the network has no layer the claim is about), so the claim says nothing either
+    /// way, whatever was measured.
+    NotApplicable,
 }
 
 impl Verdict {
@@ -69,6 +73,7 @@ impl Verdict {
             Verdict::Holds => "holds",
             Verdict::Fails => "FAILS",
             Verdict::NotMeasured => "not measured",
+            Verdict::NotApplicable => "not applicable",
         }
     }
 }
@@ -128,6 +133,14 @@ impl Claim {
         self
     }
 
+    /// Withdraws the verdict of a claim whose premise failed: the value stays on record, the
+    /// verdict becomes `not applicable`, and the metric says which premise.
+    pub fn inapplicable(mut self, reason: &str) -> Self {
+        self.verdict = Verdict::NotApplicable;
+        self.metric = format!("{} (not applicable: {reason})", self.metric);
+        self
+    }
+
     /// The measured value as text (`—` when not measured).
     pub fn measured_text(&self) -> String {
         self.measured.map_or_else(|| "—".to_string(), fmt_value)
@@ -177,6 +190,11 @@ mod tests {
         assert_eq!(withdrawn.verdict, Verdict::NotMeasured);
         assert_eq!(withdrawn.measured, Some(0.995));
         assert!(withdrawn.metric.ends_with("(not judged: the run diverged)"));
+        let premise = Claim::evaluate("a", "run", "s", "m", 0.995, above).inapplicable("no fit");
+        assert_eq!(premise.verdict, Verdict::NotApplicable);
+        assert_eq!(premise.verdict.as_str(), "not applicable");
+        assert_eq!(premise.measured, Some(0.995));
+        assert_eq!(premise.metric, "m (not applicable: no fit)");
         let nan = Claim::evaluate("a", "run", "s", "m", f64::NAN, above);
         assert_eq!(nan.verdict, Verdict::NotMeasured);
         assert_eq!(nan.measured, None);

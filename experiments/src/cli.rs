@@ -10,7 +10,7 @@ use clap::{Args, Command, FromArgMatches};
 use crate::claims::{Claim, Verdict};
 use crate::error::RunError;
 use crate::rundir::RunDir;
-use crate::runner::Dtype;
+use crate::runner::{Dtype, MetricSet};
 use crate::suite::{Common, ExperimentResult};
 use crate::table::claims_table;
 
@@ -49,6 +49,12 @@ pub struct CommonArgs {
     /// Logs per decade of steps on the log-spaced schedule.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub log_per_decade: u64,
+    /// Metric families to compute at each log, comma-separated: margin, spectral, alignment,
+    /// invariance, activity, flips, or all, default (all but invariance), none. A claim whose
+    /// metric is left out is "not measured" [default: all for the experiments, default for
+    /// train]
+    #[arg(long, value_name = "LIST")]
+    pub metrics: Option<MetricSet>,
 }
 
 impl CommonArgs {
@@ -60,6 +66,7 @@ impl CommonArgs {
             quiet: self.quiet,
             log_every: self.log_every.map(|n| n as usize),
             log_per_decade: self.log_per_decade as usize,
+            metrics: self.metrics.clone(),
         }
     }
 

@@ -272,3 +272,50 @@ fn a_diverged_run_is_written_unjudged_and_fails_the_exit_status() {
     assert!(dir.join("final.safetensors").is_file());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn metrics_selects_families_and_rejects_unknown_names() {
+    train_fails(
+        &["--metrics", "spectral,svd"],
+        "unknown metric family `svd`; known: margin, spectral, alignment, invariance, activity, \
+         flips, or all, default, none",
+    );
+    let dir = scratch("metrics");
+    let out = dir.join("run");
+    let o = run(
+        env!("CARGO_BIN_EXE_train"),
+        &[
+            "--quiet",
+            "--arch",
+            "10,relu:8,linear:6,1",
+            "--data",
+            "gaussian:dim=10,n=40,margin=0.1,seed=1",
+            "--steps",
+            "20",
+            "--metrics",
+            "margin",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("not measured"), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert!(csv.contains(",min_margin,") && csv.contains(",accuracy,"));
+    assert!(
+        !csv.contains(",sigma1,") && !csv.contains(",drift_full,"),
+        "{csv}"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(
+        summary.contains("not computed: --metrics left out spectral, alignment, invariance"),
+        "{summary}"
+    );
+    // Step 0 is logged once.
+    let zeros = csv
+        .lines()
+        .filter(|l| l.starts_with("0,run,0,run,accuracy,"))
+        .count();
+    assert_eq!(zeros, 1, "{csv}");
+}

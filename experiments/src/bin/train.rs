@@ -9,7 +9,7 @@ use clap::Parser;
 use experiments::cli::{self, CommonArgs};
 use experiments::data;
 use experiments::error::RunError;
-use experiments::runner::{self, Display, RunRecord, Start};
+use experiments::runner::{self, Display, MetricSet, RunRecord, Start};
 use experiments::suite::{Training, judge, spec};
 use experiments::summary::Status;
 use models::{Arch, Init, StepRule};
@@ -90,7 +90,10 @@ fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
         )));
     }
     let data = data::resolve(&cli.data)?;
-    let common = cli.common.common();
+    let mut common = cli.common.common();
+    // A run of the user's own size: the invariance drifts (products growing like width³) only
+    // when asked for.
+    common.metrics.get_or_insert_with(MetricSet::cheap);
     let start = match &cli.init {
         Some(path) => Start::File(path.clone()),
         None => Start::Random(cli.init_scheme),

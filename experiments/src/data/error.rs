@@ -34,6 +34,14 @@ pub enum DataError {
         /// The operating-system error.
         source: std::io::Error,
     },
+    /// A file the data set needs is not there (under any of the names it may take).
+    #[error("{file}: missing{also}")]
+    Missing {
+        /// The file, as the loader looked for it first.
+        file: String,
+        /// The other names tried, as `(nor NAME)`, or empty.
+        also: String,
+    },
     /// The contents are malformed or unusable.
     #[error("{file}{at}: {problem}")]
     Malformed {

@@ -1,5 +1,6 @@
 //! Binary data sets for the experiments: synthetic Gaussian data with a margin, the two-point ReLU
-//! counterexample, the bundled 8×8 handwritten digits, and user CSV / IDX files.
+//! counterexample, the bundled 8×8 handwritten digits, and user CSV / IDX files (alone or as an MNIST-format
+//! folder).
 //!
 //! Every data set has labels in {−1, +1} and is scaled so that its largest input has norm 1, the
 //! setting of the theory (‖x_i‖ ≤ 1). Loaders never panic on bad input: they return a
@@ -9,6 +10,7 @@ mod csv;
 mod digits;
 mod error;
 mod idx;
+mod mnist;
 mod resolve;
 mod synthetic;
 mod tensors;
@@ -17,6 +19,7 @@ pub use csv::load_csv;
 pub use digits::digits;
 pub use error::{DataError, Location};
 pub use idx::load_idx;
+pub use mnist::{TRAIN_IMAGES, TRAIN_LABELS, load_mnist_dir, mnist_files};
 pub use resolve::resolve;
 pub use synthetic::{gaussian, two_point};
 

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use kernels::MatRef;
+use kernels::{Element, MatRef};
 
 /// Tracks which hidden units are active (pre-activation > 0) on every training example at every
 /// logged step of a sliding window; also counts activation-pattern changes between logs.
@@ -15,20 +15,22 @@ use kernels::MatRef;
 #[derive(Clone, Debug)]
 pub struct ActivityTracker {
     window: usize,
-    /// Per layer, the last observed pattern: n×h, true where the pre-activation was positive.
-    last: Vec<Vec<bool>>,
-    /// Per layer, the [n, h] shape of the observed pre-activations.
-    shapes: Vec<(usize, usize)>,
-    /// The most recent observations (newest last); each holds, per layer, which units were
-    /// active on every example.
-    history: VecDeque<Vec<Vec<bool>>>,
+    /// Per layer, the last observed pattern: n×h, true where the unit was active (None for a
+    /// layer not tracked).
+    last: Vec<Option<Vec<bool>>>,
+    /// Per layer, the [n, h] shape of the observed activations.
+    shapes: Vec<Option<(usize, usize)>>,
+    /// The most recent observations (newest last); each holds, per tracked layer, which units
+    /// were active on every example.
+    history: VecDeque<Vec<Option<Vec<bool>>>>,
 }
 
 /// What changed in the activation pattern since the previous observation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivityChange {
-    /// Per layer, how many (example, unit) pairs switched on or off (0 at the first observation).
-    pub pattern_changes: Vec<usize>,
+    /// Per layer, how many (example, unit) pairs switched on or off (0 at the first
+    /// observation; None for a layer not tracked).
+    pub pattern_changes: Vec<Option<usize>>,
     /// Per layer, how many (example, unit) pairs there are, to turn the counts into fractions.
     pub entries: Vec<usize>,
 }
@@ -44,45 +46,56 @@ impl ActivityTracker {
         }
     }
 
-    /// Records one logged step. `preacts[l]` holds hidden layer l's pre-activations, [n, h]: one
-    /// row per training example, one column per unit. Panics if the shapes differ from the first
+    /// Records one logged step. `layers[l]` holds layer l's activations, [n, h] (one row per
+    /// training example, one column per unit, positive where the unit is active), or None for a
+    /// layer not tracked (no nonlinearity follows it). Panics if the shapes differ from the first
     /// observation's (a programmer error: the network and data are fixed during a run).
-    pub fn observe(&mut self, preacts: &[MatRef<'_, f64>]) -> ActivityChange {
-        let shapes: Vec<(usize, usize)> = preacts.iter().map(|p| (p.rows(), p.cols())).collect();
+    pub fn observe<T: Element>(&mut self, layers: &[Option<MatRef<'_, T>>]) -> ActivityChange {
+        let shapes: Vec<Option<(usize, usize)>> = layers
+            .iter()
+            .map(|p| p.map(|p| (p.rows(), p.cols())))
+            .collect();
         let first = self.last.is_empty() && self.history.is_empty();
         assert!(
             first || shapes == self.shapes,
-            "ActivityTracker::observe: pre-activation shapes {shapes:?} differ from the first \
+            "ActivityTracker::observe: activation shapes {shapes:?} differ from the first \
              observation's {:?}",
             self.shapes
         );
-        let patterns: Vec<Vec<bool>> = preacts
+        let patterns: Vec<Option<Vec<bool>>> = layers
             .iter()
             .map(|p| {
-                (0..p.rows())
-                    .flat_map(|i| (0..p.cols()).map(move |j| p.get(i, j) > 0.0))
-                    .collect()
+                p.map(|p| {
+                    (0..p.rows())
+                        .flat_map(|i| (0..p.cols()).map(move |j| p.get(i, j) > T::ZERO))
+                        .collect()
+                })
             })
             .collect();
-        let pattern_changes = if first {
-            vec![0; patterns.len()]
-        } else {
-            patterns
-                .iter()
-                .zip(&self.last)
-                .map(|(now, then)| now.iter().zip(then).filter(|(a, b)| a != b).count())
-                .collect()
-        };
+        let pattern_changes = patterns
+            .iter()
+            .enumerate()
+            .map(|(l, now)| {
+                let now = now.as_ref()?;
+                let then = self.last.get(l).and_then(Option::as_ref);
+                Some(then.map_or(0, |then| {
+                    now.iter().zip(then).filter(|(a, b)| a != b).count()
+                }))
+            })
+            .collect();
         let always_on = patterns
             .iter()
             .zip(&shapes)
-            .map(|(pattern, &(n, h))| (0..h).map(|j| (0..n).all(|i| pattern[i * h + j])).collect())
+            .map(|(pattern, shape)| {
+                let (pattern, &(n, h)) = (pattern.as_ref()?, shape.as_ref()?);
+                Some((0..h).map(|j| (0..n).all(|i| pattern[i * h + j])).collect())
+            })
             .collect();
         if self.history.len() == self.window {
             self.history.pop_front();
         }
         self.history.push_back(always_on);
-        let entries = shapes.iter().map(|&(n, h)| n * h).collect();
+        let entries = shapes.iter().map(|s| s.map_or(0, |(n, h)| n * h)).collect();
         self.shapes = shapes;
         self.last = patterns;
         ActivityChange {
@@ -92,15 +105,13 @@ impl ActivityTracker {
     }
 
     /// The units of hidden layer `layer` active on every example at every observation of the
-    /// window; None before the first observation or for a layer that was not observed.
+    /// window; None before the first observation or for a layer that is not tracked.
     pub fn stably_active(&self, layer: usize) -> Option<Vec<bool>> {
-        let (_, h) = *self.shapes.get(layer)?;
+        let (_, h) = (*self.shapes.get(layer)?)?;
         let mut stable = vec![true; h];
         for observation in &self.history {
-            stable
-                .iter_mut()
-                .zip(&observation[layer])
-                .for_each(|(s, &on)| *s &= on);
+            let on = observation[layer].as_ref()?;
+            stable.iter_mut().zip(on).for_each(|(s, &on)| *s &= on);
         }
         Some(stable)
     }
@@ -116,8 +127,8 @@ mod tests {
     use super::*;
 
     /// A row-major [n, h] view.
-    fn view(data: &[f64], n: usize) -> MatRef<'_, f64> {
-        MatRef::from_row_major(data, n, data.len() / n).unwrap()
+    fn view(data: &[f64], n: usize) -> Option<MatRef<'_, f64>> {
+        Some(MatRef::from_row_major(data, n, data.len() / n).unwrap())
     }
 
     #[test]
@@ -127,18 +138,24 @@ mod tests {
         // 2 examples × 3 units. Unit 0 always on; unit 1 on for one example only; unit 2 on.
         let a = [1.0, -1.0, 2.0, 0.5, 3.0, 1.0];
         let change = tracker.observe(&[view(&a, 2)]);
-        assert_eq!(change.pattern_changes, vec![0]);
+        assert_eq!(change.pattern_changes, vec![Some(0)]);
         assert_eq!(change.entries, vec![6]);
         assert_eq!(tracker.stably_active(0), Some(vec![true, false, true]));
         // Unit 2 switches off on example 0 (exactly 0 is inactive); unit 1 switches on there.
         let b = [1.0, 1.0, 0.0, 0.5, 3.0, 1.0];
-        assert_eq!(tracker.observe(&[view(&b, 2)]).pattern_changes, vec![2]);
+        assert_eq!(
+            tracker.observe(&[view(&b, 2)]).pattern_changes,
+            vec![Some(2)]
+        );
         assert_eq!(tracker.stably_active(0), Some(vec![true, false, false]));
         // Two more all-on observations push `a` and `b` out of the window of 2.
         let on = [1.0; 6];
         tracker.observe(&[view(&on, 2)]);
         assert_eq!(tracker.stably_active(0), Some(vec![true, true, false]));
-        assert_eq!(tracker.observe(&[view(&on, 2)]).pattern_changes, vec![0]);
+        assert_eq!(
+            tracker.observe(&[view(&on, 2)]).pattern_changes,
+            vec![Some(0)]
+        );
         assert_eq!(tracker.stably_active(0), Some(vec![true, true, true]));
         assert_eq!(tracker.observations(), 2);
         assert_eq!(tracker.stably_active(1), None);
@@ -154,6 +171,17 @@ mod tests {
             tracker.observe(&[view(&on, 1)]);
         });
         assert_eq!(tracker.stably_active(0), Some(vec![false, true]));
+    }
+
+    #[test]
+    fn untracked_layers_report_nothing() {
+        let mut tracker = ActivityTracker::new(3);
+        let a = [1.0, -1.0];
+        let change = tracker.observe(&[None, view(&a, 1)]);
+        assert_eq!(change.pattern_changes, vec![None, Some(0)]);
+        assert_eq!(change.entries, vec![0, 2]);
+        assert_eq!(tracker.stably_active(0), None);
+        assert_eq!(tracker.stably_active(1), Some(vec![true, false]));
     }
 
     #[test]

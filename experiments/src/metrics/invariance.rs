@@ -10,10 +10,24 @@
 //!
 //! Gradient descent conserves them up to O(step²) per step. Drifts are reported relative to the
 //! current scale ‖W_k‖_F², so that growth of the weights alone does not read as drift.
+//!
+//! Memory: the baseline keeps the step-0 weights of each pair (O(parameters)), and Δ(t) − Δ(0)
+//! is never formed whole. With A = W_{k+1}, B = W_k and A₀, B₀ their step-0 values,
+//! Δ(t) − Δ(0) = ½(PᵀQ + QᵀP) − ½(STᵀ + TSᵀ) for P = A + A₀, Q = A − A₀, S = B + B₀, T = B − B₀:
+//! a product of the weights and their (small) change, so no difference of two large terms loses
+//! the drift to rounding. It is computed in blocks of rows (at most [`BLOCK_ENTRIES`] entries at
+//! a time), 2·h²·(in + out) multiply–adds per pair; when h is more than three times in + out
+//! (a very wide layer between thin ones), the norms come from (in + out)-square Gram matrices of
+//! the factors instead, 6·h·(in + out)² multiply–adds: exact for the diagonal, and for the full,
+//! off-diagonal and active-block norms up to a rounding floor of about √ε times the weights'
+//! movement, since those are then sums of terms that cancel.
 
 use kernels::{MatMut, MatRef, gemm};
 
 use super::spectrum::frobenius_sq;
+
+/// Entries of Δ(t) − Δ(0) held at once by the blockwise computation (8 MiB of f64).
+pub const BLOCK_ENTRIES: usize = 1 << 20;
 
 /// Conserved quantities of THEORY.md §5, captured at step 0 and compared later.
 #[derive(Clone, Debug)]
@@ -21,14 +35,16 @@ pub struct InvarianceBaseline {
     pairs: Vec<PairBaseline>,
 }
 
-/// Δ(0) of one pair of layers.
+/// The step-0 weights of one pair of layers.
 #[derive(Clone, Debug)]
 struct PairBaseline {
     lower: usize,
     upper: usize,
     hidden: usize,
-    /// Δ(0), h×h row-major.
-    delta: Vec<f64>,
+    /// W_lower(0), h×in row-major.
+    lower_start: Vec<f64>,
+    /// W_upper(0), out×h row-major.
+    upper_start: Vec<f64>,
 }
 
 /// The drift of every conserved quantity of one pair of layers since the baseline, each relative
@@ -55,6 +71,16 @@ pub struct PairDrift {
     pub per_layer: f64,
 }
 
+/// Sums of squares of Δ(t) − Δ(0) and its diagonal, before scaling.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sums {
+    diagonal: f64,
+    off_diagonal: f64,
+    block: f64,
+    worst: f64,
+    trace: f64,
+}
+
 impl InvarianceBaseline {
     /// weights: every layer's matrix \[out,in\] in forward order; pairs: adjacent (k, k+1) indices.
     ///
@@ -69,7 +95,8 @@ impl InvarianceBaseline {
                     lower,
                     upper,
                     hidden: weights[lower].rows(),
-                    delta: delta(weights[lower], weights[upper]),
+                    lower_start: row_major(weights[lower]),
+                    upper_start: row_major(weights[upper]),
                 }
             })
             .collect();
@@ -93,12 +120,15 @@ impl InvarianceBaseline {
             .map(|base| {
                 check_pair(weights, base.lower, base.upper);
                 let h = base.hidden;
-                assert_eq!(
-                    weights[base.lower].rows(),
-                    h,
-                    "InvarianceBaseline::drift: layer {} has {} outputs now but {h} at capture",
+                let (lower, upper) = (weights[base.lower], weights[base.upper]);
+                assert!(
+                    lower.rows() == h && lower.rows() * lower.cols() == base.lower_start.len(),
+                    "InvarianceBaseline::drift: layer {} is {}×{} now but had {h} outputs and \
+                     {} weights at capture",
                     base.lower,
-                    weights[base.lower].rows()
+                    lower.rows(),
+                    lower.cols(),
+                    base.lower_start.len()
                 );
                 let mask = active.get(base.lower).and_then(Option::as_ref);
                 if let Some(mask) = mask {
@@ -111,44 +141,171 @@ impl InvarianceBaseline {
                         mask.len()
                     );
                 }
-                let mut change = delta(weights[base.lower], weights[base.upper]);
-                change
-                    .iter_mut()
-                    .zip(&base.delta)
-                    .for_each(|(now, then)| *now -= then);
-                let scale = frobenius_sq(weights[base.lower]).max(f64::MIN_POSITIVE);
                 let in_block = |j: usize| mask.is_none_or(|m| m[j]);
-                let (mut diagonal, mut off_diagonal, mut block, mut worst, mut trace) =
-                    (0.0, 0.0, 0.0, 0.0f64, 0.0);
-                for i in 0..h {
-                    for j in 0..h {
-                        let d = change[i * h + j];
-                        if i == j {
-                            diagonal += d * d;
-                            worst = worst.max(d.abs());
-                            trace += d;
-                        } else {
-                            off_diagonal += d * d;
-                        }
-                        if in_block(i) && in_block(j) {
-                            block += d * d;
-                        }
-                    }
-                }
+                let factors = Factors::new(base, lower, upper);
+                let thin = lower.cols() + upper.rows();
+                let sums = if h > 3 * thin {
+                    factors.sums_from_grams(&in_block)
+                } else {
+                    factors.sums_blockwise(&in_block, BLOCK_ENTRIES)
+                };
+                let scale = frobenius_sq(lower).max(f64::MIN_POSITIVE);
                 PairDrift {
                     lower: base.lower,
                     upper: base.upper,
-                    full: (diagonal + off_diagonal).sqrt() / scale,
-                    diagonal: diagonal.sqrt() / scale,
-                    off_diagonal: off_diagonal.sqrt() / scale,
-                    active_block: block.sqrt() / scale,
+                    full: (sums.diagonal + sums.off_diagonal).max(0.0).sqrt() / scale,
+                    diagonal: sums.diagonal.sqrt() / scale,
+                    off_diagonal: sums.off_diagonal.max(0.0).sqrt() / scale,
+                    active_block: sums.block.max(0.0).sqrt() / scale,
                     active_count: (0..h).filter(|&j| in_block(j)).count(),
-                    per_neuron: worst / scale,
-                    per_layer: trace.abs() / scale,
+                    per_neuron: sums.worst / scale,
+                    per_layer: sums.trace.abs() / scale,
                 }
             })
             .collect()
     }
+}
+
+/// P = A + A₀, Q = A − A₀ (out×h) and S = B + B₀, T = B − B₀ (h×in), row-major.
+struct Factors {
+    hidden: usize,
+    inputs: usize,
+    outputs: usize,
+    p: Vec<f64>,
+    q: Vec<f64>,
+    s: Vec<f64>,
+    t: Vec<f64>,
+}
+
+impl Factors {
+    fn new(base: &PairBaseline, lower: MatRef<'_, f64>, upper: MatRef<'_, f64>) -> Self {
+        let sum_and_change = |now: MatRef<'_, f64>, start: &[f64]| -> (Vec<f64>, Vec<f64>) {
+            let now = row_major(now);
+            let sum = now.iter().zip(start).map(|(a, b)| a + b).collect();
+            let change = now.iter().zip(start).map(|(a, b)| a - b).collect();
+            (sum, change)
+        };
+        let (p, q) = sum_and_change(upper, &base.upper_start);
+        let (s, t) = sum_and_change(lower, &base.lower_start);
+        Self {
+            hidden: base.hidden,
+            inputs: lower.cols(),
+            outputs: upper.rows(),
+            p,
+            q,
+            s,
+            t,
+        }
+    }
+
+    fn view<'a>(data: &'a [f64], rows: usize, cols: usize) -> MatRef<'a, f64> {
+        MatRef::from_row_major(data, rows, cols).expect("a factor of the shape it was built for")
+    }
+
+    /// Δ(t) − Δ(0) one block of rows at a time, each of at most `block_entries` entries.
+    fn sums_blockwise(&self, in_block: &dyn Fn(usize) -> bool, block_entries: usize) -> Sums {
+        let (h, o, i) = (self.hidden, self.outputs, self.inputs);
+        let (p, q) = (Self::view(&self.p, o, h), Self::view(&self.q, o, h));
+        let (s, t) = (Self::view(&self.s, h, i), Self::view(&self.t, h, i));
+        let rows_per_block = (block_entries / h.max(1)).clamp(1, h.max(1));
+        let mut buffer = vec![0.0; rows_per_block * h];
+        let mut sums = Sums::default();
+        for r0 in (0..h).step_by(rows_per_block) {
+            let rows = rows_per_block.min(h - r0);
+            let block = &mut buffer[..rows * h];
+            let mut out = MatMut::from_row_major(block, rows, h).expect("rows × h entries");
+            gemm(0.5, p.submatrix(0, r0, o, rows).t(), q, 0.0, out.rb_mut());
+            gemm(0.5, q.submatrix(0, r0, o, rows).t(), p, 1.0, out.rb_mut());
+            gemm(-0.5, s.submatrix(r0, 0, rows, i), t.t(), 1.0, out.rb_mut());
+            gemm(-0.5, t.submatrix(r0, 0, rows, i), s.t(), 1.0, out);
+            for (local, row) in block.chunks_exact(h).enumerate() {
+                let r = r0 + local;
+                for (j, &d) in row.iter().enumerate() {
+                    if r == j {
+                        sums.diagonal += d * d;
+                        sums.worst = sums.worst.max(d.abs());
+                        sums.trace += d;
+                    } else {
+                        sums.off_diagonal += d * d;
+                    }
+                    if in_block(r) && in_block(j) {
+                        sums.block += d * d;
+                    }
+                }
+            }
+        }
+        sums
+    }
+
+    /// The norms from Gram matrices of L = [P; Sᵀ] and K = ½[Q; −Tᵀ] ((out + in) × h), where
+    /// Δ(t) − Δ(0) = LᵀK + KᵀL: ‖LᵀK + KᵀL‖_F² = 2·Σ_ab ((KLᵀ)_ab (KLᵀ)_ba + (KKᵀ)_ab (LLᵀ)_ab).
+    fn sums_from_grams(&self, in_block: &dyn Fn(usize) -> bool) -> Sums {
+        let (h, o, i) = (self.hidden, self.outputs, self.inputs);
+        let width = o + i;
+        // L and K with the hidden units as columns: rows 0..o from P and Q, rows o.. from Sᵀ, Tᵀ.
+        let mut l = vec![0.0; width * h];
+        let mut k = vec![0.0; width * h];
+        l[..o * h].copy_from_slice(&self.p);
+        k[..o * h]
+            .iter_mut()
+            .zip(&self.q)
+            .for_each(|(k, q)| *k = 0.5 * q);
+        for j in 0..h {
+            for c in 0..i {
+                l[(o + c) * h + j] = self.s[j * i + c];
+                k[(o + c) * h + j] = -0.5 * self.t[j * i + c];
+            }
+        }
+        let mut sums = Sums::default();
+        for j in 0..h {
+            let d: f64 = 2.0 * (0..width).map(|a| l[a * h + j] * k[a * h + j]).sum::<f64>();
+            sums.diagonal += d * d;
+            sums.worst = sums.worst.max(d.abs());
+            sums.trace += d;
+        }
+        let squared_norm = |columns: &[usize]| -> f64 {
+            let pick = |m: &[f64]| -> Vec<f64> {
+                (0..width)
+                    .flat_map(|a| columns.iter().map(move |&j| m[a * h + j]))
+                    .collect()
+            };
+            let (lm, km) = (pick(&l), pick(&k));
+            let c = columns.len();
+            let (lv, kv) = (Self::view(&lm, width, c), Self::view(&km, width, c));
+            let gram = |x: MatRef<'_, f64>, y: MatRef<'_, f64>| {
+                let mut out = vec![0.0; width * width];
+                let view = MatMut::from_row_major(&mut out, width, width).expect("width²");
+                gemm(1.0, x, y.t(), 0.0, view);
+                out
+            };
+            let (kl, kk, ll) = (gram(kv, lv), gram(kv, kv), gram(lv, lv));
+            let mut total = 0.0;
+            for a in 0..width {
+                for b in 0..width {
+                    total += kl[a * width + b] * kl[b * width + a]
+                        + kk[a * width + b] * ll[a * width + b];
+                }
+            }
+            2.0 * total
+        };
+        let all: Vec<usize> = (0..h).collect();
+        let full = squared_norm(&all);
+        sums.off_diagonal = full - sums.diagonal;
+        let active: Vec<usize> = (0..h).filter(|&j| in_block(j)).collect();
+        sums.block = if active.len() == h {
+            full
+        } else {
+            squared_norm(&active)
+        };
+        sums
+    }
+}
+
+/// The entries of `w`, row-major.
+fn row_major(w: MatRef<'_, f64>) -> Vec<f64> {
+    (0..w.rows())
+        .flat_map(|i| (0..w.cols()).map(move |j| w.get(i, j)))
+        .collect()
 }
 
 /// Checks that layers `lower` and `upper` exist and share their hidden units.
@@ -169,16 +326,6 @@ fn check_pair(weights: &[MatRef<'_, f64>], lower: usize, upper: usize) {
         b.rows(),
         b.cols()
     );
-}
-
-/// Δ = W_upperᵀW_upper − W_lowerW_lowerᵀ, h×h row-major.
-fn delta(lower: MatRef<'_, f64>, upper: MatRef<'_, f64>) -> Vec<f64> {
-    let h = lower.rows();
-    let mut out = vec![0.0; h * h];
-    let mut view = MatMut::from_row_major(&mut out, h, h).expect("an h×h buffer holds h·h values");
-    gemm(1.0, upper.t(), upper, 0.0, view.rb_mut());
-    gemm(-1.0, lower, lower.t(), 1.0, view);
-    out
 }
 
 #[cfg(test)]
@@ -248,6 +395,77 @@ mod tests {
         assert!(d.diagonal < 1e-15 && d.per_neuron < 1e-15 && d.per_layer < 1e-15);
         // W1W1ᵀ off-diagonal went from 0 to s, so Δ's off-diagonal moved by −s twice.
         assert!((d.off_diagonal - (2.0 * s * s).sqrt() / 2.0).abs() < 1e-12);
+    }
+
+    /// Δ(t) − Δ(0) formed whole, the way the drifts are defined.
+    fn brute_force(w1: &[f64], w2: &[f64], v1: &[f64], v2: &[f64], h: usize) -> Vec<f64> {
+        let (i, o) = (w1.len() / h, w2.len() / h);
+        let delta = |lower: &[f64], upper: &[f64]| -> Vec<f64> {
+            let mut d = vec![0.0; h * h];
+            for r in 0..h {
+                for c in 0..h {
+                    let up: f64 = (0..o).map(|a| upper[a * h + r] * upper[a * h + c]).sum();
+                    let low: f64 = (0..i).map(|b| lower[r * i + b] * lower[c * i + b]).sum();
+                    d[r * h + c] = up - low;
+                }
+            }
+            d
+        };
+        let (now, then) = (delta(v1, v2), delta(w1, w2));
+        now.iter().zip(&then).map(|(a, b)| a - b).collect()
+    }
+
+    #[test]
+    fn blocks_and_grams_agree_with_the_whole_matrix() {
+        let mut rng = kernels::rng::Rng::new(5);
+        // h = 40 against in + out = 5 takes the Gram path; h = 9 against 9 the blockwise one.
+        for (h, i, o) in [(40, 3, 2), (9, 5, 4)] {
+            let mut draw = |n: usize| -> Vec<f64> { (0..n).map(|_| rng.normal()).collect() };
+            let (w1, w2) = (draw(h * i), draw(o * h));
+            let (v1, v2) = (draw(h * i), draw(o * h));
+            let d = brute_force(&w1, &w2, &v1, &v2, h);
+            let mask: Vec<bool> = (0..h).map(|j| j % 3 != 1).collect();
+            let base = InvarianceBaseline::capture(&[view(&w1, h), view(&w2, o)], &[(0, 1)]);
+            let got = &base.drift(&[view(&v1, h), view(&v2, o)], &[Some(mask.clone())])[0];
+            let scale: f64 = v1.iter().map(|x| x * x).sum();
+            let (mut diag, mut off, mut block) = (0.0, 0.0, 0.0);
+            for r in 0..h {
+                for c in 0..h {
+                    let x = d[r * h + c] * d[r * h + c];
+                    if r == c {
+                        diag += x
+                    } else {
+                        off += x
+                    }
+                    if mask[r] && mask[c] {
+                        block += x
+                    }
+                }
+            }
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-300);
+            assert!(
+                close(got.full, (diag + off).sqrt() / scale),
+                "{h}: full {}",
+                got.full
+            );
+            assert!(close(got.diagonal, diag.sqrt() / scale));
+            assert!(close(got.off_diagonal, off.sqrt() / scale));
+            assert!(close(got.active_block, block.sqrt() / scale));
+            let trace: f64 = (0..h).map(|j| d[j * h + j]).sum();
+            let worst = (0..h).map(|j| d[j * h + j].abs()).fold(0.0, f64::max);
+            assert!(close(got.per_layer, trace.abs() / scale));
+            assert!(close(got.per_neuron, worst / scale));
+            // Blocks of a few rows each give the same sums as one block.
+            let factors = Factors::new(&base.pairs[0], view(&v1, h), view(&v2, o));
+            let all = |_: usize| true;
+            let (one, many) = (
+                factors.sums_blockwise(&all, h * h),
+                factors.sums_blockwise(&all, 2 * h),
+            );
+            assert!(
+                close(many.diagonal, one.diagonal) && close(many.off_diagonal, one.off_diagonal)
+            );
+        }
     }
 
     #[test]

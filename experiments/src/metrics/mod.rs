@@ -2,8 +2,15 @@
 //! alignment of adjacent layers, the drift of the conserved quantities, stably-active units and
 //! activation-pattern changes, the normalized margin, and sign flips.
 //!
-//! All of it works on f64 views of the weights ([out, in]) and costs a few matrix products or one
-//! small SVD per layer, so computing it on a log-spaced schedule never dominates a run.
+//! All of it is computed in f64 from views of the weights ([out, in]). What each costs per log, for
+//! a layer [out, in] (h units between a pair), n examples:
+//! * spectrum: a few hundred matrix–vector products (`kernels::linalg::top_svd`), O(out·in)
+//!   memory beyond the matrix for its Krylov bases of at most 32 vectors;
+//! * alignment: a dot product of the spectra's vectors;
+//! * invariance: 2·h²·(in + out) multiply–adds per pair in blocks of at most
+//!   [`BLOCK_ENTRIES`] entries, plus the step-0 weights kept: O(parameters) memory;
+//! * activity: one bit per (example, unit) of each nonlinear layer, O(n × width);
+//! * margins and sign flips: O(n + parameters).
 
 mod activity;
 mod flips;
@@ -13,6 +20,6 @@ mod spectrum;
 
 pub use activity::{ActivityChange, ActivityTracker};
 pub use flips::sign_flips;
-pub use invariance::{InvarianceBaseline, PairDrift};
+pub use invariance::{BLOCK_ENTRIES, InvarianceBaseline, PairDrift};
 pub use margin::normalized_margin;
 pub use spectrum::{Spectrum, TOP, alignment, spectrum};

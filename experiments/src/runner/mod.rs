@@ -4,6 +4,7 @@
 mod loss;
 pub mod metric;
 mod recorder;
+mod selection;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -16,8 +17,9 @@ use serde_json::json;
 
 pub use loss::{log_loss_term, log_mean_loss};
 pub use recorder::Recorder;
+pub use selection::{Family, MetricSet};
 
-use crate::claims::Claim;
+use crate::claims::{Claim, Verdict};
 use crate::data::Dataset;
 use crate::error::RunError;
 use crate::progress::Progress;
@@ -57,6 +59,8 @@ pub struct RunSpec {
     /// Number of consecutive logs over which a unit must be active on every example to count as
     /// stably active (`usize::MAX`: every log since the start).
     pub active_window: usize,
+    /// The metric families to compute at each log.
+    pub metrics: MetricSet,
 }
 
 /// One layer as the claims and reports see it.
@@ -147,6 +151,20 @@ pub fn execute(
         Dtype::F64 => train_and_record::<f64>(spec, dir, display)?,
     };
     let mut claims = judge(&record);
+    let left_out = spec.metrics.missing();
+    if !left_out.is_empty() {
+        let reason = format!("not computed: --metrics left out {}", left_out.join(", "));
+        claims = claims
+            .into_iter()
+            .map(|c| {
+                if c.verdict == Verdict::NotMeasured {
+                    c.unjudged(&reason)
+                } else {
+                    c
+                }
+            })
+            .collect();
+    }
     if record.outcome.status == Status::Diverged {
         claims = claims
             .into_iter()
@@ -195,6 +213,7 @@ pub fn config_json(spec: &RunSpec) -> serde_json::Value {
         "seed": spec.train.seed,
         "dtype": spec.dtype.to_string(),
         "logged_steps": spec.schedule.len(),
+        "metrics": spec.metrics.to_string(),
         "active_window": if spec.active_window == usize::MAX {
             json!("every log since the start")
         } else {
@@ -223,8 +242,14 @@ fn train_and_record<T: Element>(
     let started = Instant::now();
     let mut net = build::<T>(spec)?;
     let (x, y): (Tensor<T>, Tensor<T>) = spec.data.to_tensors::<T>();
-    let mut recorder = Recorder::new(&net, &spec.data, spec.train.loss, spec.active_window);
-    recorder.record(0, &net, None);
+    let mut recorder = Recorder::new(
+        &net,
+        &x,
+        &spec.data.y,
+        spec.train.loss,
+        spec.active_window,
+        spec.metrics.clone(),
+    );
     let progress = Progress::new(spec.train.steps as u64, &spec.name, display.quiet);
     let result = models::train(&mut net, &x, &y, &spec.train, |info, net| {
         if info.step % 64 == 0 {
@@ -275,7 +300,8 @@ fn train_and_record<T: Element>(
         })
         .collect();
     let pairs = recorder.pairs().to_vec();
-    let svm_margin = match svm::hard_margin(&spec.data) {
+    // Once per data set per process: the runs of an experiment and the points of a sweep share it.
+    let svm_margin = match svm::cached_hard_margin(&spec.data) {
         SvmResult::Separable { margin, .. } => Some(margin),
         SvmResult::NotSeparable => None,
     };

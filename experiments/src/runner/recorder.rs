@@ -1,8 +1,17 @@
 //! The metrics of one logged step: spectra, alignments, invariance drifts, activation patterns,
 //! losses and margins, appended to the run's [`MetricsLog`].
 //!
-//! Everything is computed in f64 on a copy of the weights, whatever dtype the run trains in.
+//! The margins and activation patterns come from the training step's own forward pass when it
+//! covered the whole training set at the current weights (full-batch training), so logging costs
+//! no extra pass over the data; otherwise (mini-batches, a rejected adaptive step, the weights
+//! restored after divergence) from one forward pass of a copy of the network, in its dtype.
+//! Everything derived from the weights is computed in f64 on a copy of them.
+//!
+//! Memory beyond training: an f64 copy of the weights per log, the previous log's copy (sign
+//! flips), the step-0 weights (invariance), and one bit per (example, unit) of each nonlinear
+//! layer (activity): O(parameters + n × width).
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use autodiff::{MarginLoss, Tensor};
@@ -11,20 +20,21 @@ use models::{LayerInfo, Network, StepInfo};
 
 use super::loss::log_mean_loss;
 use super::metric;
-use crate::data::Dataset;
-use crate::metrics::{self, ActivityTracker, InvarianceBaseline};
+use super::selection::{Family, MetricSet};
+use crate::metrics::{self, ActivityTracker, InvarianceBaseline, Spectrum};
 use crate::record::{MetricsLog, Scope};
 
 /// State carried from one logged step to the next.
-pub struct Recorder {
+pub struct Recorder<'a, T: Element> {
     layers: Vec<LayerInfo>,
     pairs: Vec<(usize, usize)>,
-    x: Tensor<f64>,
+    x: &'a Tensor<T>,
     y: Vec<f64>,
     loss: MarginLoss,
-    baseline: InvarianceBaseline,
+    metrics: MetricSet,
+    baseline: Option<InvarianceBaseline>,
     tracker: ActivityTracker,
-    previous: Vec<Vec<f64>>,
+    previous: Option<Vec<Vec<f64>>>,
     log: MetricsLog,
     seconds: f64,
 }
@@ -40,27 +50,54 @@ fn views(weights: &[Tensor<f64>]) -> Vec<MatRef<'_, f64>> {
     weights.iter().map(Tensor::as_mat).collect()
 }
 
-impl Recorder {
-    /// Captures the conserved quantities of `net` at initialization.
-    pub fn new<T: Element>(
+/// The spectrum of every layer, the layers shared among the pool's threads (each spectrum is
+/// computed the same way on any thread, so the values do not depend on the thread count). Read
+/// in the training dtype, computed in f64.
+fn spectra<T: Element>(mats: &[MatRef<'_, T>]) -> Vec<Spectrum> {
+    let slots: Vec<Mutex<Option<Spectrum>>> = mats.iter().map(|_| Mutex::new(None)).collect();
+    kernels::parallel::for_each_part(mats.len(), |k| {
+        let s = metrics::spectrum(mats[k]);
+        *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(s);
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every layer's part ran")
+        })
+        .collect()
+}
+
+impl<'a, T: Element> Recorder<'a, T> {
+    /// A recorder of the families in `metrics` for `net` trained on x \[n, in\] with labels
+    /// `y`; captures the conserved quantities of the initial weights when invariance is asked.
+    pub fn new(
         net: &Network<T>,
-        data: &Dataset,
+        x: &'a Tensor<T>,
+        y: &[f64],
         loss: MarginLoss,
         window: usize,
+        metrics: MetricSet,
     ) -> Self {
-        let weights = weights_f64(net);
         let pairs = net.adjacent_pairs();
-        let baseline = InvarianceBaseline::capture(&views(&weights), &pairs);
-        let (x, _) = data.to_tensors::<f64>();
+        let weights = weights_f64(net);
+        let baseline = metrics
+            .has(Family::Invariance)
+            .then(|| InvarianceBaseline::capture(&views(&weights), &pairs));
+        let previous = metrics
+            .has(Family::Flips)
+            .then(|| weights.into_iter().map(Tensor::into_vec).collect());
         Self {
             layers: net.layers().to_vec(),
             pairs,
             x,
-            y: data.y.clone(),
+            y: y.to_vec(),
             loss,
+            metrics,
             baseline,
             tracker: ActivityTracker::new(window),
-            previous: weights.into_iter().map(Tensor::into_vec).collect(),
+            previous,
             log: MetricsLog::new(),
             seconds: 0.0,
         }
@@ -91,23 +128,39 @@ impl Recorder {
         self.log
     }
 
-    /// Records every metric of `net` after `step` steps; `info` is the optimizer's view of the
-    /// step (learning rate, gradient norm), absent at initialization.
-    pub fn record<T: Element>(&mut self, step: usize, net: &Network<T>, info: Option<&StepInfo>) {
+    /// Records the selected metrics of `net` after `step` steps; `info` is the optimizer's view
+    /// of the step (learning rate, gradient norm), absent when `net` was not just evaluated.
+    pub fn record(&mut self, step: usize, net: &Network<T>, info: Option<&StepInfo>) {
         let started = Instant::now();
-        let weights = weights_f64(net);
-        let mats = views(&weights);
-        let mut net64: Network<f64> = net.cast::<f64>();
-        let outputs = net64.predict(&self.x);
+        let n = self.y.len();
+        let covers_data = |net: &Network<T>| net.last_output().is_some_and(|o| o.len() == n);
+        let evaluated;
+        let source = if covers_data(net) {
+            net
+        } else {
+            let mut copy = net.clone();
+            copy.predict(self.x);
+            evaluated = copy;
+            &evaluated
+        };
+        let outputs = source
+            .last_output()
+            .expect("a forward pass on the data just ran");
         let margins: Vec<f64> = outputs
             .data()
             .iter()
             .zip(&self.y)
-            .map(|(f, y)| f * y)
+            .map(|(f, y)| f.to_f64() * y)
             .collect();
-        let preacts = net64.preactivations(&self.x);
-        let preact_views: Vec<MatRef<'_, f64>> = preacts.iter().map(Tensor::as_mat).collect();
-        let change = self.tracker.observe(&preact_views);
+        let track_activity = self.metrics.has(Family::Activity) || self.baseline.is_some();
+        let change = track_activity.then(|| {
+            let activations: Vec<Option<MatRef<'_, T>>> = (0..self.layers.len())
+                .map(|k| source.last_activation(k).map(Tensor::as_mat))
+                .collect();
+            self.tracker.observe(&activations)
+        });
+        let weights = weights_f64(net);
+        let mats = views(&weights);
 
         let log = &mut self.log;
         let mut run =
@@ -116,66 +169,76 @@ impl Recorder {
         run(metric::LOG_LOSS, log_loss);
         run(metric::LOSS, log_loss.exp());
         let correct = margins.iter().filter(|&&m| m > 0.0).count();
-        run(
-            metric::ACCURACY,
-            correct as f64 / margins.len().max(1) as f64,
-        );
-        run(
-            metric::MIN_MARGIN,
-            margins.iter().copied().fold(f64::INFINITY, f64::min),
-        );
-        run(
-            metric::NORMALIZED_MARGIN,
-            metrics::normalized_margin(&margins, &mats),
-        );
+        run(metric::ACCURACY, correct as f64 / n.max(1) as f64);
+        if self.metrics.has(Family::Margin) {
+            run(
+                metric::MIN_MARGIN,
+                margins.iter().copied().fold(f64::INFINITY, f64::min),
+            );
+            run(
+                metric::NORMALIZED_MARGIN,
+                metrics::normalized_margin(&margins, &mats),
+            );
+        }
         if let Some(info) = info {
             run(metric::LR, info.lr);
             run(metric::GRAD_NORM, info.grad_norm);
         }
 
-        let spectra: Vec<metrics::Spectrum> = mats.iter().map(|w| metrics::spectrum(*w)).collect();
-        for (k, (layer, s)) in self.layers.iter().zip(&spectra).enumerate() {
+        let spectral = self.metrics.has(Family::Spectral);
+        let spectra = (spectral || self.metrics.has(Family::Alignment)).then(|| {
+            let native: Vec<MatRef<'_, T>> = (0..self.layers.len())
+                .map(|k| net.weight(k).as_mat())
+                .collect();
+            spectra(&native)
+        });
+        for (k, layer) in self.layers.iter().enumerate() {
             let mut put = |name: &'static str, value: f64| {
                 log.push(step, Scope::Layer, k, &layer.name, name, value)
             };
-            put(metric::SIGMA1, s.sigma1);
-            put(metric::FROBENIUS, s.frobenius);
-            put(metric::RATIO, s.ratio);
-            put(metric::STABLE_RANK, s.stable_rank);
-            for (name, value) in metric::TOP_SIGMAS.iter().zip(s.top.iter().skip(1)) {
-                put(name, *value);
+            if let Some(s) = spectra.as_ref().filter(|_| spectral).map(|s| &s[k]) {
+                put(metric::SIGMA1, s.sigma1);
+                put(metric::FROBENIUS, s.frobenius);
+                put(metric::RATIO, s.ratio);
+                put(metric::STABLE_RANK, s.stable_rank);
+                for (name, value) in metric::TOP_SIGMAS.iter().zip(s.top.iter().skip(1)) {
+                    put(name, *value);
+                }
             }
-            put(
-                metric::SIGN_FLIPS,
-                metrics::sign_flips(&self.previous[k], weights[k].data()) as f64,
-            );
-            if let Some(changes) = change.pattern_changes.get(k) {
-                put(metric::PATTERN_CHANGES, *changes as f64);
+            if let Some(previous) = &self.previous {
+                put(
+                    metric::SIGN_FLIPS,
+                    metrics::sign_flips(&previous[k], weights[k].data()) as f64,
+                );
+            }
+            let changes = change.as_ref().and_then(|c| c.pattern_changes[k]);
+            if let Some(changes) = changes.filter(|_| self.metrics.has(Family::Activity)) {
+                put(metric::PATTERN_CHANGES, changes as f64);
             }
         }
 
-        let active: Vec<Option<Vec<bool>>> = self
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(k, l)| {
-                if l.is_linear() {
-                    None
-                } else {
-                    self.tracker.stably_active(k)
-                }
-            })
+        let active: Vec<Option<Vec<bool>>> = (0..self.layers.len())
+            .map(|k| self.tracker.stably_active(k))
             .collect();
-        let drifts = self.baseline.drift(&mats, &active);
+        let drifts = self
+            .baseline
+            .as_ref()
+            .map(|b| b.drift(&mats, &active))
+            .unwrap_or_default();
         for (p, &(lower, upper)) in self.pairs.iter().enumerate() {
             let name = format!("{}>{}", self.layers[lower].name, self.layers[upper].name);
             let mut put = |metric: &'static str, value: f64| {
                 log.push(step, Scope::Pair, p, &name, metric, value)
             };
-            put(
-                metric::ALIGNMENT,
-                metrics::alignment(&spectra[lower], &spectra[upper]),
-            );
+            if let Some(spectra) = spectra
+                .as_ref()
+                .filter(|_| self.metrics.has(Family::Alignment))
+            {
+                put(
+                    metric::ALIGNMENT,
+                    metrics::alignment(&spectra[lower], &spectra[upper]),
+                );
+            }
             if let Some(d) = drifts.iter().find(|d| d.lower == lower && d.upper == upper) {
                 put(metric::DRIFT_FULL, d.full);
                 put(metric::DRIFT_DIAGONAL, d.diagonal);
@@ -187,7 +250,9 @@ impl Recorder {
             }
         }
 
-        self.previous = weights.into_iter().map(Tensor::into_vec).collect();
+        if self.previous.is_some() {
+            self.previous = Some(weights.into_iter().map(Tensor::into_vec).collect());
+        }
         self.seconds += started.elapsed().as_secs_f64();
     }
 }

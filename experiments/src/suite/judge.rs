@@ -3,9 +3,10 @@
 
 use std::f64::consts::FRAC_1_SQRT_2;
 
-use crate::claims::{Claim, Threshold};
+use crate::claims::{Claim, Threshold, Verdict};
 use crate::record::Scope;
 use crate::runner::{RunRecord, metric};
+use crate::svm::SvmReport;
 
 /// r above which a layer counts as rank one, and alignment above which a pair counts as aligned.
 pub const RANK_ONE: f64 = 0.99;
@@ -172,4 +173,76 @@ pub fn counterexample_rank_two(record: &RunRecord) -> Claim {
             tolerance: COUNTEREXAMPLE_TOLERANCE,
         },
     )
+}
+
+/// Statement: the hidden layers of the linear tail become rank one.
+pub const TAIL_HIDDEN_RANK_ONE: &str = "The hidden linear layers of the tail (behind the nonlinear layers, before the output row, which is rank one by its shape) become rank one (Corollary 1): ‖W‖_F² − σ₁² stays bounded while ‖W‖_F grows.";
+
+/// The hidden layers of the linear tail of `record` reach r above `threshold`. The output row is
+/// left out (a 1 × w matrix has r = 1 whatever training does); a network with no hidden linear
+/// layer in its tail gets `not applicable`.
+pub fn tail_hidden_rank_one(record: &RunRecord, threshold: f64) -> Claim {
+    let mut hidden = record.linear_tail();
+    hidden.pop();
+    let claim = Claim::evaluate(
+        "tail-rank-one",
+        &record.name,
+        TAIL_HIDDEN_RANK_ONE,
+        "min over the hidden linear layers of the tail of r at the end",
+        last_min(record, Scope::Layer, &hidden, metric::RATIO),
+        Threshold::Above { value: threshold },
+    );
+    if hidden.is_empty() {
+        claim.inapplicable("the network has no hidden linear layer in its tail")
+    } else {
+        claim
+    }
+}
+
+/// Statement of the premise that the data is linearly separable.
+pub const SEPARABLE: &str = "Premise: a hyperplane through the origin separates the two classes (the theory's setting); the hard-margin SVM's direction certifies it by a positive margin.";
+/// Statement of the premise that training fits the data.
+pub const FITS: &str = "Premise: gradient descent fits the training data, every example classified correctly (100% training accuracy), so the loss can go to 0 and the norms grow.";
+
+/// The premise that `report`'s direction separates the data: its achieved margin is positive.
+pub fn separable(record: &RunRecord, report: &SvmReport) -> Claim {
+    Claim::evaluate(
+        "separable",
+        &record.name,
+        SEPARABLE,
+        "min_i y_i⟨u, x_i⟩ for the hard-margin SVM direction u",
+        report.lower,
+        Threshold::Above { value: 0.0 },
+    )
+}
+
+/// The premise that training ends with every one of the `n` examples classified correctly,
+/// measured as the number misclassified at the end.
+pub fn fits(record: &RunRecord, n: usize) -> Claim {
+    let accuracy = record
+        .log
+        .last(Scope::Run, 0, metric::ACCURACY)
+        .unwrap_or(f64::NAN);
+    Claim::evaluate(
+        "fits",
+        &record.name,
+        FITS,
+        "training examples misclassified at the end",
+        (n as f64 * (1.0 - accuracy)).round(),
+        Threshold::Below { value: 0.5 },
+    )
+}
+
+/// The premises followed by the claims, each claim `not applicable` (naming the first premise
+/// that failed) unless every premise holds.
+pub fn given(premises: Vec<Claim>, claims: Vec<Claim>) -> Vec<Claim> {
+    let failed = premises
+        .iter()
+        .find(|p| p.verdict != Verdict::Holds)
+        .map(|p| format!("premise `{}` is {}", p.id, p.verdict.as_str()));
+    let claims = claims.into_iter().map(|c| match &failed {
+        Some(reason) => c.inapplicable(reason),
+        None => c,
+    });
+    premises.iter().cloned().chain(claims).collect()
 }

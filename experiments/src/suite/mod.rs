@@ -4,6 +4,7 @@
 pub mod counterexample;
 pub mod deep_linear;
 pub mod digits;
+pub mod fashion;
 pub mod invariance;
 pub mod judge;
 pub mod relu_tail;
@@ -23,7 +24,7 @@ use crate::claims::Claim;
 use crate::data::Dataset;
 use crate::error::RunError;
 use crate::rundir::RunDir;
-use crate::runner::{self, Display, Dtype, RunRecord, RunSpec, Start};
+use crate::runner::{self, Display, Dtype, MetricSet, RunRecord, RunSpec, Start};
 use crate::schedule::LogSchedule;
 use crate::summary::{Status, Summary};
 
@@ -40,6 +41,9 @@ pub struct Common {
     pub log_every: Option<usize>,
     /// Logs per decade of steps on the log-spaced schedule.
     pub log_per_decade: usize,
+    /// The metric families to compute; None: the experiment's own choice (every family for the
+    /// toy experiments, whose claims use them all).
+    pub metrics: Option<MetricSet>,
 }
 
 impl Default for Common {
@@ -50,6 +54,7 @@ impl Default for Common {
             quiet: false,
             log_every: None,
             log_per_decade: 20,
+            metrics: None,
         }
     }
 }
@@ -109,6 +114,7 @@ pub fn spec(
         // Drifts are measured from step 0, so a unit counts as stably active only if it was
         // active on every example at every log since the start (Theorem 1's hypothesis).
         active_window: usize::MAX,
+        metrics: common.metrics.clone().unwrap_or_else(MetricSet::all),
     })
 }
 

@@ -1,0 +1,140 @@
+//! Research scale: two classes of Fashion-MNIST (12,000 examples × 784 pixels for the default
+//! pair), a ReLU layer then a linear tail of width 512, trained full batch until it fits the data
+//! and the tail reaches the rank-one regime (Corollary 1 of the paper).
+
+use std::path::{Path, PathBuf};
+
+use models::{Init, StepRule};
+
+use super::{Common, Experiment, ExperimentResult, Training, judge, spec};
+use crate::data::{self, DataError, Dataset};
+use crate::error::RunError;
+use crate::rundir::RunDir;
+use crate::runner::{MetricSet, Start};
+use crate::svm;
+
+/// The binary's name.
+pub const NAME: &str = "fashion";
+/// One-line description.
+pub const TITLE: &str =
+    "two classes of Fashion-MNIST, a ReLU layer then a linear tail of width 512: research scale";
+/// Where the Debian package `dataset-fashion-mnist` puts the files.
+pub const DEFAULT_DIR: &str = "/usr/share/datasets/fashion-mnist";
+/// How to get the files, for the error when they are missing.
+pub const HOW_TO_GET: &str = "install the Debian package (`sudo apt-get install \
+    dataset-fashion-mnist`), or point --data-dir at a folder holding the MNIST-format files \
+    train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (from \
+    https://github.com/zalandoresearch/fashion-mnist)";
+/// r above which a hidden layer of the tail counts as rank one: the suite's 0.99.
+pub const RANK_ONE: f64 = judge::RANK_ONE;
+/// The claims, for `--help`.
+pub const CLAIMS_HELP: &str = "\
+Premises (the theory's setting; when one fails the claims are `not applicable`):
+  separable      a hyperplane through the origin separates the two classes: the hard-margin
+                 SVM's direction has a positive margin (1 vs 8: 0.0070).
+  fits           training ends with every example classified correctly (0 misclassified).
+Claims (Le & Jegelka, ICLR 2022, arXiv:2201.11968, Corollary 1):
+  tail-rank-one  the hidden linear layers of the tail become rank one: min r = σ₁/‖W‖_F over
+                 them > 0.99 (the output row, rank one by its shape, is left out; a random
+                 512 × 512 start has r ≈ 0.09).
+  tail-aligned   adjacent layers of the tail, the output row included, align:
+                 min |⟨v₁(W_k+1), u₁(W_k)⟩| > 0.99.
+Fashion-MNIST classes: 0 T-shirt, 1 trouser, 2 pullover, 3 dress, 4 coat, 5 sandal, 6 shirt,
+7 sneaker, 8 bag, 9 ankle boot.";
+
+/// Settings of the experiment.
+#[derive(clap::Args, Clone, Debug, PartialEq)]
+pub struct Config {
+    /// MNIST-format folder with train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (or
+    /// the same names uncompressed).
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DIR)]
+    pub data_dir: PathBuf,
+    /// The two classes, first labelled +1, second −1.
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    pub classes: Vec<u8>,
+    /// The network: a ReLU layer, then the linear tail (see `train --help` for the grammar).
+    #[arg(long, default_value = "784,relu:512,linear:512,linear:512,1")]
+    pub arch: String,
+    /// Initialization scale s (weights N(0, s²/fan_in)).
+    #[arg(long, default_value_t = 0.01)]
+    pub init_scale: f64,
+    /// Step rule.
+    #[arg(long, default_value = "grad-normalized")]
+    pub step_rule: StepRule,
+    /// Learning rate.
+    #[arg(long, default_value_t = 1.0)]
+    pub lr: f64,
+    /// Full-batch steps.
+    #[arg(long, default_value_t = 600)]
+    pub steps: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        crate::cli::defaults()
+    }
+}
+
+/// The two classes of the MNIST-format folder `dir`; a missing file is named with how to get it.
+pub fn load(dir: &Path, classes: &[u8]) -> Result<Dataset, RunError> {
+    let [a, b] = classes[..] else {
+        return Err(RunError::Config(format!(
+            "--classes takes two classes, got {classes:?}"
+        )));
+    };
+    match data::load_mnist_dir(dir, a, b) {
+        Err(e @ DataError::Missing { .. }) => Err(RunError::Config(format!("{e}; {HOW_TO_GET}"))),
+        Err(e) => Err(e.into()),
+        Ok(data) => Ok(Dataset {
+            name: format!("{}({a} vs {b})", folder_name(dir)),
+            ..data
+        }),
+    }
+}
+
+/// The folder's last component (`fashion-mnist`), for the data set's name in reports.
+fn folder_name(dir: &Path) -> String {
+    dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Runs the experiment.
+pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
+    if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
+        return Err(RunError::Config(format!(
+            "--lr {}: the learning rate must be a positive number",
+            cfg.lr
+        )));
+    }
+    if !(cfg.init_scale.is_finite() && cfg.init_scale > 0.0) {
+        return Err(RunError::Config(format!(
+            "--init-scale {}: the initialization scale must be a positive number",
+            cfg.init_scale
+        )));
+    }
+    let data = load(&cfg.data_dir, &cfg.classes)?;
+    // The premise is judged on the same solve the runner reports (the cache holds it).
+    let report = svm::cached_solve(&data);
+    let mut common = common.clone();
+    // The claims need the spectra, the alignments and the accuracy; the invariance drifts are
+    // the costly family at width 512 and are computed only when asked for.
+    common.metrics.get_or_insert_with(MetricSet::cheap);
+    let mut exp = Experiment::new(NAME, TITLE, dir, &common);
+    let training = Training::logistic(cfg.step_rule, cfg.lr, cfg.steps);
+    let start = Start::Random(Init::Gaussian {
+        scale: cfg.init_scale,
+    });
+    let s = spec("relu-tail", &cfg.arch, start, &data, training, &common)?;
+    exp.run(&s, &|r| {
+        judge::given(
+            vec![judge::separable(r, &report), judge::fits(r, data.n)],
+            vec![
+                judge::tail_hidden_rank_one(r, RANK_ONE),
+                judge::tail_aligned(r),
+            ],
+        )
+    })?;
+    exp.finish()
+}

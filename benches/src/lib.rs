@@ -1,5 +1,5 @@
 //! Measuring lowrank against its peers: shared helpers of the criterion benches and the report
-//! binaries (`roofline`, and later `train-step`).
+//! binaries (`roofline`, `train-step` and `research-scale`).
 //!
 //! Timing, flop counting, the benchmark shapes, the operands and the peer GEMM wrappers live here
 //! so that every bench and report measures the same products the same way.
@@ -8,6 +8,7 @@ pub mod flops;
 pub mod operands;
 pub mod peers;
 pub mod report;
+pub mod research;
 pub mod shapes;
 pub mod timing;
 pub mod train;

@@ -10,7 +10,7 @@ use kernels::elementwise::fused::relu_backward_assign;
 use kernels::elementwise::{sigmoid_scalar, softplus_scalar};
 use kernels::parallel::join_products;
 use kernels::{MatMut, MatRef, gemm, gemm_relu};
-use models::{Activation, LayerSpec, Network, Skip};
+use models::{Activation, Arch, LayerSpec, Network, Skip};
 
 use super::gemms::GemmCall;
 use super::probe::{NoProbe, Probe};
@@ -59,47 +59,7 @@ impl<T: Element> Floor<T> {
     /// labels y \[n\]. Errors for architectures outside the benchmark's family (a bias, leaky
     /// ReLU, a learned skip, several outputs).
     pub fn new(net: &Network<T>, x: &Tensor<T>, y: &Tensor<T>, lr: f64) -> Result<Self, String> {
-        let arch = net.arch();
-        if arch.output != 1 {
-            return Err(format!("`{arch}`: the floor handles scalar outputs only"));
-        }
-        let mut stages = Vec::new();
-        let mut next = 0;
-        for spec in &arch.layers {
-            let relu = |a: Activation| match a {
-                Activation::Relu => Ok(true),
-                Activation::Linear => Ok(false),
-                Activation::LeakyRelu(_) => Err(format!("`{arch}`: the floor has no leaky ReLU")),
-            };
-            match *spec {
-                LayerSpec::Dense {
-                    activation,
-                    bias: false,
-                    ..
-                } => {
-                    stages.push(Stage::Dense {
-                        w: next,
-                        relu: relu(activation)?,
-                    });
-                    next += 1;
-                }
-                LayerSpec::Block {
-                    activation: Activation::Relu,
-                    skip: Skip::Identity,
-                } => {
-                    stages.push(Stage::Residual {
-                        y: next,
-                        u: next + 1,
-                    });
-                    next += 2;
-                }
-                _ => return Err(format!("`{arch}`: the floor has no layer `{spec}`")),
-            }
-        }
-        stages.push(Stage::Dense {
-            w: next,
-            relu: false,
-        });
+        let stages = stages_of(net.arch())?;
         let layers = net.layers();
         let shapes: Vec<[usize; 2]> = layers.iter().map(|l| l.shape).collect();
         let weights: Vec<Vec<T>> = (0..layers.len())
@@ -275,34 +235,116 @@ impl<T: Element> Floor<T> {
 
     /// Every product one step computes, in order, with the layouts it reads them in.
     pub fn gemm_calls(&self) -> Vec<GemmCall> {
-        let n = self.n;
-        let mut forward = Vec::new();
-        let mut backward = Vec::new();
-        for (i, &stage) in self.stages.iter().enumerate() {
-            let first = i == 0;
-            match stage {
-                Stage::Dense { w, .. } => {
-                    let [o, d] = self.shapes[w];
-                    forward.push(GemmCall::forward(n, d, o, false));
-                    backward.push(GemmCall::weight_grad(o, n, d));
-                    if !first {
-                        backward.push(GemmCall::input_grad(n, o, d, false));
-                    }
+        calls_of(&self.stages, &self.shapes, self.n)
+    }
+}
+
+/// Every product one step of `net` on a full batch of `n` examples computes, in order, with the
+/// layouts the floor reads them in (those of [`Floor::gemm_calls`], without allocating the
+/// floor's buffers). Errors for architectures outside the floor's family, as [`Floor::new`].
+pub fn gemm_calls_for<T: Element>(net: &Network<T>, n: usize) -> Result<Vec<GemmCall>, String> {
+    let stages = stages_of(net.arch())?;
+    let shapes: Vec<[usize; 2]> = net.layers().iter().map(|l| l.shape).collect();
+    Ok(calls_of(&stages, &shapes, n))
+}
+
+/// The stages of `arch`, numbering its weights in forward order.
+fn stages_of(arch: &Arch) -> Result<Vec<Stage>, String> {
+    if arch.output != 1 {
+        return Err(format!("`{arch}`: the floor handles scalar outputs only"));
+    }
+    let mut stages = Vec::new();
+    let mut next = 0;
+    for spec in &arch.layers {
+        let relu = |a: Activation| match a {
+            Activation::Relu => Ok(true),
+            Activation::Linear => Ok(false),
+            Activation::LeakyRelu(_) => Err(format!("`{arch}`: the floor has no leaky ReLU")),
+        };
+        match *spec {
+            LayerSpec::Dense {
+                activation,
+                bias: false,
+                ..
+            } => {
+                stages.push(Stage::Dense {
+                    w: next,
+                    relu: relu(activation)?,
+                });
+                next += 1;
+            }
+            LayerSpec::Block {
+                activation: Activation::Relu,
+                skip: Skip::Identity,
+            } => {
+                stages.push(Stage::Residual {
+                    y: next,
+                    u: next + 1,
+                });
+                next += 2;
+            }
+            _ => return Err(format!("`{arch}`: the floor has no layer `{spec}`")),
+        }
+    }
+    stages.push(Stage::Dense {
+        w: next,
+        relu: false,
+    });
+    Ok(stages)
+}
+
+/// The products of one step through `stages` (weights of `shapes`) on `n` examples.
+fn calls_of(stages: &[Stage], shapes: &[[usize; 2]], n: usize) -> Vec<GemmCall> {
+    let mut forward = Vec::new();
+    let mut backward = Vec::new();
+    for (i, &stage) in stages.iter().enumerate() {
+        let first = i == 0;
+        match stage {
+            Stage::Dense { w, .. } => {
+                let [o, d] = shapes[w];
+                forward.push(GemmCall::forward(n, d, o, false));
+                backward.push(GemmCall::weight_grad(o, n, d));
+                if !first {
+                    backward.push(GemmCall::input_grad(n, o, d, false));
                 }
-                Stage::Residual { y, .. } => {
-                    let [o, d] = self.shapes[y];
-                    forward.push(GemmCall::forward(n, d, o, false));
-                    forward.push(GemmCall::forward(n, o, o, true));
-                    backward.push(GemmCall::weight_grad(o, n, o));
-                    backward.push(GemmCall::input_grad(n, o, o, false));
-                    backward.push(GemmCall::weight_grad(o, n, d));
-                    if !first {
-                        backward.push(GemmCall::input_grad(n, o, d, true));
-                    }
+            }
+            Stage::Residual { y, .. } => {
+                let [o, d] = shapes[y];
+                forward.push(GemmCall::forward(n, d, o, false));
+                forward.push(GemmCall::forward(n, o, o, true));
+                backward.push(GemmCall::weight_grad(o, n, o));
+                backward.push(GemmCall::input_grad(n, o, o, false));
+                backward.push(GemmCall::weight_grad(o, n, d));
+                if !first {
+                    backward.push(GemmCall::input_grad(n, o, d, true));
                 }
             }
         }
-        forward.extend(backward);
-        forward
+    }
+    forward.extend(backward);
+    forward
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::workload::WORKLOADS;
+
+    #[test]
+    fn the_calls_without_a_floor_are_the_floors() {
+        for w in WORKLOADS {
+            let (x, y) = w.data::<f32>();
+            let net = w.network::<f32>();
+            let floor = Floor::new(&net, &x, &y, 0.01).unwrap();
+            assert_eq!(
+                gemm_calls_for(&net, w.examples).unwrap(),
+                floor.gemm_calls(),
+                "{}",
+                w.name
+            );
+        }
+        let leaky: Arch = "3,leaky(0.1):4,1".parse().unwrap();
+        let net = Network::<f32>::new(&leaky, models::Init::He, 0);
+        assert!(gemm_calls_for(&net, 5).unwrap_err().contains("leaky"));
     }
 }

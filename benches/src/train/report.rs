@@ -181,8 +181,8 @@ pub fn format_table(report: &Report) -> String {
     s
 }
 
-/// Writes the report as JSON to `path` atomically (a temp file in the same folder, renamed).
-pub fn write_json_atomic(path: &Path, report: &Report) -> io::Result<()> {
+/// Writes a report as JSON to `path` atomically (a temp file in the same folder, renamed).
+pub fn write_json_atomic<R: Serialize>(path: &Path, report: &R) -> io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

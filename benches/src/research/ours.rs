@@ -1,0 +1,107 @@
+//! One run of ours, exactly as `train` runs it: the data loaded and scaled, the specification
+//! built, then `experiments::runner::execute` on a pool of the requested threads; timed phase by
+//! phase.
+//!
+//! What each phase covers:
+//! - setup: reading, decoding and scaling the data and building the run specification (timed
+//!   here, as `train` does them before its thread pool starts);
+//! - metrics: the run's `Outcome::metrics_seconds`, every logged step's metrics;
+//! - training: `Outcome::seconds − metrics_seconds`: the training loop and what the runner times
+//!   with it (building the network at its initialization, converting the data to tensors,
+//!   preparing the recorder, saving `final.safetensors` and looking up the SVM margin; see
+//!   [`warm_svm`]);
+//! - other: the rest of `execute`, outside `Outcome::seconds`: writing `metrics.csv`,
+//!   `summary.json`, the report and its plots.
+
+use std::path::Path;
+use std::time::Instant;
+
+use experiments::cli::{create_out_dir, with_threads};
+use experiments::data::Dataset;
+use experiments::runner::{self, Display, RunRecord, metric};
+use experiments::suite::judge;
+use experiments::summary::{Status, Summary};
+
+use super::case::{Case, Settings, run_spec};
+use super::data::{first, load_pair};
+use super::final_state::FinalState;
+use super::phases::Phases;
+
+/// What one run of ours measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OursRun {
+    /// Its phases.
+    pub phases: Phases,
+    /// Where it ended.
+    pub end: FinalState,
+    /// Metrics computed (logged steps).
+    pub logged_steps: usize,
+}
+
+/// Solves the hard-margin SVM of `data` into the process-wide cache the runs look their margin
+/// up in (`experiments::svm::cached_hard_margin`), and returns the seconds it took: a solve once
+/// per data set, not part of any run. (A runner that solved it afresh in every run would count
+/// the solve in that run's training phase.)
+pub fn warm_svm(data: &Dataset) -> f64 {
+    let started = Instant::now();
+    let _ = experiments::svm::cached_hard_margin(data);
+    started.elapsed().as_secs_f64()
+}
+
+/// The claims `train` checks on a network that is not deep linear: the tail is rank one and
+/// aligned (judged after the run, outside every phase, so only for completeness).
+fn judge_tail(record: &RunRecord) -> Vec<experiments::claims::Claim> {
+    vec![judge::tail_rank_one(record), judge::tail_aligned(record)]
+}
+
+/// Runs `case` from the MNIST-format folder `data_dir` on `threads` threads, writing the run's
+/// files into `out` (created if needed).
+pub fn run(
+    case: Case,
+    settings: &Settings,
+    data_dir: &Path,
+    threads: u16,
+    out: &Path,
+) -> Result<OursRun, String> {
+    let started = Instant::now();
+    let data = first(&load_pair(data_dir)?, case.n)?;
+    let spec = run_spec(case, settings, &data)?;
+    let setup = started.elapsed().as_secs_f64();
+    let dir = create_out_dir(out).map_err(|e| e.to_string())?;
+    let (result, wall) = with_threads(Some(threads), || {
+        let started = Instant::now();
+        let result = runner::execute(&spec, &dir, Display { quiet: true }, &judge_tail);
+        (result, started.elapsed().as_secs_f64())
+    })
+    .map_err(|e| e.to_string())?;
+    let (summary, _) = result.map_err(|e| e.to_string())?;
+    let o = &summary.outcome;
+    if o.status == Status::Diverged {
+        return Err(format!("run `{}` {}", spec.name, o.stop_reason));
+    }
+    let phases = Phases {
+        setup,
+        training: o.seconds - o.metrics_seconds,
+        metrics: o.metrics_seconds,
+        other: wall - o.seconds,
+        total: setup + wall,
+    };
+    Ok(OursRun {
+        phases,
+        end: final_state(&summary),
+        logged_steps: spec.schedule.len(),
+    })
+}
+
+/// The final loss, accuracy and r of every layer, from the run's summary.
+fn final_state(summary: &Summary) -> FinalState {
+    let get = |key: &str| summary.final_metrics.get(key).copied();
+    let r = (0..)
+        .map_while(|k| get(&format!("layer.{k}.{}", metric::RATIO)))
+        .collect();
+    FinalState {
+        loss: get(&format!("run.{}", metric::LOSS)),
+        accuracy: get(&format!("run.{}", metric::ACCURACY)),
+        r,
+    }
+}

@@ -15,9 +15,9 @@ use kernels::{Element, MatRef};
 #[derive(Clone, Debug)]
 pub struct ActivityTracker {
     window: usize,
-    /// Per layer, the last observed pattern: n×h, true where the unit was active (None for a
-    /// layer not tracked).
-    last: Vec<Option<Vec<bool>>>,
+    /// Per layer, the last observed pattern: n×h bits in row-major order, 64 to a word, set
+    /// where the unit was active (None for a layer not tracked).
+    last: Vec<Option<Vec<u64>>>,
     /// Per layer, the [n, h] shape of the observed activations.
     shapes: Vec<Option<(usize, usize)>>,
     /// The most recent observations (newest last); each holds, per tracked layer, which units
@@ -62,35 +62,16 @@ impl ActivityTracker {
              observation's {:?}",
             self.shapes
         );
-        let patterns: Vec<Option<Vec<bool>>> = layers
-            .iter()
-            .map(|p| {
-                p.map(|p| {
-                    (0..p.rows())
-                        .flat_map(|i| (0..p.cols()).map(move |j| p.get(i, j) > T::ZERO))
-                        .collect()
-                })
-            })
-            .collect();
-        let pattern_changes = patterns
-            .iter()
-            .enumerate()
-            .map(|(l, now)| {
-                let now = now.as_ref()?;
-                let then = self.last.get(l).and_then(Option::as_ref);
-                Some(then.map_or(0, |then| {
-                    now.iter().zip(then).filter(|(a, b)| a != b).count()
-                }))
-            })
-            .collect();
-        let always_on = patterns
-            .iter()
-            .zip(&shapes)
-            .map(|(pattern, shape)| {
-                let (pattern, &(n, h)) = (pattern.as_ref()?, shape.as_ref()?);
-                Some((0..h).map(|j| (0..n).all(|i| pattern[i * h + j])).collect())
-            })
-            .collect();
+        let mut patterns = Vec::with_capacity(layers.len());
+        let mut pattern_changes = Vec::with_capacity(layers.len());
+        let mut always_on = Vec::with_capacity(layers.len());
+        for (l, layer) in layers.iter().enumerate() {
+            let then = self.last.get(l).and_then(Option::as_deref);
+            let scanned = layer.map(|p| scan(p, then));
+            pattern_changes.push(scanned.as_ref().map(|s| s.1));
+            always_on.push(scanned.as_ref().map(|s| s.2.clone()));
+            patterns.push(scanned.map(|s| s.0));
+        }
         if self.history.len() == self.window {
             self.history.pop_front();
         }
@@ -120,6 +101,47 @@ impl ActivityTracker {
     pub fn observations(&self) -> usize {
         self.history.len()
     }
+}
+
+/// One layer's pattern (bits set where active, each row in its own whole words), how many
+/// entries differ from `then`, and which units are active on every example: one pass over the
+/// activations, row by row; the comparison is a popcount of the words' difference and the
+/// always-active units an AND of the rows' words.
+fn scan<T: Element>(p: MatRef<'_, T>, then: Option<&[u64]>) -> (Vec<u64>, usize, Vec<bool>) {
+    let (n, h) = (p.rows(), p.cols());
+    let per_row = h.div_ceil(64);
+    let mut pattern = vec![0u64; n * per_row];
+    let mut always = vec![u64::MAX; per_row];
+    let mut row = vec![T::ZERO; h];
+    for (i, words) in pattern.chunks_exact_mut(per_row.max(1)).take(n).enumerate() {
+        // A contiguous row is read in place (the compares then vectorize); others are gathered.
+        let values: &[T] = if p.col_stride() == 1 {
+            &p.data()[i * p.row_stride()..i * p.row_stride() + h]
+        } else {
+            row.iter_mut()
+                .enumerate()
+                .for_each(|(j, v)| *v = p.get(i, j));
+            &row
+        };
+        for ((word, all), units) in words.iter_mut().zip(&mut always).zip(values.chunks(64)) {
+            *word = units
+                .iter()
+                .enumerate()
+                .fold(0, |acc, (b, &v)| acc | (u64::from(v > T::ZERO) << b));
+            *all &= *word;
+        }
+    }
+    let changes = then.map_or(0, |then| {
+        pattern
+            .iter()
+            .zip(then)
+            .map(|(a, b)| (a ^ b).count_ones() as usize)
+            .sum()
+    });
+    let always = (0..h)
+        .map(|j| n == 0 || always[j / 64] >> (j % 64) & 1 == 1)
+        .collect();
+    (pattern, changes, always)
 }
 
 #[cfg(test)]
@@ -171,6 +193,28 @@ mod tests {
             tracker.observe(&[view(&on, 1)]);
         });
         assert_eq!(tracker.stably_active(0), Some(vec![false, true]));
+    }
+
+    #[test]
+    fn rows_wider_than_a_word_and_strided_views_count_alike() {
+        // 3 examples × 70 units (two words a row): unit j on where (i + j) % 3 != 0, then flipped
+        // for units 60..70 of example 1.
+        let (n, h) = (3, 70);
+        let first: Vec<f64> = (0..n * h)
+            .map(|t| if (t / h + t % h) % 3 != 0 { 1.0 } else { -1.0 })
+            .collect();
+        let mut second = first.clone();
+        (60..70).for_each(|j| second[h + j] = -second[h + j]);
+        let mut tracker = ActivityTracker::new(usize::MAX);
+        tracker.observe(&[view(&first, n)]);
+        let transposed: Vec<f64> = (0..h * n).map(|t| second[(t % n) * h + t / n]).collect();
+        let strided = MatRef::from_row_major(&transposed, h, n).unwrap().t();
+        assert_eq!(
+            tracker.observe(&[Some(strided)]).pattern_changes,
+            vec![Some(10)]
+        );
+        // No unit is on for all three examples in the first pattern ((i + j) % 3 hits 0).
+        assert_eq!(tracker.stably_active(0), Some(vec![false; h]));
     }
 
     #[test]

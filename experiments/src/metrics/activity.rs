@@ -67,10 +67,13 @@ impl ActivityTracker {
         let mut always_on = Vec::with_capacity(layers.len());
         for (l, layer) in layers.iter().enumerate() {
             let then = self.last.get(l).and_then(Option::as_deref);
-            let scanned = layer.map(|p| scan(p, then));
-            pattern_changes.push(scanned.as_ref().map(|s| s.1));
-            always_on.push(scanned.as_ref().map(|s| s.2.clone()));
-            patterns.push(scanned.map(|s| s.0));
+            let (pattern, changes, always) = match layer.map(|p| scan(p, then)) {
+                Some((pattern, changes, always)) => (Some(pattern), Some(changes), Some(always)),
+                None => (None, None, None),
+            };
+            patterns.push(pattern);
+            pattern_changes.push(changes);
+            always_on.push(always);
         }
         if self.history.len() == self.window {
             self.history.pop_front();

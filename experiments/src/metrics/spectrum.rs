@@ -30,10 +30,7 @@ pub struct Spectrum {
 /// the exact ones, in f64 whatever the element type of `w`. An empty matrix gives all zeros and
 /// empty vectors.
 pub fn spectrum<T: Element>(w: MatRef<'_, T>) -> Spectrum {
-    let frobenius = (0..w.rows())
-        .flat_map(|i| (0..w.cols()).map(move |j| w.get(i, j).to_f64().powi(2)))
-        .sum::<f64>()
-        .sqrt();
+    let frobenius = frobenius_sq(w).sqrt();
     if w.rows() == 0 || w.cols() == 0 {
         return Spectrum {
             sigma1: 0.0,
@@ -84,10 +81,10 @@ pub fn alignment(lower: &Spectrum, upper: &Spectrum) -> f64 {
         .abs()
 }
 
-/// ‖W‖_F², read through the view's strides.
-pub(crate) fn frobenius_sq(w: MatRef<'_, f64>) -> f64 {
+/// ‖W‖_F² in f64, read through the view's strides.
+pub(crate) fn frobenius_sq<T: Element>(w: MatRef<'_, T>) -> f64 {
     (0..w.rows())
-        .flat_map(|i| (0..w.cols()).map(move |j| w.get(i, j)))
+        .flat_map(|i| (0..w.cols()).map(move |j| w.get(i, j).to_f64()))
         .map(|v| v * v)
         .sum()
 }

@@ -365,7 +365,8 @@ fn noise_floor(frobenius: f64, rows: usize) -> f64 {
 fn lanczos<T: Element>(op: &Operator<'_, T>, k: usize) -> Option<Top> {
     let (p, q) = (op.rows(), op.cols());
     let basis = BASIS.max(3 * k).min(q);
-    let keep = (basis / 2).max(k).min(basis.saturating_sub(1)).max(k);
+    // A restart needs a full basis, which is at least 3k long unless it spans the whole side.
+    let keep = (basis / 2).max(k);
     let noise = noise_floor(op.frobenius(), p);
     let mut rng = Rng::new(0x1a9c_205d);
     let mut u = Basis::new(p, basis);
@@ -409,7 +410,7 @@ fn lanczos<T: Element>(op: &Operator<'_, T>, k: usize) -> Option<Top> {
         let tolerance = (TOP_SVD_TOLERANCE * sigma1).max(noise);
         let converged =
             (0..k).all(|i| beta * ritz.left_vector(i)[j - 1].abs() <= tolerance) || beta == 0.0;
-        if converged && (j >= k) {
+        if converged {
             return Some(ritz_vectors(&ritz, &u, &v, k, j));
         }
         v.push(&mut z, beta, noise, &mut rng);

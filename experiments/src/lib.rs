@@ -10,26 +10,21 @@
 //! that every input has norm at most 1, with the logistic or exponential loss of the margins
 //! m_i = y_i f(x_i).
 //!
-//! # The claims and how we measure them
-//! | claim | metric | threshold |
-//! | --- | --- | --- |
-//! | **Rank one in the tail**: the trailing linear layers become rank one | r = σ₁/‖W‖_F per layer | r > 0.99 |
-//! | **Alignment**: adjacent trailing layers align (top left singular vector of W_k with the top right one of W_{k+1}) | \|⟨v_{k+1}, u_k⟩\| per pair | > 0.99 |
-//! | **Deep linear nets**: every layer is rank one and aligned, and the normalized margin min_i m_i / Π‖W_k‖_F tends to the hard-margin SVM margin of the data | normalized margin / SVM margin | > 0.95 |
-//! | **ReLU layers need not**: a ReLU layer ahead of a linear tail need not become rank one; on the two-point data it stays clearly away | r of the ReLU layer | r < 0.9 |
-//! | **Counterexample**: on two orthogonal points, a ReLU layer keeps rank two | r of the ReLU layer | \|r − 1/√2\| ≤ 0.05 |
-//! | **Invariances**: per-neuron and per-layer quantities, and W_{k+1}ᵀW_{k+1} − W_kW_kᵀ on linear layers and on the stably-active block of ReLU layers, are conserved (drift O(step²) under gradient descent); the full-matrix quantity of a ReLU layer is not | drift ‖Δ(t) − Δ(0)‖_F / ‖W_k‖_F² | conserved: < 1e-3 with a small step, and halving the step at equal training time halves the drift (ratio 2 ± 0.5); not conserved: > 10× the conserved ones |
-//! | **Rate**: a smaller initialization reaches rank one sooner; a constant step at large initialization is slow | steps until r > 0.99 | slow control stays below 0.99 |
-//!
-//! The exact statement of each claim, its metric and threshold, is also printed by each binary's
-//! `--help` and written with the measured value and the verdict into every run's `summary.json`.
-//! `experiments/README.md` has the full table and results from an actual run.
+//! # The claims
+//! Each claim is declared once in [`claims::catalogue`]: its statement, its source (a numbered
+//! result of the paper, the earlier deep-linear result it extends, a hypothesis, or an observation
+//! of ours), the metric it reads as a typed [`runner::Metric`], the layers or pairs it covers, the
+//! reduction, the threshold and its premises. A claim whose premise fails is *not applicable*,
+//! never "holds". The judge, each binary's `--help`, `experiments/README.md`'s table, the reports,
+//! the sweep's columns and the threshold lines of the plots are generated from the declarations;
+//! `lowrank` judges them over several seeds ([`claims::over_seeds`]).
 //!
 //! # Modules
 //! [`runner`] trains one network and records [`record`]s on a [`schedule`]; [`suite`] holds the
-//! experiments and [`suite::judge`] the claims as checks; [`sweep`] runs grids; [`report`],
-//! [`plot`], [`table`] and [`summary`] write what a run found; [`data`], [`svm`] and [`metrics`]
-//! provide the data sets, the SVM reference margin and the spectral and invariance metrics.
+//! experiments, each a list of runs and the claims judged on them; [`claims`] declares and judges
+//! the claims; [`sweep`] runs grids; [`report`], [`plot`], [`table`] and [`summary`] write what a
+//! run found; [`data`], [`svm`] and [`metrics`] provide the data sets, the SVM reference margin and
+//! the spectral and invariance metrics.
 //!
 //! # Layout of a run directory
 //! See [`rundir`]: `metrics.csv` (long format), `summary.json`, `final.safetensors`, `report.md`

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::atomic::write_atomic_with;
+use crate::runner::Metric;
 
 /// What a metrics row is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,8 +42,8 @@ pub struct Row {
     pub index: usize,
     /// The entity's name: a checkpoint tensor name, `lower>upper` for a pair, `run` for the run.
     pub name: String,
-    /// The metric's name (see the constants of [`crate::runner::metric`]).
-    pub metric: &'static str,
+    /// What was measured.
+    pub metric: Metric,
     /// The value.
     pub value: f64,
 }
@@ -66,7 +67,7 @@ impl MetricsLog {
         scope: Scope,
         index: usize,
         name: &str,
-        metric: &'static str,
+        metric: Metric,
         value: f64,
     ) {
         self.rows.push(Row {
@@ -85,7 +86,7 @@ impl MetricsLog {
     }
 
     /// The (step, value) series of one metric of one entity, in step order.
-    pub fn series(&self, scope: Scope, index: usize, metric: &str) -> Vec<(usize, f64)> {
+    pub fn series(&self, scope: Scope, index: usize, metric: Metric) -> Vec<(usize, f64)> {
         self.rows
             .iter()
             .filter(|r| r.scope == scope && r.index == index && r.metric == metric)
@@ -94,7 +95,7 @@ impl MetricsLog {
     }
 
     /// The entities (index, name) of a scope that have a value of `metric`, by index.
-    pub fn entities(&self, scope: Scope, metric: &str) -> Vec<(usize, String)> {
+    pub fn entities(&self, scope: Scope, metric: Metric) -> Vec<(usize, String)> {
         let mut found: Vec<(usize, String)> = Vec::new();
         for r in self
             .rows
@@ -110,7 +111,7 @@ impl MetricsLog {
     }
 
     /// The last recorded value of one metric of one entity.
-    pub fn last(&self, scope: Scope, index: usize, metric: &str) -> Option<f64> {
+    pub fn last(&self, scope: Scope, index: usize, metric: Metric) -> Option<f64> {
         self.rows
             .iter()
             .rev()
@@ -124,7 +125,7 @@ impl MetricsLog {
         &self,
         scope: Scope,
         index: usize,
-        metric: &str,
+        metric: Metric,
         pred: impl Fn(f64) -> bool,
     ) -> Option<usize> {
         let series = self.series(scope, index, metric);
@@ -176,10 +177,10 @@ mod tests {
             (1000, 0.999),
             (2000, 0.9995),
         ] {
-            log.push(step, Scope::Layer, 1, "layers.1.weight", "r", r);
-            log.push(step, Scope::Layer, 0, "layers.0.weight", "r", 0.3);
+            log.push(step, Scope::Layer, 1, "layers.1.weight", Metric::Ratio, r);
+            log.push(step, Scope::Layer, 0, "layers.0.weight", Metric::Ratio, 0.3);
         }
-        log.push(2000, Scope::Run, 0, "run", "loss", 1e-5);
+        log.push(2000, Scope::Run, 0, "run", Metric::Loss, 1e-5);
         log
     }
 
@@ -198,11 +199,11 @@ mod tests {
     #[test]
     fn series_last_entities_and_settling() {
         let log = sample();
-        assert_eq!(log.series(Scope::Layer, 1, "r").len(), 5);
-        assert_eq!(log.last(Scope::Layer, 1, "r"), Some(0.9995));
-        assert_eq!(log.last(Scope::Pair, 0, "r"), None);
+        assert_eq!(log.series(Scope::Layer, 1, Metric::Ratio).len(), 5);
+        assert_eq!(log.last(Scope::Layer, 1, Metric::Ratio), Some(0.9995));
+        assert_eq!(log.last(Scope::Pair, 0, Metric::Ratio), None);
         assert_eq!(
-            log.entities(Scope::Layer, "r"),
+            log.entities(Scope::Layer, Metric::Ratio),
             vec![
                 (0, "layers.0.weight".to_string()),
                 (1, "layers.1.weight".to_string())
@@ -210,9 +211,12 @@ mod tests {
         );
         // The dip at step 100 resets the count: settled only from step 1000 on.
         assert_eq!(
-            log.settled_at(Scope::Layer, 1, "r", |r| r > 0.99),
+            log.settled_at(Scope::Layer, 1, Metric::Ratio, |r| r > 0.99),
             Some(1000)
         );
-        assert_eq!(log.settled_at(Scope::Layer, 0, "r", |r| r > 0.99), None);
+        assert_eq!(
+            log.settled_at(Scope::Layer, 0, Metric::Ratio, |r| r > 0.99),
+            None
+        );
     }
 }

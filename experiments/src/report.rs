@@ -5,17 +5,14 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::atomic::write_atomic;
-use crate::claims::fmt_value;
+use crate::claims::{ClaimSpec, Quantity, Threshold, fmt_value};
 use crate::error::RunError;
 use crate::plot::{Chart, Reference, Series};
 use crate::record::{MetricsLog, Scope};
 use crate::rundir::RunDir;
-use crate::runner::{RunRecord, metric};
+use crate::runner::{Metric, RunRecord};
 use crate::summary::Summary;
 use crate::table::{Table, claims_table};
-
-/// The threshold line drawn on the r and alignment charts.
-const RANK_ONE_LINE: f64 = 0.99;
 
 /// The last value of every metric of every entity, keyed `run.<metric>`, `layer.<k>.<metric>`
 /// or `pair.<p>.<metric>`; non-finite values are left out (JSON has no NaN).
@@ -48,12 +45,25 @@ fn series(label: String, points: Vec<(usize, f64)>) -> Series {
     }
 }
 
-/// The rank-one threshold line of the r and alignment charts.
-fn rank_one_line() -> Reference {
-    Reference {
-        label: "threshold".into(),
-        y: RANK_ONE_LINE,
-    }
+/// The threshold lines of the claims `specs` that read the last value of one of `metrics`:
+/// the bound of an `Above`/`Below` threshold, the target of a `Near` one, labelled by claim.
+fn threshold_lines(specs: &[&ClaimSpec], metrics: &[Metric]) -> Vec<Reference> {
+    specs
+        .iter()
+        .filter_map(|spec| match spec.quantity {
+            Quantity::Last(m) if metrics.contains(&m) => {
+                let y = match spec.threshold {
+                    Threshold::Above { value } | Threshold::Below { value } => value,
+                    Threshold::Near { target, .. } => target,
+                };
+                Some(Reference {
+                    label: format!("{} ({})", spec.id, spec.threshold.describe()),
+                    y,
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn chart(title: &str, y_label: &str, log_y: bool) -> Chart {
@@ -77,17 +87,18 @@ fn pair_label(record: &RunRecord, p: usize) -> String {
     format!("{lower}>{upper}")
 }
 
-/// The charts of a run, each with the file stem it is written under.
-pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
+/// The charts of a run, each with the file stem it is written under, with the threshold lines
+/// of the claims `specs` judged on it.
+pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(&'static str, Chart)> {
     let log = &record.log;
     let mut ratio = chart("r = σ₁/‖W‖_F per layer", "r", false);
     for k in 0..record.layers.len() {
         ratio.series.push(series(
             layer_label(record, k),
-            log.series(Scope::Layer, k, metric::RATIO),
+            log.series(Scope::Layer, k, Metric::Ratio),
         ));
     }
-    ratio.references.push(rank_one_line());
+    ratio.references = threshold_lines(specs, &[Metric::Ratio]);
 
     let mut alignment = chart(
         "alignment |⟨v₁(W_k+1), u₁(W_k)⟩| per pair",
@@ -97,37 +108,41 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
     for p in 0..record.pairs.len() {
         alignment.series.push(series(
             pair_label(record, p),
-            log.series(Scope::Pair, p, metric::ALIGNMENT),
+            log.series(Scope::Pair, p, Metric::Alignment),
         ));
     }
-    alignment.references.push(rank_one_line());
+    alignment.references = threshold_lines(specs, &[Metric::Alignment]);
 
     let mut loss = chart("log-loss ln R", "ln R", false);
     loss.series.push(series(
         "ln R".into(),
-        log.series(Scope::Run, 0, metric::LOG_LOSS),
+        log.series(Scope::Run, 0, Metric::LogLoss),
     ));
 
     let mut drift = chart(
-        "invariance drift ‖Δ(t) − Δ(0)‖_F / ‖W_k‖_F²",
+        "invariance drift ‖Δ(t) − Δ(0)‖ / the scale of its quantity",
         "relative drift",
         true,
     );
     for p in 0..record.pairs.len() {
         drift.series.push(series(
             format!("full {}", pair_label(record, p)),
-            log.series(Scope::Pair, p, metric::DRIFT_FULL),
+            log.series(Scope::Pair, p, Metric::DriftFull),
         ));
         if !record.layers[record.pairs[p].0].linear {
             drift.series.push(series(
                 format!("active block {}", pair_label(record, p)),
-                log.series(Scope::Pair, p, metric::DRIFT_ACTIVE),
+                log.series(Scope::Pair, p, Metric::DriftActive),
             ));
         }
     }
+    drift.references = threshold_lines(
+        specs,
+        &[Metric::DriftNeuron, Metric::DriftLayer, Metric::DriftActive],
+    );
     for (name, label) in [
-        (metric::DRIFT_NEURON, "per neuron (max)"),
-        (metric::DRIFT_LAYER, "per layer (max)"),
+        (Metric::DriftNeuron, "per neuron (max)"),
+        (Metric::DriftLayer, "per layer (max)"),
     ] {
         drift
             .series
@@ -141,7 +156,7 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
     );
     margin.series.push(series(
         "normalized margin".into(),
-        log.series(Scope::Run, 0, metric::NORMALIZED_MARGIN),
+        log.series(Scope::Run, 0, Metric::NormalizedMargin),
     ));
     if let Some(m) = record.svm_margin {
         margin.references.push(Reference {
@@ -159,7 +174,7 @@ pub fn run_charts(record: &RunRecord) -> Vec<(&'static str, Chart)> {
 }
 
 /// At each logged step, the largest value of a pair metric over all pairs.
-pub fn max_over_pairs(record: &RunRecord, name: &str) -> Vec<(usize, f64)> {
+pub fn max_over_pairs(record: &RunRecord, name: Metric) -> Vec<(usize, f64)> {
     let mut out: Vec<(usize, f64)> = Vec::new();
     for p in 0..record.pairs.len() {
         for (step, v) in record.log.series(Scope::Pair, p, name) {
@@ -197,10 +212,10 @@ fn layer_table(record: &RunRecord) -> Table {
             l.name.clone(),
             format!("{}×{}", l.shape[0], l.shape[1]),
             l.activation.clone(),
-            last(metric::RATIO),
-            last(metric::STABLE_RANK),
-            last(metric::SIGMA1),
-            last(metric::FROBENIUS),
+            last(Metric::Ratio),
+            last(Metric::StableRank),
+            last(Metric::Sigma1),
+            last(Metric::Frobenius),
         ]);
     }
     t
@@ -228,17 +243,17 @@ fn pair_table(record: &RunRecord) -> Table {
         };
         t.push(vec![
             pair_label(record, p),
-            last(metric::ALIGNMENT),
-            last(metric::DRIFT_FULL),
-            last(metric::DRIFT_DIAGONAL),
-            last(metric::DRIFT_OFF_DIAGONAL),
-            last(metric::DRIFT_ACTIVE),
+            last(Metric::Alignment),
+            last(Metric::DriftFull),
+            last(Metric::DriftDiagonal),
+            last(Metric::DriftOffDiagonal),
+            last(Metric::DriftActive),
             record
                 .log
-                .last(Scope::Pair, p, metric::ACTIVE_COUNT)
+                .last(Scope::Pair, p, Metric::ActiveCount)
                 .map_or("—".to_string(), |v| format!("{v}")),
-            last(metric::DRIFT_NEURON),
-            last(metric::DRIFT_LAYER),
+            last(Metric::DriftNeuron),
+            last(Metric::DriftLayer),
         ]);
     }
     t
@@ -253,13 +268,15 @@ pub fn chart_links(prefix: &str, stems: &[&str]) -> String {
     out
 }
 
-/// Writes the run's charts and `report.md` to `dir`.
+/// Writes the run's charts (with the threshold lines of the claims `specs`) and `report.md` to
+/// `dir`.
 pub fn write_run_report(
     dir: &RunDir,
     record: &RunRecord,
     summary: &Summary,
+    specs: &[&ClaimSpec],
 ) -> Result<(), RunError> {
-    let charts = run_charts(record);
+    let charts = run_charts(record, specs);
     for (stem, chart) in &charts {
         chart.write(&dir.plot(stem))?;
     }

@@ -21,12 +21,17 @@ pub enum Status {
     Completed,
     /// The loss or the weights became non-finite; the metrics stop at the last good step.
     Diverged,
+    /// The network outputs exactly 0 on some training examples at the end, with every unit of
+    /// a layer inactive there: no gradient reaches them, so training can never fit them. (A run
+    /// that stopped on a non-finite step from such a state is reported as collapsed too: the
+    /// collapse is the cause.)
+    Collapsed,
 }
 
 /// The end of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
-    /// Completed or diverged.
+    /// Completed, diverged or collapsed.
     pub status: Status,
     /// Steps taken.
     pub steps: usize,

@@ -14,14 +14,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::write_atomic;
-use crate::claims::fmt_value;
+use crate::claims::{ClaimSpec, Verdict, catalogue, fmt_value, judge_all};
 use crate::data::Dataset;
 use crate::error::RunError;
 use crate::progress::Progress;
 use crate::record::Scope;
 use crate::rundir::RunDir;
-use crate::runner::{self, Display, RunRecord, metric};
-use crate::suite::judge::{self, RANK_ONE};
+use crate::runner::{self, Display, Metric, RunRecord};
 use crate::suite::{Common, Training, gaussian_start, spec};
 use crate::table::Table;
 
@@ -193,16 +192,38 @@ pub struct SweepRow {
     pub log_loss: Option<f64>,
     /// Training accuracy at the end.
     pub accuracy: Option<f64>,
-    /// Smallest r over the linear tail at the end.
-    pub tail_min_r: Option<f64>,
-    /// Largest r over the ReLU layers at the end (None without ReLU layers).
-    pub relu_max_r: Option<f64>,
-    /// Smallest alignment inside the linear tail at the end.
-    pub tail_min_alignment: Option<f64>,
-    /// Normalized margin / SVM margin at the end.
-    pub margin_ratio: Option<f64>,
-    /// First logged step from which every tail layer stays above r = 0.99.
+    /// The claims of [`CLAIMS`] (premises included) on the point's run.
+    pub claims: Vec<PointClaim>,
+    /// First logged step from which every hidden layer of the tail stays above the rank-one
+    /// threshold of `tail-rank-one` (None: never, or no such layer).
     pub rank_one_step: Option<usize>,
+}
+
+/// The claims judged on every point, which are also the table's claim columns.
+pub const CLAIMS: &[&ClaimSpec] = catalogue::LINEAR_TAIL;
+
+/// One claim on one point: its value and verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointClaim {
+    /// The claim's id.
+    pub id: String,
+    /// The measured value (None: not finite).
+    pub measured: Option<f64>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// The claim ids of the table's columns, in order: [`CLAIMS`] with their premises.
+fn claim_columns() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = Vec::new();
+    for spec in CLAIMS {
+        for id in spec.premises.iter().map(|p| p.id).chain([spec.id]) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
 }
 
 fn finite(v: f64) -> Option<f64> {
@@ -211,17 +232,20 @@ fn finite(v: f64) -> Option<f64> {
 
 impl SweepRow {
     fn from_record(index: usize, total: usize, point: Point, record: &RunRecord) -> Self {
-        let tail = record.linear_tail();
-        let tail_pairs = record.pairs_where(|k| tail.contains(&k));
-        let relu = record.nonlinear_layers();
-        let rank_one_step = tail
-            .iter()
-            .map(|&k| {
-                record
-                    .log
-                    .settled_at(Scope::Layer, k, metric::RATIO, |r| r > RANK_ONE)
+        let rank_one = catalogue::TAIL_RANK_ONE;
+        let hidden = rank_one.over.select(record);
+        let rank_one_step = (!hidden.is_empty())
+            .then(|| {
+                hidden
+                    .iter()
+                    .map(|&k| {
+                        record.log.settled_at(Scope::Layer, k, Metric::Ratio, |r| {
+                            rank_one.threshold.holds(r)
+                        })
+                    })
+                    .try_fold(0, |acc, s| s.map(|s| acc.max(s)))
             })
-            .try_fold(0, |acc, s| s.map(|s| acc.max(s)));
+            .flatten();
         let last = |m| record.log.last(Scope::Run, 0, m).and_then(finite);
         Self {
             index,
@@ -230,19 +254,16 @@ impl SweepRow {
             status: format!("{:?}", record.outcome.status).to_lowercase(),
             steps: record.outcome.steps,
             seconds: record.outcome.seconds,
-            log_loss: last(metric::LOG_LOSS),
-            accuracy: last(metric::ACCURACY),
-            tail_min_r: finite(judge::last_min(record, Scope::Layer, &tail, metric::RATIO)),
-            relu_max_r: finite(judge::last_max(record, Scope::Layer, &relu, metric::RATIO)),
-            tail_min_alignment: finite(judge::last_min(
-                record,
-                Scope::Pair,
-                &tail_pairs,
-                metric::ALIGNMENT,
-            )),
-            margin_ratio: record
-                .svm_margin
-                .and_then(|svm| last(metric::NORMALIZED_MARGIN).map(|m| m / svm)),
+            log_loss: last(Metric::LogLoss),
+            accuracy: last(Metric::Accuracy),
+            claims: judge_all(CLAIMS, record)
+                .into_iter()
+                .map(|c| PointClaim {
+                    id: c.id,
+                    measured: c.measured,
+                    verdict: c.verdict,
+                })
+                .collect(),
             rank_one_step,
         }
     }
@@ -257,10 +278,7 @@ impl SweepRow {
             seconds: 0.0,
             log_loss: None,
             accuracy: None,
-            tail_min_r: None,
-            relu_max_r: None,
-            tail_min_alignment: None,
-            margin_ratio: None,
+            claims: Vec::new(),
             rank_one_step: None,
         }
     }
@@ -268,30 +286,25 @@ impl SweepRow {
 
 /// The sweep table.
 pub fn table(rows: &[SweepRow]) -> Table {
-    let mut t = Table::new(&[
-        "index",
-        "family",
-        "depth",
-        "width",
-        "init",
-        "loss",
-        "rule",
-        "seed",
-        "status",
-        "steps",
-        "seconds",
-        "ln R",
-        "accuracy",
-        "tail min r",
-        "relu max r",
-        "tail min align",
-        "margin/SVM",
-        "rank-one step",
-    ]);
+    let mut headers = [
+        "index", "family", "depth", "width", "init", "loss", "rule", "seed", "status", "steps",
+        "seconds", "ln R", "accuracy",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    let columns = claim_columns();
+    for id in &columns {
+        headers.push(id.to_string());
+        headers.push(format!("{id} verdict"));
+    }
+    headers.push("rank-one step".to_string());
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut t = Table::new(&headers);
     let opt = |v: Option<f64>| v.map_or("—".to_string(), fmt_value);
     for r in rows {
         let p = &r.point;
-        t.push(vec![
+        let mut cells: Vec<String> = vec![
             r.index.to_string(),
             p.family.name().to_string(),
             p.depth.to_string(),
@@ -305,13 +318,21 @@ pub fn table(rows: &[SweepRow]) -> Table {
             format!("{:.2}", r.seconds),
             opt(r.log_loss),
             opt(r.accuracy),
-            opt(r.tail_min_r),
-            opt(r.relu_max_r),
-            opt(r.tail_min_alignment),
-            opt(r.margin_ratio),
+        ];
+        for id in &columns {
+            match r.claims.iter().find(|c| c.id == *id) {
+                Some(c) => {
+                    cells.push(opt(c.measured));
+                    cells.push(c.verdict.as_str().to_string());
+                }
+                None => cells.extend(["—".to_string(), "—".to_string()]),
+            }
+        }
+        cells.push(
             r.rank_one_step
                 .map_or("never".to_string(), |s| s.to_string()),
-        ]);
+        );
+        t.push(cells);
     }
     t
 }
@@ -425,8 +446,7 @@ fn run_point(
     let child = dir
         .child(&s.name)
         .map_err(|e| RunError::io(format!("creating the folder of {}", s.name), e))?;
-    let judge = |r: &RunRecord| vec![judge::tail_rank_one(r), judge::tail_aligned(r)];
-    runner::execute(&s, &child, Display { quiet: true }, &judge).map(|(_, record)| record)
+    runner::execute(&s, &child, Display { quiet: true }, CLAIMS).map(|(_, record)| record)
 }
 
 /// Joins the `sweep.json` of several shard folders into one table, sorted by grid index. Fails

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::claims::Claim;
+use crate::claims::{Claim, OverSeeds, fmt_value};
 
 /// A table of strings with a header row.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -112,6 +112,32 @@ pub fn claims_table(claims: &[Claim], with_statement: bool) -> Table {
             row.extend([c.metric.clone(), c.statement.clone()]);
         }
         table.push(row);
+    }
+    table
+}
+
+/// A table of claims over seeds: run, claim, tally, worst and median value, threshold, source.
+pub fn seeds_table(summaries: &[OverSeeds]) -> Table {
+    let mut table = Table::new(&[
+        "run",
+        "claim",
+        "verdict",
+        "worst",
+        "median",
+        "threshold",
+        "source",
+    ]);
+    let value = |v: Option<f64>| v.map_or_else(|| "—".to_string(), fmt_value);
+    for s in summaries {
+        table.push(vec![
+            s.run.clone(),
+            s.id.clone(),
+            s.tally(),
+            value(s.worst),
+            value(s.median),
+            s.threshold.describe(),
+            s.source.clone(),
+        ]);
     }
     table
 }

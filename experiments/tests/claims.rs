@@ -1,6 +1,5 @@
 //! The claims of the theory hold on the experiments' default budgets (issue 5's run tests).
 
-use std::f64::consts::FRAC_1_SQRT_2;
 use std::path::PathBuf;
 
 use experiments::claims::{Claim, Verdict};
@@ -52,8 +51,13 @@ fn deep_linear_layers_go_to_rank_one_align_and_reach_the_svm_margin() {
         margin > 0.95 && margin <= 1.0 + 1e-9,
         "normalized / SVM margin {margin}"
     );
-    // The slow control (constant step, large init) is still short of rank one.
-    assert!(measured(claim(&result, "slow-control", "slow-control")) < 0.99);
+    let bound = claim(&result, "depth-3", "rate-bound");
+    assert_eq!(bound.verdict, Verdict::Holds, "{bound:?}");
+    // Each control changes one factor and ends further from rank one than depth-3.
+    for id in ["slow-from-large-init", "slow-with-constant-step"] {
+        let c = claim(&result, "deep-linear", id);
+        assert_eq!(c.verdict, Verdict::Holds, "{c:?}");
+    }
     for file in [
         "report.md",
         "summary.json",
@@ -86,14 +90,11 @@ fn relu_layer_stays_below_while_the_linear_tail_goes_to_rank_one() {
 }
 
 #[test]
-fn counterexample_keeps_its_relu_layer_at_rank_two() {
+fn counterexample_keeps_two_equal_singular_values_in_its_relu_layer() {
     let dir = scratch("counterexample");
     let result = counterexample::run(&counterexample::Config::default(), &quiet(), &dir).unwrap();
-    let r = measured(claim(&result, "relu", "relu-rank-two"));
-    assert!(
-        (r - FRAC_1_SQRT_2).abs() < 0.05,
-        "r = {r}, 1/√2 = {FRAC_1_SQRT_2}"
-    );
+    let ratio = measured(claim(&result, "relu", "relu-rank-two"));
+    assert!(ratio > 0.9 && ratio <= 1.0, "σ₂/σ₁ = {ratio}");
     assert!(measured(claim(&result, "linear", "rank-one")) > 0.99);
     std::fs::remove_dir_all(dir.root()).unwrap();
 }
@@ -108,16 +109,18 @@ fn conserved_quantities_drift_by_order_step_squared() {
         ..Default::default()
     };
     let result = invariance::run(&cfg, &quiet(), &dir).unwrap();
-    for run in ["step", "half-step"] {
-        for id in ["neuron-conserved", "layer-conserved"] {
+    for run in ["step", "half-step", "squared"] {
+        for id in ["neuron-conserved", "layer-conserved", "active-conserved"] {
             let c = claim(&result, run, id);
             assert_eq!(c.verdict, Verdict::Holds, "{c:?}");
             assert!(measured(c) < 1e-3);
         }
+    }
+    for run in ["step", "half-step"] {
         assert!(measured(claim(&result, run, "full-not-conserved")) > 10.0);
     }
     // Halving the step at equal training time halves the accumulated drift: O(step²) per step.
-    let ratio = measured(claim(&result, "invariance", "step-squared"));
+    let ratio = measured(claim(&result, "invariance", "drift-is-discretization"));
     assert!((ratio - 2.0).abs() < 0.25, "drift ratio {ratio}");
     std::fs::remove_dir_all(dir.root()).unwrap();
 }

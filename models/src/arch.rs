@@ -6,7 +6,8 @@
 //! ```text
 //! ARCH  := IN ( ',' LAYER )+ ',' OUT          e.g.  20,relu:100,relu:100,linear:50,1
 //! LAYER := ACT ':' WIDTH [ '+bias' ]          fully-connected layer then activation
-//!        | 'res(' ACT ')'                     residual block, identity skip: h ↦ h + U·σ(Y·h)
+//!        | 'res(' ACT ')'                     pre-activation residual block: h ↦ h + U·σ(Y·h)
+//!        | 'resid(' ACT ')'                   the paper's ResNetIdentity:    h ↦ σ(U·σ(Y·h) + h)
 //!        | 'resz(' ACT ')'                    residual block, learned skip:  h ↦ σ(U·σ(Y·h) + Z·h)
 //! ACT   := 'relu' | 'linear' | 'leaky(' SLOPE ')'
 //! OUT   := integer: the output layer (linear, no activation)
@@ -29,8 +30,12 @@ pub enum Activation {
 /// How a residual block carries its input past its two matrices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Skip {
-    /// h ↦ h + U·σ(Y·h).
-    Identity,
+    /// h ↦ h + U·σ(Y·h): an identity skip around the block, no σ after the sum (the
+    /// "pre-activation" style of He et al. 2016, *Identity mappings in deep residual networks*).
+    PreActivation,
+    /// h ↦ σ(U·σ(Y·h) + h): an identity skip with σ after the sum, the ResNetIdentity block of
+    /// Le & Jegelka 2022.
+    ResNetIdentity,
     /// h ↦ σ(U·σ(Y·h) + Z·h) with a learned square matrix Z.
     Learned,
 }
@@ -147,7 +152,8 @@ impl fmt::Display for LayerSpec {
                 Ok(())
             }
             LayerSpec::Block { activation, skip } => match skip {
-                Skip::Identity => write!(f, "res({activation})"),
+                Skip::PreActivation => write!(f, "res({activation})"),
+                Skip::ResNetIdentity => write!(f, "resid({activation})"),
                 Skip::Learned => write!(f, "resz({activation})"),
             },
         }
@@ -201,8 +207,14 @@ fn parse_layer(position: usize, token: &str) -> Result<LayerSpec, ArchError> {
     {
         return block(Skip::Learned, inner);
     }
+    if let Some(inner) = token
+        .strip_prefix("resid(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return block(Skip::ResNetIdentity, inner);
+    }
     if let Some(inner) = token.strip_prefix("res(").and_then(|r| r.strip_suffix(')')) {
-        return block(Skip::Identity, inner);
+        return block(Skip::PreActivation, inner);
     }
     let (body, bias) = match token.strip_suffix("+bias") {
         Some(body) => (body, true),
@@ -212,7 +224,7 @@ fn parse_layer(position: usize, token: &str) -> Result<LayerSpec, ArchError> {
         return Err(token_error(
             position,
             token,
-            "expected ACT:WIDTH (e.g. relu:100), res(ACT) or resz(ACT)",
+            "expected ACT:WIDTH (e.g. relu:100), res(ACT), resid(ACT) or resz(ACT)",
         ));
     };
     let activation = act
@@ -383,6 +395,21 @@ mod tests {
             }
         );
         roundtrip("5,res(relu),1");
+        let i = roundtrip("5,relu:4,resid(leaky(0.2)),res(relu),1");
+        assert_eq!(
+            i.layers[1],
+            LayerSpec::Block {
+                activation: Activation::LeakyRelu(0.2),
+                skip: Skip::ResNetIdentity
+            }
+        );
+        assert_eq!(
+            i.layers[2],
+            LayerSpec::Block {
+                activation: Activation::Relu,
+                skip: Skip::PreActivation
+            }
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub struct LayerInfo {
     /// What the matrix does in the network.
     pub kind: LayerKind,
     /// The activation applied right after this matrix's product (Linear for the output layer and
-    /// for U in an identity-skip block, whose product is added to the skip unchanged).
+    /// for U in a pre-activation block, whose product is added to the skip unchanged).
     pub activation: Activation,
 }
 
@@ -101,8 +101,8 @@ pub(crate) fn layer_list(arch: &Arch) -> (Vec<LayerInfo>, Vec<(usize, usize)>) {
                     &producers,
                 );
                 let after_u = match skip {
-                    Skip::Identity => Activation::Linear,
-                    Skip::Learned => activation,
+                    Skip::PreActivation => Activation::Linear,
+                    Skip::ResNetIdentity | Skip::Learned => activation,
                 };
                 let u = push(
                     &mut layers,
@@ -110,8 +110,9 @@ pub(crate) fn layer_list(arch: &Arch) -> (Vec<LayerInfo>, Vec<(usize, usize)>) {
                     &[y],
                 );
                 match skip {
-                    // h + U·σ(Y·h): the new state is made of the old one and U's output.
-                    Skip::Identity => producers.push(u),
+                    // h + U·σ(Y·h) and σ(U·σ(Y·h) + h): the new state is made of the old
+                    // one and U's output.
+                    Skip::PreActivation | Skip::ResNetIdentity => producers.push(u),
                     Skip::Learned => {
                         let z = push(
                             &mut layers,
@@ -186,7 +187,7 @@ mod tests {
         assert!(layers[1..6].iter().all(|l| l.shape == [6, 6]));
         assert_eq!(layers[6].shape, [3, 6]);
         assert_eq!(layers[7].shape, [1, 3]);
-        // Identity-skip U feeds the sum unchanged; learned-skip U and Z feed σ.
+        // Pre-activation U feeds the sum unchanged; learned-skip U and Z feed σ.
         assert!(layers[2].is_linear());
         assert_eq!(layers[4].activation, Activation::LeakyRelu(0.2));
         assert_eq!(layers[5].kind, LayerKind::BlockZ { block: 1 });
@@ -207,6 +208,16 @@ mod tests {
                 (6, 7)
             ]
         );
+    }
+
+    #[test]
+    fn a_resnet_identity_block_wires_like_an_identity_skip_with_sigma_after_u() {
+        let (layers, pairs) = list("4,relu:6,resid(relu),linear:3,1");
+        assert_eq!(layers[1].kind, LayerKind::BlockY { block: 0 });
+        assert_eq!(layers[2].kind, LayerKind::BlockU { block: 0 });
+        assert_eq!(layers[2].activation, Activation::Relu);
+        // The state σ(U·σ(Y·h) + h) is made of h (layers.0) and U, which both feed layers.1.
+        assert_eq!(pairs, [(0, 1), (0, 3), (1, 2), (2, 3), (3, 4)]);
     }
 
     #[test]

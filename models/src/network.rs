@@ -166,7 +166,8 @@ impl<T: Element> Network<T> {
 
     /// The product W·input of every layer in [`Self::layers`] order (plus the bias for the first
     /// layer if it has one), [n, out_features] each, before any activation or residual sum; no
-    /// gradient. In a learned-skip block σ acts on the sum of the U and Z products.
+    /// gradient. In a learned-skip block σ acts on the sum of the U and Z products, in a
+    /// ResNetIdentity block on the sum of the U product and the block's input.
     /// Resets the tape.
     pub fn preactivations(&mut self, x: &Tensor<T>) -> Vec<Tensor<T>> {
         self.without_grad(x, |net, xv| {
@@ -191,7 +192,8 @@ impl<T: Element> Network<T> {
 
     /// The output [n, out] of layer `layer`'s nonlinearity in the last forward pass, as for
     /// [`Self::last_output`]; None also for a layer that no nonlinearity follows. For the U and Z
-    /// matrices of a learned-skip block it is σ of their sum. Positive entries mark the
+    /// matrices of a learned-skip block it is σ of their sum, for the U of a ResNetIdentity block
+    /// σ of U's product plus the block's input. Positive entries mark the
     /// (example, unit) pairs on which the unit is active (ReLU, leaky ReLU).
     pub fn last_activation(&self, layer: usize) -> Option<&Tensor<T>> {
         self.last_value(self.last.activations.get(layer).copied().flatten())
@@ -261,7 +263,7 @@ pub fn record_forward<T: Element>(arch: &Arch, tape: &mut Tape<T>, x: Var, param
 
 /// The layers' products h·Wᵀ and their activations. Unless the products are being recorded
 /// (which needs each before what follows it), a bias-free ReLU product is recorded as one fused
-/// `linear_relu`, and the last product of an identity-skip block with its skip as one
+/// `linear_relu`, and the last product of a residual block with its identity skip as one
 /// `linear_add`: the same values and gradients, a buffer and a pass fewer each way. Pushes onto
 /// `activations`, per layer in [`Network::layers`] order, the var after its nonlinearity.
 fn run_on<T: Element>(
@@ -308,9 +310,16 @@ fn run_on<T: Element>(
                 let s = layer(tape, h, false, activation, None);
                 activations.push(nonlinear(activation, s));
                 h = match skip {
-                    Skip::Identity => {
+                    Skip::PreActivation => {
                         activations.push(None);
                         layer(tape, s, false, Activation::Linear, Some(h))
+                    }
+                    Skip::ResNetIdentity => {
+                        let sum = layer(tape, s, false, Activation::Linear, Some(h));
+                        let out = activate(tape, sum, activation);
+                        // U feeds the σ after the sum: its units are active where the sum is.
+                        activations.push(nonlinear(activation, out));
+                        out
                     }
                     Skip::Learned => {
                         let u = layer(tape, s, false, Activation::Linear, None);

@@ -8,13 +8,14 @@ use autodiff::{Element, Tensor};
 use models::{Arch, CheckpointError, Init, Network, load, load_weights_into, save};
 use safetensors::SafeTensors;
 
-const KINDS: [&str; 6] = [
+const KINDS: [&str; 7] = [
     "3,relu:5,leaky(0.2):4,1",
     "3,linear:4,linear:4,1",
     "3,relu:4+bias,linear:3,1",
     "3,relu:4,res(relu),res(linear),linear:3,1",
     "3,leaky(0.5):4+bias,resz(relu),res(relu),linear:2,1",
     "3,relu:5,2",
+    "3,relu:4,resid(relu),linear:3,1",
 ];
 
 /// A fresh folder per test, removed when dropped.

@@ -5,7 +5,7 @@ use autodiff::{MarginLoss, Tape, Tensor, Var, gradcheck};
 use kernels::rng::Rng;
 use models::{Arch, Init, Network, record_forward};
 
-const KINDS: [&str; 8] = [
+const KINDS: [&str; 9] = [
     "3,relu:5,relu:4,1",
     "3,leaky(0.2):5,leaky(-0.5):4,1",
     "3,linear:4,linear:4,linear:3,1",
@@ -14,6 +14,7 @@ const KINDS: [&str; 8] = [
     "3,relu:4,resz(relu),resz(leaky(0.1)),linear:3,1",
     "3,leaky(0.3):4+bias,res(relu),resz(relu),linear:2,1",
     "3,relu:5,res(relu),linear:4,3",
+    "3,relu:4,resid(relu),resid(leaky(0.2)),linear:3,1",
 ];
 
 fn arch(s: &str) -> Arch {
@@ -163,6 +164,34 @@ fn predict_matches_a_hand_written_forward_pass() {
         for (a, b) in out.data()[row * 2..row * 2 + 2].iter().zip(&o) {
             assert!((a - b).abs() < 1e-12);
         }
+    }
+}
+
+#[test]
+fn the_resnet_identity_block_applies_its_activation_after_the_sum() {
+    let arch = arch("3,relu:4,resid(relu),linear:2,1");
+    let mut net = Network::<f64>::new(&arch, Init::Gaussian { scale: 1.5 }, 11);
+    let x = data(5, 3, 12);
+    let out = net.predict(&x);
+    let pre = net.preactivations(&x);
+    let relu = |v: Vec<f64>| v.into_iter().map(|a| a.max(0.0)).collect::<Vec<_>>();
+    for row in 0..5 {
+        let xr = &x.data()[row * 3..row * 3 + 3];
+        let z0 = matvec(net.weight(0), xr);
+        let h0 = relu(z0.clone());
+        let y0 = matvec(net.weight(1), &h0);
+        let u0 = matvec(net.weight(2), &relu(y0.clone()));
+        // σ(U·σ(Y·h) + h): the skip joins before the activation.
+        let h1 = relu(h0.iter().zip(&u0).map(|(a, b)| a + b).collect());
+        let t = matvec(net.weight(3), &h1);
+        let o = matvec(net.weight(4), &t);
+        for (k, e) in [z0, y0, u0, t, o.clone()].iter().enumerate() {
+            let got = &pre[k].data()[row * e.len()..(row + 1) * e.len()];
+            for (a, b) in got.iter().zip(e) {
+                assert!((a - b).abs() < 1e-12, "layer {k} row {row}: {a} vs {b}");
+            }
+        }
+        assert!((out.data()[row] - o[0]).abs() < 1e-12);
     }
 }
 

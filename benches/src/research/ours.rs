@@ -16,10 +16,10 @@
 use std::path::Path;
 use std::time::Instant;
 
+use experiments::claims::catalogue;
 use experiments::cli::{create_out_dir, with_threads};
 use experiments::data::Dataset;
-use experiments::runner::{self, Display, RunRecord, metric};
-use experiments::suite::judge;
+use experiments::runner::{self, Display, Metric};
 use experiments::summary::{Status, Summary};
 
 use super::case::{Case, Settings, run_spec};
@@ -48,12 +48,6 @@ pub fn warm_svm(data: &Dataset) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
-/// The claims `train` checks on a network that is not deep linear: the tail is rank one and
-/// aligned (judged after the run, outside every phase, so only for completeness).
-fn judge_tail(record: &RunRecord) -> Vec<experiments::claims::Claim> {
-    vec![judge::tail_rank_one(record), judge::tail_aligned(record)]
-}
-
 /// Runs `case` from the MNIST-format folder `data_dir` on `threads` threads, writing the run's
 /// files into `out` (created if needed).
 pub fn run(
@@ -70,7 +64,9 @@ pub fn run(
     let dir = create_out_dir(out).map_err(|e| e.to_string())?;
     let (result, wall) = with_threads(Some(threads), || {
         let started = Instant::now();
-        let result = runner::execute(&spec, &dir, Display { quiet: true }, &judge_tail);
+        let result = // The claims `train` judges on a network that is not deep linear (after the run, outside
+        // every phase, so only for completeness).
+        runner::execute(&spec, &dir, Display { quiet: true }, catalogue::LINEAR_TAIL);
         (result, started.elapsed().as_secs_f64())
     })
     .map_err(|e| e.to_string())?;
@@ -97,11 +93,11 @@ pub fn run(
 fn final_state(summary: &Summary) -> FinalState {
     let get = |key: &str| summary.final_metrics.get(key).copied();
     let r = (0..)
-        .map_while(|k| get(&format!("layer.{k}.{}", metric::RATIO)))
+        .map_while(|k| get(&format!("layer.{k}.{}", Metric::Ratio)))
         .collect();
     FinalState {
-        loss: get(&format!("run.{}", metric::LOSS)),
-        accuracy: get(&format!("run.{}", metric::ACCURACY)),
+        loss: get(&format!("run.{}", Metric::Loss)),
+        accuracy: get(&format!("run.{}", Metric::Accuracy)),
         r,
     }
 }

@@ -275,7 +275,7 @@ fn stages_of(arch: &Arch) -> Result<Vec<Stage>, String> {
             }
             LayerSpec::Block {
                 activation: Activation::Relu,
-                skip: Skip::Identity,
+                skip: Skip::PreActivation,
             } => {
                 stages.push(Stage::Residual {
                     y: next,

@@ -8,7 +8,7 @@ use experiments::suite::counterexample;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = counterexample::NAME, version, about = counterexample::TITLE, after_help = counterexample::CLAIMS_HELP)]
+#[command(name = counterexample::NAME, version, about = counterexample::TITLE, after_help = counterexample::claims_help())]
 struct Cli {
     #[command(flatten)]
     config: counterexample::Config,

@@ -8,7 +8,7 @@ use experiments::suite::deep_linear;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = deep_linear::NAME, version, about = deep_linear::TITLE, after_help = deep_linear::CLAIMS_HELP)]
+#[command(name = deep_linear::NAME, version, about = deep_linear::TITLE, after_help = deep_linear::claims_help())]
 struct Cli {
     #[command(flatten)]
     config: deep_linear::Config,

@@ -8,7 +8,7 @@ use experiments::suite::digits;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = digits::NAME, version, about = digits::TITLE, after_help = digits::CLAIMS_HELP)]
+#[command(name = digits::NAME, version, about = digits::TITLE, after_help = digits::claims_help())]
 struct Cli {
     #[command(flatten)]
     config: digits::Config,

@@ -10,7 +10,7 @@ use experiments::suite::fashion;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = fashion::NAME, version, about = fashion::TITLE, after_help = fashion::CLAIMS_HELP)]
+#[command(name = fashion::NAME, version, about = fashion::TITLE, after_help = fashion::claims_help())]
 // f32 by default: the default run ends at ln R = −34.9 with margins near 26, well inside f32's
 // range (ln R itself is tracked in the log domain), and f32 products cost half of f64's.
 #[command(mut_arg("dtype", |a| a.default_value("f32")))]

@@ -8,7 +8,7 @@ use experiments::suite::invariance;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = invariance::NAME, version, about = invariance::TITLE, after_help = invariance::CLAIMS_HELP)]
+#[command(name = invariance::NAME, version, about = invariance::TITLE, after_help = invariance::claims_help())]
 struct Cli {
     #[command(flatten)]
     config: invariance::Config,

@@ -4,23 +4,23 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use experiments::cli::{CommonArgs, create_out_dir, print_claims, with_threads};
+use experiments::claims::{Claim, over_seeds};
+use experiments::cli::{CommonArgs, create_out_dir, with_threads};
 use experiments::error::RunError;
-use experiments::suite::{self, write_suite_report};
+use experiments::rundir::RunDir;
+use experiments::suite::{self, Common, write_seeds_report, write_suite_report};
+use experiments::table::seeds_table;
 
 const AFTER_HELP: &str = "\
 Runs, at their defaults: deep-linear, relu-tail, invariance, counterexample, residual, digits (each
-also a binary of its own, whose --help states its claims). The claims come from T. Le and
-S. Jegelka, Training invariances and the low-rank phenomenon: beyond linear networks, ICLR 2022
-(arXiv:2201.11968): trailing linear layers become rank one (r = σ₁/‖W‖_F > 0.99) and align
-(> 0.99); deep linear nets do so in every layer and their normalized margin approaches the SVM
-margin; ReLU layers need not (the two-point counterexample keeps r ≈ 1/√2); per-neuron, per-layer
-and stably-active invariances are conserved up to O(step²) while the full-matrix one of a ReLU
-layer is not.
+also a binary of its own, whose --help states its claims, their sources and thresholds), once per
+seed: --seeds N runs the seeds --seed, --seed + 1, …, --seed + N − 1 (the seed of the
+initialization). Every claim is reported as \"holds in k of n\" with its worst value and median over
+the seeds where it could be judged; a claim whose premise fails on a seed is not applicable there.
 
-Writes runs/lowrank/report.md (every claim with its measured value, threshold and verdict, and
-the plots) and one folder per experiment. A claim that does not hold is reported as FAILS; the exit
-status is non-zero only if an experiment failed to run.";
+Writes runs/lowrank/report.md (the claims over the seeds), and one folder per seed (seed-K) with its
+own report, every claim on that seed, the plots and one folder per experiment. A claim that does
+not hold is reported as FAILS; the exit status is non-zero only if an experiment failed to run.";
 
 /// Run every experiment of the low-rank theory and write one report.
 #[derive(Parser, Debug)]
@@ -29,6 +29,9 @@ struct Cli {
     /// Run only these experiments (comma-separated names).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// How many seeds to judge every claim on, from --seed on.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    seeds: u64,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -55,39 +58,39 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let common = cli.common.common();
+    let base = cli.common.common();
+    let Some(seeds) = (0..cli.seeds)
+        .map(|k| base.seed.checked_add(k))
+        .collect::<Option<Vec<u64>>>()
+    else {
+        eprintln!(
+            "error: --seed {} --seeds {}: the last seed passes {}",
+            base.seed,
+            cli.seeds,
+            u64::MAX
+        );
+        return ExitCode::FAILURE;
+    };
     let started = Instant::now();
+    let selected: Vec<&suite::Entry> = entries
+        .iter()
+        .filter(|e| cli.only.is_empty() || cli.only.iter().any(|n| n == e.name))
+        .collect();
     let ran = with_threads(cli.common.threads, || {
-        let mut results = Vec::new();
+        let mut per_seed = Vec::new();
         let mut failures = Vec::new();
-        for entry in entries
-            .iter()
-            .filter(|e| cli.only.is_empty() || cli.only.iter().any(|n| n == e.name))
-        {
-            let outcome = dir
-                .child(entry.name)
-                .map_err(|e| RunError::io(format!("creating the folder of {}", entry.name), e))
-                .and_then(|child| (entry.run_defaults)(&common, &child));
-            match outcome {
-                Ok(result) => {
-                    for d in result.diverged() {
-                        eprintln!("error: experiment {}: {d}", entry.name);
-                        failures.push((entry.name.to_string(), d));
-                    }
-                    if !common.quiet {
-                        eprintln!("{}: {:.1} s", entry.name, result.seconds);
-                    }
-                    results.push(result);
-                }
-                Err(e) => {
-                    eprintln!("error: experiment {}: {e}", entry.name);
-                    failures.push((entry.name.to_string(), e.to_string()));
-                }
-            }
+        for &seed in &seeds {
+            let common = Common {
+                seed,
+                ..base.clone()
+            };
+            let (claims, failed) = run_seed(&dir, seed, &selected, &common)?;
+            per_seed.push(claims);
+            failures.extend(failed);
         }
-        (results, failures)
+        Ok::<_, RunError>((per_seed, failures))
     });
-    let (results, failures) = match ran {
+    let (per_seed, failures) = match ran.and_then(|r| r) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -95,15 +98,18 @@ fn main() -> ExitCode {
         }
     };
     let seconds = started.elapsed().as_secs_f64();
-    let claims: Vec<_> = results.iter().flat_map(|r| r.claims.clone()).collect();
-    print_claims(&claims);
-    if let Err(e) = write_suite_report(&dir, &results, &failures, seconds) {
+    let summaries = over_seeds(&per_seed);
+    println!("\n{}", seeds_table(&summaries).to_text());
+    if let Err(e) = write_seeds_report(&dir, &seeds, &summaries, &failures, seconds) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
+    let always = summaries.iter().filter(|s| s.holds == s.seeds).count();
     println!(
-        "{} experiments in {seconds:.1} s; report: {}",
-        results.len(),
+        "{always} of {} claims hold on every one of {} seeds; {} experiment runs failed to run; {seconds:.1} s; report: {}",
+        summaries.len(),
+        seeds.len(),
+        failures.len(),
         dir.report_md().display()
     );
     if failures.is_empty() {
@@ -111,4 +117,56 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// An experiment that failed to run: its name (`seed K: experiment`) and the error.
+type Failure = (String, String);
+
+/// Runs the experiments `entries` on one seed into `dir/seed-K`, writes that seed's report, and
+/// returns its claims and the experiments that failed to run (named `seed K: experiment`).
+fn run_seed(
+    dir: &RunDir,
+    seed: u64,
+    entries: &[&suite::Entry],
+    common: &Common,
+) -> Result<(Vec<Claim>, Vec<Failure>), RunError> {
+    let started = Instant::now();
+    let seed_dir = dir
+        .child(&format!("seed-{seed}"))
+        .map_err(|e| RunError::io(format!("creating the folder of seed {seed}"), e))?;
+    let mut results = Vec::new();
+    let mut failures = Vec::new();
+    for entry in entries {
+        let name = format!("seed {seed}: {}", entry.name);
+        let outcome = seed_dir
+            .child(entry.name)
+            .map_err(|e| RunError::io(format!("creating the folder of {}", entry.name), e))
+            .and_then(|child| (entry.run_defaults)(common, &child));
+        match outcome {
+            Ok(result) => {
+                for d in result.diverged() {
+                    eprintln!("error: {name}: {d}");
+                    failures.push((name.clone(), d));
+                }
+                if !common.quiet {
+                    eprintln!("{name}: {:.1} s", result.seconds);
+                }
+                results.push(result);
+            }
+            Err(e) => {
+                eprintln!("error: {name}: {e}");
+                failures.push((name, e.to_string()));
+            }
+        }
+    }
+    write_suite_report(
+        &seed_dir,
+        &results,
+        &failures,
+        started.elapsed().as_secs_f64(),
+    )?;
+    Ok((
+        results.into_iter().flat_map(|r| r.claims).collect(),
+        failures,
+    ))
 }

@@ -8,7 +8,7 @@ use experiments::suite::relu_tail;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = relu_tail::NAME, version, about = relu_tail::TITLE, after_help = relu_tail::CLAIMS_HELP)]
+#[command(name = relu_tail::NAME, version, about = relu_tail::TITLE, after_help = relu_tail::claims_help())]
 struct Cli {
     #[command(flatten)]
     config: relu_tail::Config,

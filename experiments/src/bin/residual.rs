@@ -8,7 +8,7 @@ use experiments::suite::residual;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = residual::NAME, version, about = residual::TITLE, after_help = residual::CLAIMS_HELP)]
+#[command(name = residual::NAME, version, about = residual::TITLE, after_help = residual::claims_help())]
 struct Cli {
     #[command(flatten)]
     config: residual::Config,

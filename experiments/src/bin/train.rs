@@ -6,38 +6,44 @@ use std::process::ExitCode;
 
 use autodiff::MarginLoss;
 use clap::Parser;
+use experiments::claims::{self, catalogue};
 use experiments::cli::{self, CommonArgs};
 use experiments::data;
 use experiments::error::RunError;
-use experiments::runner::{self, Display, MetricSet, RunRecord, Start};
-use experiments::suite::{Training, judge, spec};
+use experiments::runner::{self, Display, MetricSet, Start};
+use experiments::suite::{Training, spec};
 use experiments::summary::Status;
 use models::{Arch, Init, StepRule};
 
-const AFTER_HELP: &str = "\
+const GRAMMAR: &str = "\
 Architecture grammar (--arch):
   ARCH  := IN ( ',' LAYER )+ ',' OUT        e.g. 20,relu:100,relu:100,linear:50,1
   LAYER := ACT ':' WIDTH [ '+bias' ]        fully-connected layer then activation
                                             ('+bias' only on the first layer)
-         | 'res(' ACT ')'                   residual block, identity skip: h ↦ h + U·σ(Y·h)
+         | 'res(' ACT ')'                   pre-activation residual block: h ↦ h + U·σ(Y·h)
+         | 'resid(' ACT ')'                 the paper's ResNetIdentity: h ↦ σ(U·σ(Y·h) + h)
          | 'resz(' ACT ')'                  residual block, learned skip: h ↦ σ(U·σ(Y·h) + Z·h)
   ACT   := 'relu' | 'linear' | 'leaky(' SLOPE ')'
   OUT   := 1 (scalar output; margins are y·f(x))
 Data (--data): gaussian[:dim=20,n=200,margin=0.1,seed=0] | two-point | digits[:A,B]
   | idx:IMAGES,LABELS,A,B | FILE.csv (features then a label in {-1,+1} or {0,1}, header optional).
 
-Claims checked (Le & Jegelka, ICLR 2022, arXiv:2201.11968):
-  a deep linear network: every layer becomes rank one (r = σ₁/‖W‖_F > 0.99), adjacent layers align
-  (|⟨v₁(W_k+1), u₁(W_k)⟩| > 0.99), and the normalized margin min_i y_i f(x_i) / Π‖W_k‖_F comes within
-  5% of the hard-margin SVM margin;
-  any other network: its linear tail (the trailing linear fully-connected layers and the output
-  layer) becomes rank one (r > 0.99) and aligns (> 0.99).
 A claim that does not hold is reported as FAILS; the exit status is non-zero only if the run could
-not run (bad flag, bad data, bad checkpoint, I/O).";
+not run (bad flag, bad data, bad checkpoint, I/O).
+";
+
+/// The help after the flags: the grammars, then the claims judged on each kind of network.
+fn after_help() -> String {
+    format!(
+        "{GRAMMAR}\nOn a deep linear network (every layer linear and fully connected):\n{}\nOn any other network:\n{}",
+        claims::help(catalogue::DEEP_LINEAR),
+        claims::help(catalogue::LINEAR_TAIL)
+    )
+}
 
 /// Train one network on one data set and measure the low-rank phenomenon.
 #[derive(Parser, Debug)]
-#[command(name = "train", version, after_help = AFTER_HELP)]
+#[command(name = "train", version, after_help = after_help())]
 struct Cli {
     /// The network (grammar below).
     #[arg(long, default_value = "20,relu:40,linear:20,linear:20,1")]
@@ -68,18 +74,6 @@ struct Cli {
     name: String,
     #[command(flatten)]
     common: CommonArgs,
-}
-
-fn judge_for(r: &RunRecord) -> Vec<experiments::claims::Claim> {
-    if r.layers.iter().all(|l| l.linear && l.dense) {
-        vec![
-            judge::all_rank_one(r),
-            judge::all_aligned(r),
-            judge::margin_to_svm(r),
-        ]
-    } else {
-        vec![judge::tail_rank_one(r), judge::tail_aligned(r)]
-    }
 }
 
 fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
@@ -120,7 +114,7 @@ fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
             Display {
                 quiet: cli.common.quiet,
             },
-            &judge_for,
+            catalogue::for_arch(&cli.arch),
         )
     })??;
     println!("report: {}", dir.report_md().display());

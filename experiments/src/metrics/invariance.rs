@@ -8,8 +8,10 @@
 //! * all of Δ for a linear layer k, and for a ReLU layer only the block of neurons active on every
 //!   training example (Theorem 1; the full matrix is not conserved, Lemma 4).
 //!
-//! Gradient descent conserves them up to O(step²) per step. Drifts are reported relative to the
-//! current scale ‖W_k‖_F², so that growth of the weights alone does not read as drift.
+//! Gradient descent conserves them up to O(step²) per step. Each drift is reported relative to
+//! the current scale of the quantity it belongs to, so that growth of the weights alone does not
+//! read as drift: a neuron's own ‖in_j‖² + ‖out_j‖² for the per-neuron quantity, and
+//! ‖W_k‖_F² + ‖W_{k+1}‖_F² (which bounds ‖W_{k+1}ᵀW_{k+1}‖_F + ‖W_kW_kᵀ‖_F) for the pair's.
 //!
 //! Memory: the baseline keeps the step-0 weights of each pair (O(parameters)), and Δ(t) − Δ(0)
 //! is never formed whole. With A = W_{k+1}, B = W_k and A₀, B₀ their step-0 values,
@@ -48,14 +50,14 @@ struct PairBaseline {
 }
 
 /// The drift of every conserved quantity of one pair of layers since the baseline, each relative
-/// to ‖W_lower‖_F² at the time of measurement.
+/// to its scale at the time of measurement (see the module documentation).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PairDrift {
     /// Index of the lower layer k.
     pub lower: usize,
     /// Index of the upper layer k+1.
     pub upper: usize,
-    /// ‖Δ(t) − Δ(0)‖_F / ‖W_k‖_F².
+    /// ‖Δ(t) − Δ(0)‖_F / (‖W_k‖_F² + ‖W_{k+1}‖_F²).
     pub full: f64,
     /// The same for the diagonal of Δ only.
     pub diagonal: f64,
@@ -65,9 +67,10 @@ pub struct PairDrift {
     pub active_block: f64,
     /// How many neurons the active block holds.
     pub active_count: usize,
-    /// max over neurons j of |Δ_jj(t) − Δ_jj(0)| / ‖W_k‖_F²: the worst per-neuron drift.
+    /// max over neurons j of |Δ_jj(t) − Δ_jj(0)| / (‖in_j‖² + ‖out_j‖²), its incoming weights
+    /// (row j of W_k) and outgoing ones (column j of W_{k+1}): the worst per-neuron drift.
     pub per_neuron: f64,
-    /// |trace Δ(t) − trace Δ(0)| / ‖W_k‖_F²: drift of ‖W_{k+1}‖_F² − ‖W_k‖_F².
+    /// |trace Δ(t) − trace Δ(0)| / (‖W_k‖_F² + ‖W_{k+1}‖_F²): drift of ‖W_{k+1}‖_F² − ‖W_k‖_F².
     pub per_layer: f64,
 }
 
@@ -103,12 +106,13 @@ impl InvarianceBaseline {
         Self { pairs }
     }
 
-    /// Drifts relative to scale, per pair: ‖Δ(t) − Δ(0)‖_F / ‖W_k‖_F² for Δ = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ,
+    /// Drifts relative to scale, per pair: ‖Δ(t) − Δ(0)‖_F / (‖W_k‖_F² + ‖W_{k+1}‖_F²) for
+    /// Δ = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ,
     /// its diagonal, its off-diagonal part, and its block restricted to `active[k]` neurons (hidden units
     /// at the output of layer k that are stably active; None = all); plus per-neuron and per-layer drifts.
     ///
-    /// `active` is indexed by layer; a missing entry counts as None. When ‖W_k‖_F is zero the
-    /// drifts are absolute (divided by the smallest positive f64 instead, so any drift shows).
+    /// `active` is indexed by layer; a missing entry counts as None. Where a scale is zero the
+    /// drift is absolute (divided by the smallest positive f64 instead, so any drift shows).
     /// Panics if the shapes differ from the captured ones or a mask has the wrong length.
     pub fn drift(
         &self,
@@ -142,14 +146,15 @@ impl InvarianceBaseline {
                     );
                 }
                 let in_block = |j: usize| mask.is_none_or(|m| m[j]);
+                let own = neuron_scales(lower, upper);
                 let factors = Factors::new(base, lower, upper);
                 let thin = lower.cols() + upper.rows();
                 let sums = if h > 3 * thin {
-                    factors.sums_from_grams(&in_block)
+                    factors.sums_from_grams(&in_block, &own)
                 } else {
-                    factors.sums_blockwise(&in_block, BLOCK_ENTRIES)
+                    factors.sums_blockwise(&in_block, &own, BLOCK_ENTRIES)
                 };
-                let scale = frobenius_sq(lower).max(f64::MIN_POSITIVE);
+                let scale = (frobenius_sq(lower) + frobenius_sq(upper)).max(f64::MIN_POSITIVE);
                 PairDrift {
                     lower: base.lower,
                     upper: base.upper,
@@ -158,7 +163,7 @@ impl InvarianceBaseline {
                     off_diagonal: sums.off_diagonal.max(0.0).sqrt() / scale,
                     active_block: sums.block.max(0.0).sqrt() / scale,
                     active_count: (0..h).filter(|&j| in_block(j)).count(),
-                    per_neuron: sums.worst / scale,
+                    per_neuron: sums.worst,
                     per_layer: sums.trace.abs() / scale,
                 }
             })
@@ -203,7 +208,12 @@ impl Factors {
     }
 
     /// Δ(t) − Δ(0) one block of rows at a time, each of at most `block_entries` entries.
-    fn sums_blockwise(&self, in_block: &dyn Fn(usize) -> bool, block_entries: usize) -> Sums {
+    fn sums_blockwise(
+        &self,
+        in_block: &dyn Fn(usize) -> bool,
+        own: &[f64],
+        block_entries: usize,
+    ) -> Sums {
         let (h, o, i) = (self.hidden, self.outputs, self.inputs);
         let (p, q) = (Self::view(&self.p, o, h), Self::view(&self.q, o, h));
         let (s, t) = (Self::view(&self.s, h, i), Self::view(&self.t, h, i));
@@ -223,7 +233,7 @@ impl Factors {
                 for (j, &d) in row.iter().enumerate() {
                     if r == j {
                         sums.diagonal += d * d;
-                        sums.worst = sums.worst.max(d.abs());
+                        sums.worst = sums.worst.max(d.abs() / own[r]);
                         sums.trace += d;
                     } else {
                         sums.off_diagonal += d * d;
@@ -239,7 +249,7 @@ impl Factors {
 
     /// The norms from Gram matrices of L = [P; Sᵀ] and K = ½[Q; −Tᵀ] ((out + in) × h), where
     /// Δ(t) − Δ(0) = LᵀK + KᵀL: ‖LᵀK + KᵀL‖_F² = 2·Σ_ab ((KLᵀ)_ab (KLᵀ)_ba + (KKᵀ)_ab (LLᵀ)_ab).
-    fn sums_from_grams(&self, in_block: &dyn Fn(usize) -> bool) -> Sums {
+    fn sums_from_grams(&self, in_block: &dyn Fn(usize) -> bool, own: &[f64]) -> Sums {
         let (h, o, i) = (self.hidden, self.outputs, self.inputs);
         let width = o + i;
         // L and K with the hidden units as columns: rows 0..o from P and Q, rows o.. from Sᵀ, Tᵀ.
@@ -260,7 +270,7 @@ impl Factors {
         for j in 0..h {
             let d: f64 = 2.0 * (0..width).map(|a| l[a * h + j] * k[a * h + j]).sum::<f64>();
             sums.diagonal += d * d;
-            sums.worst = sums.worst.max(d.abs());
+            sums.worst = sums.worst.max(d.abs() / own[j]);
             sums.trace += d;
         }
         let squared_norm = |columns: &[usize]| -> f64 {
@@ -299,6 +309,18 @@ impl Factors {
         };
         sums
     }
+}
+
+/// Per hidden neuron j, ‖in_j‖² + ‖out_j‖² (row j of `lower`, column j of `upper`), at least the
+/// smallest positive f64.
+fn neuron_scales(lower: MatRef<'_, f64>, upper: MatRef<'_, f64>) -> Vec<f64> {
+    (0..lower.rows())
+        .map(|j| {
+            let incoming: f64 = (0..lower.cols()).map(|c| lower.get(j, c).powi(2)).sum();
+            let outgoing: f64 = (0..upper.rows()).map(|a| upper.get(a, j).powi(2)).sum();
+            (incoming + outgoing).max(f64::MIN_POSITIVE)
+        })
+        .collect()
 }
 
 /// The entries of `w`, row-major.
@@ -363,19 +385,24 @@ mod tests {
     fn known_perturbation_gives_hand_computed_drifts() {
         // W1 = I₂ (2×2), W2 = [1, 1]: Δ(0) = [[1,1],[1,1]] − I = [[0,1],[1,0]].
         // Perturb W2 to [2, 1]: W2ᵀW2 = [[4,2],[2,1]], Δ(t) = [[3,2],[2,0]],
-        // Δ(t) − Δ(0) = [[3,1],[1,0]], ‖W1‖_F² = 2.
+        // Δ(t) − Δ(0) = [[3,1],[1,0]]; the pair's scale ‖W1‖_F² + ‖W2‖_F² = 2 + 5, neuron 0's
+        // own ‖(1, 0)‖² + 2² = 5.
         let w1 = [1.0, 0.0, 0.0, 1.0];
         let before = [1.0, 1.0];
         let after = [2.0, 1.0];
         let base = InvarianceBaseline::capture(&[view(&w1, 2), view(&before, 1)], &[(0, 1)]);
         let d = &base.drift(&[view(&w1, 2), view(&after, 1)], &[None, None])[0];
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
-        assert!(close(d.full, 11f64.sqrt() / 2.0), "full {}", d.full);
-        assert!(close(d.diagonal, 3.0 / 2.0));
-        assert!(close(d.off_diagonal, 2f64.sqrt() / 2.0));
+        assert!(close(d.full, 11f64.sqrt() / 7.0), "full {}", d.full);
+        assert!(close(d.diagonal, 3.0 / 7.0));
+        assert!(close(d.off_diagonal, 2f64.sqrt() / 7.0));
         assert!(close(d.active_block, d.full) && d.active_count == 2);
-        assert!(close(d.per_neuron, 3.0 / 2.0));
-        assert!(close(d.per_layer, 3.0 / 2.0));
+        assert!(
+            close(d.per_neuron, 3.0 / 5.0),
+            "per neuron {}",
+            d.per_neuron
+        );
+        assert!(close(d.per_layer, 3.0 / 7.0));
         // Only neuron 1 stably active: the block is the single entry 0.
         let masked = &base.drift(&[view(&w1, 2), view(&after, 1)], &[Some(vec![false, true])])[0];
         assert_eq!((masked.active_block, masked.active_count), (0.0, 1));
@@ -394,7 +421,8 @@ mod tests {
         let d = &base.drift(&[view(&turned, 2), view(&w2, 1)], &[])[0];
         assert!(d.diagonal < 1e-15 && d.per_neuron < 1e-15 && d.per_layer < 1e-15);
         // W1W1ᵀ off-diagonal went from 0 to s, so Δ's off-diagonal moved by −s twice.
-        assert!((d.off_diagonal - (2.0 * s * s).sqrt() / 2.0).abs() < 1e-12);
+        // The pair's scale is ‖W1‖_F² + ‖W2‖_F² = 2 + 2.
+        assert!((d.off_diagonal - (2.0 * s * s).sqrt() / 4.0).abs() < 1e-12);
     }
 
     /// Δ(t) − Δ(0) formed whole, the way the drifts are defined.
@@ -427,7 +455,13 @@ mod tests {
             let mask: Vec<bool> = (0..h).map(|j| j % 3 != 1).collect();
             let base = InvarianceBaseline::capture(&[view(&w1, h), view(&w2, o)], &[(0, 1)]);
             let got = &base.drift(&[view(&v1, h), view(&v2, o)], &[Some(mask.clone())])[0];
-            let scale: f64 = v1.iter().map(|x| x * x).sum();
+            let scale: f64 = v1.iter().chain(&v2).map(|x| x * x).sum();
+            // Neuron j's own scale: row j of v1 (h × i) and column j of v2 (o × h).
+            let own = |j: usize| -> f64 {
+                let incoming: f64 = v1[j * i..(j + 1) * i].iter().map(|x| x * x).sum();
+                let outgoing: f64 = (0..o).map(|a| v2[a * h + j].powi(2)).sum();
+                incoming + outgoing
+            };
             let (mut diag, mut off, mut block) = (0.0, 0.0, 0.0);
             for r in 0..h {
                 for c in 0..h {
@@ -452,15 +486,17 @@ mod tests {
             assert!(close(got.off_diagonal, off.sqrt() / scale));
             assert!(close(got.active_block, block.sqrt() / scale));
             let trace: f64 = (0..h).map(|j| d[j * h + j]).sum();
-            let worst = (0..h).map(|j| d[j * h + j].abs()).fold(0.0, f64::max);
+            let worst = (0..h)
+                .map(|j| d[j * h + j].abs() / own(j))
+                .fold(0.0, f64::max);
             assert!(close(got.per_layer, trace.abs() / scale));
-            assert!(close(got.per_neuron, worst / scale));
+            assert!(close(got.per_neuron, worst));
             // Blocks of a few rows each give the same sums as one block.
             let factors = Factors::new(&base.pairs[0], view(&v1, h), view(&v2, o));
             let all = |_: usize| true;
             let (one, many) = (
-                factors.sums_blockwise(&all, h * h),
-                factors.sums_blockwise(&all, 2 * h),
+                factors.sums_blockwise(&all, &vec![1.0; h], h * h),
+                factors.sums_blockwise(&all, &vec![1.0; h], 2 * h),
             );
             assert!(
                 close(many.diagonal, one.diagonal) && close(many.off_diagonal, one.off_diagonal)

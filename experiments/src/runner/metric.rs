@@ -1,46 +1,114 @@
-//! The names of the metrics in `metrics.csv` (the `metric` column).
+//! The metrics a run logs, one typed value per name in the `metric` column of `metrics.csv`.
 
-/// Mean training loss R (may underflow to 0; see [`LOG_LOSS`]).
-pub const LOSS: &str = "loss";
-/// ln R, computed in the log domain (finite far below 1e-300).
-pub const LOG_LOSS: &str = "log_loss";
-/// Fraction of training examples with a positive margin.
-pub const ACCURACY: &str = "accuracy";
-/// min_i y_i f(x_i).
-pub const MIN_MARGIN: &str = "min_margin";
-/// min_i y_i f(x_i) / Π_k ‖W_k‖_F.
-pub const NORMALIZED_MARGIN: &str = "normalized_margin";
-/// The step size the optimizer used at this step.
-pub const LR: &str = "lr";
-/// The gradient norm the optimizer saw at this step.
-pub const GRAD_NORM: &str = "grad_norm";
-/// Largest singular value σ₁ of a layer.
-pub const SIGMA1: &str = "sigma1";
-/// Frobenius norm ‖W‖_F of a layer.
-pub const FROBENIUS: &str = "frobenius";
-/// r = σ₁ / ‖W‖_F (1 exactly for a rank-one matrix).
-pub const RATIO: &str = "r";
-/// Stable rank ‖W‖_F² / σ₁².
-pub const STABLE_RANK: &str = "stable_rank";
-/// σ₂ … σ₅ of a layer (as many as it has).
-pub const TOP_SIGMAS: [&str; 4] = ["sigma2", "sigma3", "sigma4", "sigma5"];
-/// Weights whose sign changed since the previous log.
-pub const SIGN_FLIPS: &str = "sign_flips";
-/// Activation-pattern changes (unit, example) since the previous log.
-pub const PATTERN_CHANGES: &str = "pattern_changes";
-/// |⟨v₁ of the upper layer, u₁ of the lower layer⟩|.
-pub const ALIGNMENT: &str = "alignment";
-/// ‖Δ(t) − Δ(0)‖_F / ‖W_k‖_F² for Δ = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ.
-pub const DRIFT_FULL: &str = "drift_full";
-/// The same on the diagonal of Δ.
-pub const DRIFT_DIAGONAL: &str = "drift_diagonal";
-/// The same off the diagonal of Δ.
-pub const DRIFT_OFF_DIAGONAL: &str = "drift_off_diagonal";
-/// The same on the block of stably-active neurons.
-pub const DRIFT_ACTIVE: &str = "drift_active";
-/// How many neurons are in the stably-active block.
-pub const ACTIVE_COUNT: &str = "active_count";
-/// Largest relative drift of a per-neuron conserved quantity (incoming² − outgoing²).
-pub const DRIFT_NEURON: &str = "drift_neuron";
-/// Relative drift of the per-layer conserved quantity ‖W_k‖_F² − ‖W_{k+1}‖_F².
-pub const DRIFT_LAYER: &str = "drift_layer";
+use std::fmt;
+
+/// One logged quantity. The recorder writes them, claims and plots read them back by value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Metric {
+    /// Mean training loss R (may underflow to 0; see [`Metric::LogLoss`]).
+    Loss,
+    /// ln R, computed in the log domain (finite far below 1e-300).
+    LogLoss,
+    /// Fraction of training examples with a positive margin.
+    Accuracy,
+    /// min_i y_i f(x_i).
+    MinMargin,
+    /// min_i y_i f(x_i) / Π_k ‖W_k‖_F.
+    NormalizedMargin,
+    /// Training examples on which the network outputs exactly 0: every unit of some layer is
+    /// inactive there, so no gradient reaches them and training can never fit them.
+    DeadExamples,
+    /// The step size the optimizer used at this step.
+    Lr,
+    /// The gradient norm the optimizer saw at this step.
+    GradNorm,
+    /// Largest singular value σ₁ of a layer.
+    Sigma1,
+    /// Frobenius norm ‖W‖_F of a layer.
+    Frobenius,
+    /// r = σ₁ / ‖W‖_F (1 exactly for a rank-one matrix).
+    Ratio,
+    /// Stable rank ‖W‖_F² / σ₁².
+    StableRank,
+    /// ‖W‖_F² − σ₁², the mass off the top direction: the rate bound says it stays bounded.
+    RankOneGap,
+    /// Second singular value of a layer.
+    Sigma2,
+    /// Third singular value of a layer.
+    Sigma3,
+    /// Fourth singular value of a layer.
+    Sigma4,
+    /// Fifth singular value of a layer.
+    Sigma5,
+    /// Weights whose sign changed since the previous log.
+    SignFlips,
+    /// Activation-pattern changes (unit, example) since the previous log.
+    PatternChanges,
+    /// |⟨v₁ of the upper layer, u₁ of the lower layer⟩|.
+    Alignment,
+    /// ‖Δ(t) − Δ(0)‖_F / (‖W_k‖_F² + ‖W_k+1‖_F²) for Δ = W_{k+1}ᵀW_{k+1} − W_kW_kᵀ.
+    DriftFull,
+    /// The same on the diagonal of Δ.
+    DriftDiagonal,
+    /// The same off the diagonal of Δ.
+    DriftOffDiagonal,
+    /// The same on the block of stably-active neurons.
+    DriftActive,
+    /// How many neurons are in the stably-active block.
+    ActiveCount,
+    /// Largest drift of a per-neuron conserved quantity (incoming² − outgoing²), each relative to
+    /// that neuron's own incoming² + outgoing².
+    DriftNeuron,
+    /// Drift of the per-layer conserved quantity ‖W_k‖_F² − ‖W_k+1‖_F², relative to
+    /// ‖W_k‖_F² + ‖W_k+1‖_F².
+    DriftLayer,
+}
+
+impl Metric {
+    /// σ₂ … σ₅, in order.
+    pub const TOP_SIGMAS: [Metric; 4] = [
+        Metric::Sigma2,
+        Metric::Sigma3,
+        Metric::Sigma4,
+        Metric::Sigma5,
+    ];
+
+    /// The name written in the `metric` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Loss => "loss",
+            Metric::LogLoss => "log_loss",
+            Metric::Accuracy => "accuracy",
+            Metric::MinMargin => "min_margin",
+            Metric::NormalizedMargin => "normalized_margin",
+            Metric::DeadExamples => "dead_examples",
+            Metric::Lr => "lr",
+            Metric::GradNorm => "grad_norm",
+            Metric::Sigma1 => "sigma1",
+            Metric::Frobenius => "frobenius",
+            Metric::Ratio => "r",
+            Metric::StableRank => "stable_rank",
+            Metric::RankOneGap => "rank_one_gap",
+            Metric::Sigma2 => "sigma2",
+            Metric::Sigma3 => "sigma3",
+            Metric::Sigma4 => "sigma4",
+            Metric::Sigma5 => "sigma5",
+            Metric::SignFlips => "sign_flips",
+            Metric::PatternChanges => "pattern_changes",
+            Metric::Alignment => "alignment",
+            Metric::DriftFull => "drift_full",
+            Metric::DriftDiagonal => "drift_diagonal",
+            Metric::DriftOffDiagonal => "drift_off_diagonal",
+            Metric::DriftActive => "drift_active",
+            Metric::ActiveCount => "active_count",
+            Metric::DriftNeuron => "drift_neuron",
+            Metric::DriftLayer => "drift_layer",
+        }
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -2,28 +2,29 @@
 //! the logged steps, checks the claims, and writes the run's files (see [`crate::rundir`]).
 
 mod loss;
-pub mod metric;
+mod metric;
 mod recorder;
 mod selection;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use autodiff::Tensor;
+use autodiff::{MarginLoss, Tensor};
 pub use kernels::Dtype;
 use kernels::Element;
 use models::{Arch, Control, Init, LayerKind, Network, StopReason, TrainConfig, TrainError};
 use serde_json::json;
 
 pub use loss::{log_loss_term, log_mean_loss};
+pub use metric::Metric;
 pub use recorder::Recorder;
 pub use selection::{Family, MetricSet};
 
-use crate::claims::{Claim, Verdict};
+use crate::claims::{ClaimSpec, Verdict, judge_all};
 use crate::data::Dataset;
 use crate::error::RunError;
 use crate::progress::Progress;
-use crate::record::MetricsLog;
+use crate::record::{MetricsLog, Scope};
 use crate::report;
 use crate::rundir::RunDir;
 use crate::schedule::LogSchedule;
@@ -72,10 +73,17 @@ pub struct LayerMeta {
     pub shape: [usize; 2],
     /// True when no nonlinearity follows the matrix.
     pub linear: bool,
-    /// True for a fully-connected layer or the output layer (false for a residual block's matrix).
-    pub dense: bool,
+    /// Its role: a fully-connected layer, the output layer, or a residual block's matrix.
+    pub kind: LayerKind,
     /// The activation that follows the matrix (`relu`, `linear`, `leaky(0.1)`).
     pub activation: String,
+}
+
+impl LayerMeta {
+    /// True for a fully-connected layer or the output layer (false for a residual block's matrix).
+    pub fn is_dense(&self) -> bool {
+        matches!(self.kind, LayerKind::Dense { .. } | LayerKind::Output)
+    }
 }
 
 /// What a finished run measured.
@@ -93,9 +101,18 @@ pub struct RunRecord {
     pub outcome: Outcome,
     /// The data's hard-margin SVM margin (None if not separable).
     pub svm_margin: Option<f64>,
+    /// The loss it was trained on.
+    pub loss: MarginLoss,
+    /// Training examples.
+    pub examples: usize,
 }
 
 impl RunRecord {
+    /// Why the run collapsed (its stop reason), or None when it did not.
+    pub fn collapse(&self) -> Option<String> {
+        (self.outcome.status == Status::Collapsed).then(|| self.outcome.stop_reason.clone())
+    }
+
     /// Indices of the layers followed by no nonlinearity.
     pub fn linear_layers(&self) -> Vec<usize> {
         (0..self.layers.len())
@@ -107,7 +124,7 @@ impl RunRecord {
     /// the output layer) at the end of the network, the layers the theory says go to rank one.
     pub fn linear_tail(&self) -> Vec<usize> {
         let mut start = self.layers.len();
-        while start > 0 && self.layers[start - 1].linear && self.layers[start - 1].dense {
+        while start > 0 && self.layers[start - 1].linear && self.layers[start - 1].is_dense() {
             start -= 1;
         }
         (start..self.layers.len()).collect()
@@ -117,6 +134,20 @@ impl RunRecord {
     pub fn nonlinear_layers(&self) -> Vec<usize> {
         (0..self.layers.len())
             .filter(|&k| !self.layers[k].linear)
+            .collect()
+    }
+
+    /// Positions (in `pairs`) of the pairs inside a residual block: its Y below its U, the units
+    /// of σ(Y·h) between them.
+    pub fn block_pairs(&self) -> Vec<usize> {
+        (0..self.pairs.len())
+            .filter(|&p| {
+                let (lower, upper) = self.pairs[p];
+                matches!(
+                    (self.layers[lower].kind, self.layers[upper].kind),
+                    (LayerKind::BlockY { block: a }, LayerKind::BlockU { block: b }) if a == b
+                )
+            })
             .collect()
     }
 
@@ -144,13 +175,14 @@ pub fn execute(
     spec: &RunSpec,
     dir: &RunDir,
     display: Display,
-    judge: &dyn Fn(&RunRecord) -> Vec<Claim>,
+    claims: &[&ClaimSpec],
 ) -> Result<(Summary, RunRecord), RunError> {
     let record = match spec.dtype {
         Dtype::F32 => train_and_record::<f32>(spec, dir, display)?,
         Dtype::F64 => train_and_record::<f64>(spec, dir, display)?,
     };
-    let mut claims = judge(&record);
+    let specs = claims;
+    let mut claims = judge_all(specs, &record);
     let left_out = spec.metrics.missing();
     if !left_out.is_empty() {
         let reason = format!("not computed: --metrics left out {}", left_out.join(", "));
@@ -190,7 +222,7 @@ pub fn execute(
     summary
         .write(&dir.summary_json())
         .map_err(|e| RunError::io(format!("writing {}", dir.summary_json().display()), e))?;
-    report::write_run_report(dir, &record, &summary)?;
+    report::write_run_report(dir, &record, &summary, specs)?;
     Ok((summary, record))
 }
 
@@ -286,6 +318,24 @@ fn train_and_record<T: Element>(
     if recorder.last_step() != Some(steps) {
         recorder.record(steps, &net, None);
     }
+    let log = recorder.log();
+    let dead = log.last(Scope::Run, 0, Metric::DeadExamples).unwrap_or(0.0);
+    let accuracy = log
+        .last(Scope::Run, 0, Metric::Accuracy)
+        .unwrap_or(f64::NAN);
+    let (status, stop_reason) = if dead > 0.0 && accuracy < 1.0 {
+        let n = spec.data.n;
+        (
+            Status::Collapsed,
+            format!(
+                "collapsed at step {steps}: the network outputs exactly 0 on {dead} of {n} \
+                 training examples (every unit of a layer inactive there), so no gradient can \
+                 fit them ({stop_reason})"
+            ),
+        )
+    } else {
+        (status, stop_reason)
+    };
     models::save(&net, &dir.checkpoint())?;
     let metrics_seconds = recorder.seconds();
     let layers = recorder
@@ -295,7 +345,7 @@ fn train_and_record<T: Element>(
             name: l.name.clone(),
             shape: l.shape,
             linear: l.is_linear(),
-            dense: matches!(l.kind, LayerKind::Dense { .. } | LayerKind::Output),
+            kind: l.kind,
             activation: l.activation.to_string(),
         })
         .collect();
@@ -318,5 +368,7 @@ fn train_and_record<T: Element>(
             metrics_seconds,
         },
         svm_margin,
+        loss: spec.train.loss,
+        examples: spec.data.n,
     })
 }

@@ -19,7 +19,7 @@ use kernels::{Element, MatRef};
 use models::{LayerInfo, Network, StepInfo};
 
 use super::loss::log_mean_loss;
-use super::metric;
+use super::metric::Metric;
 use super::selection::{Family, MetricSet};
 use crate::metrics::{self, ActivityTracker, InvarianceBaseline, Spectrum};
 use crate::record::{MetricsLog, Scope};
@@ -123,6 +123,11 @@ impl<'a, T: Element> Recorder<'a, T> {
         self.log.rows().last().map(|r| r.step)
     }
 
+    /// The rows recorded so far.
+    pub fn log(&self) -> &MetricsLog {
+        &self.log
+    }
+
     /// Consumes the recorder, returning the log.
     pub fn into_log(self) -> MetricsLog {
         self.log
@@ -163,26 +168,28 @@ impl<'a, T: Element> Recorder<'a, T> {
         let mats = views(&weights);
 
         let log = &mut self.log;
-        let mut run =
-            |name: &'static str, value: f64| log.push(step, Scope::Run, 0, "run", name, value);
+        let mut run = |name: Metric, value: f64| log.push(step, Scope::Run, 0, "run", name, value);
         let log_loss = log_mean_loss(&margins, self.loss);
-        run(metric::LOG_LOSS, log_loss);
-        run(metric::LOSS, log_loss.exp());
+        run(Metric::LogLoss, log_loss);
+        run(Metric::Loss, log_loss.exp());
         let correct = margins.iter().filter(|&&m| m > 0.0).count();
-        run(metric::ACCURACY, correct as f64 / n.max(1) as f64);
+        run(Metric::Accuracy, correct as f64 / n.max(1) as f64);
+        // Free with the margins, and what tells a collapsed run from one that is still training.
+        let dead = margins.iter().filter(|&&m| m == 0.0).count();
+        run(Metric::DeadExamples, dead as f64);
         if self.metrics.has(Family::Margin) {
             run(
-                metric::MIN_MARGIN,
+                Metric::MinMargin,
                 margins.iter().copied().fold(f64::INFINITY, f64::min),
             );
             run(
-                metric::NORMALIZED_MARGIN,
+                Metric::NormalizedMargin,
                 metrics::normalized_margin(&margins, &mats),
             );
         }
         if let Some(info) = info {
-            run(metric::LR, info.lr);
-            run(metric::GRAD_NORM, info.grad_norm);
+            run(Metric::Lr, info.lr);
+            run(Metric::GradNorm, info.grad_norm);
         }
 
         let spectral = self.metrics.has(Family::Spectral);
@@ -193,27 +200,32 @@ impl<'a, T: Element> Recorder<'a, T> {
             spectra(&native)
         });
         for (k, layer) in self.layers.iter().enumerate() {
-            let mut put = |name: &'static str, value: f64| {
+            let mut put = |name: Metric, value: f64| {
                 log.push(step, Scope::Layer, k, &layer.name, name, value)
             };
             if let Some(s) = spectra.as_ref().filter(|_| spectral).map(|s| &s[k]) {
-                put(metric::SIGMA1, s.sigma1);
-                put(metric::FROBENIUS, s.frobenius);
-                put(metric::RATIO, s.ratio);
-                put(metric::STABLE_RANK, s.stable_rank);
-                for (name, value) in metric::TOP_SIGMAS.iter().zip(s.top.iter().skip(1)) {
-                    put(name, *value);
+                put(Metric::Sigma1, s.sigma1);
+                put(Metric::Frobenius, s.frobenius);
+                put(Metric::Ratio, s.ratio);
+                put(Metric::StableRank, s.stable_rank);
+                // (‖W‖_F − σ₁)(‖W‖_F + σ₁): the difference of the squares without their cancellation.
+                put(
+                    Metric::RankOneGap,
+                    (s.frobenius - s.sigma1) * (s.frobenius + s.sigma1),
+                );
+                for (name, value) in Metric::TOP_SIGMAS.iter().zip(s.top.iter().skip(1)) {
+                    put(*name, *value);
                 }
             }
             if let Some(previous) = &self.previous {
                 put(
-                    metric::SIGN_FLIPS,
+                    Metric::SignFlips,
                     metrics::sign_flips(&previous[k], weights[k].data()) as f64,
                 );
             }
             let changes = change.as_ref().and_then(|c| c.pattern_changes[k]);
             if let Some(changes) = changes.filter(|_| self.metrics.has(Family::Activity)) {
-                put(metric::PATTERN_CHANGES, changes as f64);
+                put(Metric::PatternChanges, changes as f64);
             }
         }
 
@@ -227,26 +239,25 @@ impl<'a, T: Element> Recorder<'a, T> {
             .unwrap_or_default();
         for (p, &(lower, upper)) in self.pairs.iter().enumerate() {
             let name = format!("{}>{}", self.layers[lower].name, self.layers[upper].name);
-            let mut put = |metric: &'static str, value: f64| {
-                log.push(step, Scope::Pair, p, &name, metric, value)
-            };
+            let mut put =
+                |metric: Metric, value: f64| log.push(step, Scope::Pair, p, &name, metric, value);
             if let Some(spectra) = spectra
                 .as_ref()
                 .filter(|_| self.metrics.has(Family::Alignment))
             {
                 put(
-                    metric::ALIGNMENT,
+                    Metric::Alignment,
                     metrics::alignment(&spectra[lower], &spectra[upper]),
                 );
             }
             if let Some(d) = drifts.iter().find(|d| d.lower == lower && d.upper == upper) {
-                put(metric::DRIFT_FULL, d.full);
-                put(metric::DRIFT_DIAGONAL, d.diagonal);
-                put(metric::DRIFT_OFF_DIAGONAL, d.off_diagonal);
-                put(metric::DRIFT_ACTIVE, d.active_block);
-                put(metric::ACTIVE_COUNT, d.active_count as f64);
-                put(metric::DRIFT_NEURON, d.per_neuron);
-                put(metric::DRIFT_LAYER, d.per_layer);
+                put(Metric::DriftFull, d.full);
+                put(Metric::DriftDiagonal, d.diagonal);
+                put(Metric::DriftOffDiagonal, d.off_diagonal);
+                put(Metric::DriftActive, d.active_block);
+                put(Metric::ActiveCount, d.active_count as f64);
+                put(Metric::DriftNeuron, d.per_neuron);
+                put(Metric::DriftLayer, d.per_layer);
             }
         }
 

@@ -1,9 +1,9 @@
-//! The two-point counterexample: on x₁ = e₁ (label +1) and x₂ = e₂ (label −1) the ReLU layer of a
-//! two-layer network keeps rank two, r → 1/√2, while a linear network on the same data goes to
-//! rank one.
+//! The two-point construction: on x₁ = e₁ (label +1) and x₂ = e₂ (label −1) the ReLU layer of a
+//! two-layer network keeps two nearly equal singular values, while a linear network on the same
+//! data goes to rank one. An observation on data built for it; the paper has no such example.
 
-use super::judge;
 use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
+use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
 use crate::rundir::RunDir;
@@ -11,15 +11,21 @@ use crate::rundir::RunDir;
 /// The binary's name.
 pub const NAME: &str = "counterexample";
 /// One-line description.
-pub const TITLE: &str = "two orthogonal points: a ReLU layer keeps rank two (r → 1/√2)";
+pub const TITLE: &str = "two orthogonal points: a ReLU layer keeps two equal singular values";
+/// The claims of the ReLU run.
+pub const RELU: &[&ClaimSpec] = &[&catalogue::RELU_RANK_TWO];
+/// The claims of the linear control on the same data.
+pub const LINEAR: &[&ClaimSpec] = &[&catalogue::ALL_RANK_ONE];
+
 /// The claims, for `--help`.
-pub const CLAIMS_HELP: &str = "\
-Claims (Le & Jegelka, ICLR 2022, arXiv:2201.11968, the counterexample to rank one for ReLU layers):
-  relu-rank-two  on x₁ = e₁ (label +1) and x₂ = e₂ (label −1), the ReLU units split into one group
-                 active only on x₁ and one active only on x₂; the two groups grow along orthogonal
-                 directions to equal norms, so the ReLU layer tends to two equal singular values:
-                 |r − 1/√2| ≤ 0.05 at the end.
-  rank-one       control: a linear network on the same data goes to rank one: every r > 0.99.";
+pub fn claims_help() -> String {
+    let all: Vec<&ClaimSpec> = RELU.iter().chain(LINEAR).copied().collect();
+    format!(
+        "Runs `relu` (2,relu:W,1) with relu-rank-two and `linear` (2,linear:W,1) with rank-one, on \
+the same two points.\n\n{}",
+        help(&all)
+    )
+}
 
 /// Settings of the experiment.
 #[derive(clap::Args, Clone, Debug, PartialEq)]
@@ -59,7 +65,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
         training,
         common,
     )?;
-    exp.run(&relu, &|r| vec![judge::counterexample_rank_two(r)])?;
+    exp.run(&relu, RELU)?;
     let linear = spec(
         "linear",
         &format!("2,linear:{},1", cfg.width),
@@ -68,6 +74,6 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
         training,
         common,
     )?;
-    exp.run(&linear, &|r| vec![judge::all_rank_one(r)])?;
+    exp.run(&linear, LINEAR)?;
     exp.finish()
 }

@@ -1,35 +1,41 @@
 //! Deep linear networks of several depths: every layer goes to rank one, adjacent layers align,
-//! and the normalized margin approaches the hard-margin SVM margin; a constant-step run from a
-//! large initialization is the slow control.
+//! the normalized margin approaches the hard-margin SVM margin and ‖W‖_F² − σ₁² stays bounded;
+//! two slow controls each change one factor (the initial scale, the step rule).
 
 use models::StepRule;
 
-use super::judge::{self, RANK_ONE};
 use super::{
     Common, Entry, Experiment, ExperimentResult, TrainArgs, Training, gaussian_start, spec,
 };
-use crate::claims::{Claim, Threshold};
+use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
-use crate::record::Scope;
 use crate::rundir::RunDir;
-use crate::runner::metric;
+use crate::runner::RunRecord;
 
 /// The binary's name.
 pub const NAME: &str = "deep-linear";
 /// One-line description.
 pub const TITLE: &str = "deep linear networks go to rank one, align, and reach the SVM margin";
+/// The claims judged on each depth.
+pub const CLAIMS: &[&ClaimSpec] = catalogue::DEEP_LINEAR;
+/// The claims of the two controls, each changing one factor of the deepest main run.
+pub const CONTROLS: &[&ClaimSpec] = &[
+    &catalogue::SLOW_FROM_LARGE_INIT,
+    &catalogue::SLOW_WITH_CONSTANT_STEP,
+];
+
 /// The claims, for `--help`.
-pub const CLAIMS_HELP: &str = "\
-Claims (Le & Jegelka, ICLR 2022, arXiv:2201.11968, extending Ji & Telgarsky 2019):
-  rank-one       every layer W_k of a deep linear network trained on separable data becomes rank
-                 one: r = σ₁/‖W_k‖_F > 0.99 at the end of the budget.
-  aligned        adjacent layers align: |⟨v₁(W_k+1), u₁(W_k)⟩| > 0.99 for every pair.
-  margin-to-svm  the normalized margin min_i y_i f(x_i) / Π_k ‖W_k‖_F comes within 5% of the
-                 hard-margin SVM margin of the data (ratio > 0.95).
-  slow-control   the rate bound 1 − r² ≤ D/‖W‖_F² predicts that a constant step from a large
-                 initialization (large D, slow norm growth) is still short of rank one after the
-                 same budget: its smallest r stays < 0.99.";
+pub fn claims_help() -> String {
+    let all: Vec<&ClaimSpec> = CLAIMS.iter().chain(CONTROLS).copied().collect();
+    format!(
+        "Runs one deep linear network per depth, then two controls at the deepest depth: \
+`large-init` (only the initialization scale changed, to --control-scale) and `constant-step` \
+(only the step rule changed, to a constant step of the same --lr). Each control is compared with \
+the main run of its depth.\n\n{}",
+        help(&all)
+    )
+}
 
 /// Settings of the experiment.
 #[derive(clap::Args, Clone, Debug, PartialEq)]
@@ -46,12 +52,9 @@ pub struct Config {
     /// Initialization scale, step rule, learning rate and steps.
     #[command(flatten)]
     pub train: TrainArgs,
-    /// Initialization scale of the slow control.
+    /// Initialization scale of the `large-init` control (its step rule is the main runs').
     #[arg(long, default_value_t = 3.0)]
     pub control_scale: f64,
-    /// Constant learning rate of the slow control.
-    #[arg(long, default_value_t = 0.05)]
-    pub control_lr: f64,
 }
 
 impl Default for Config {
@@ -95,34 +98,65 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
             main,
             common,
         )?;
-        exp.run(&s, &|r| {
-            vec![
-                judge::all_rank_one(r),
-                judge::all_aligned(r),
-                judge::margin_to_svm(r),
-            ]
-        })?;
+        exp.run(&s, CLAIMS)?;
     }
     let depth = cfg.depths.iter().copied().max().unwrap_or(3).max(2);
-    let control = Training::logistic(StepRule::Constant, cfg.control_lr, cfg.train.steps);
+    let deepest = arch(data.dim, cfg.width, depth);
+    let main_run = format!("depth-{depth}");
     let s = spec(
-        "slow-control",
-        &arch(data.dim, cfg.width, depth),
+        "large-init",
+        &deepest,
         gaussian_start(cfg.control_scale),
         &data,
-        control,
+        main,
         common,
     )?;
-    exp.run(&s, &|r| {
-        let all: Vec<usize> = (0..r.layers.len()).collect();
-        vec![Claim::evaluate(
-            "slow-control",
-            &r.name,
-            "Rate: with a constant step from a large initialization, the layers are still short of rank one after the same budget (1 − r² ≤ D/‖W‖_F² with a large D and slowly growing norms).",
-            "min over layers of r at the end",
-            judge::last_min(r, Scope::Layer, &all, metric::RATIO),
-            Threshold::Below { value: RANK_ONE },
-        )]
-    })?;
+    exp.run(&s, SEPARABLE_AND_FITS)?;
+    let constant = Training {
+        rule: StepRule::Constant,
+        ..main
+    };
+    let s = spec(
+        "constant-step",
+        &deepest,
+        cfg.train.start(),
+        &data,
+        constant,
+        common,
+    )?;
+    exp.run(&s, SEPARABLE_AND_FITS)?;
+    let mut large = exp.compare(
+        &catalogue::SLOW_FROM_LARGE_INIT,
+        &["large-init", &main_run],
+        |runs| distance_from_rank_one(runs[0]) / distance_from_rank_one(runs[1]),
+    )?;
+    if cfg.control_scale <= cfg.train.init_scale {
+        large = large.inapplicable(&format!(
+            "--control-scale {} is not larger than --init-scale {}",
+            cfg.control_scale, cfg.train.init_scale
+        ));
+    }
+    exp.claim(large);
+    let mut slow = exp.compare(
+        &catalogue::SLOW_WITH_CONSTANT_STEP,
+        &["constant-step", &main_run],
+        |runs| distance_from_rank_one(runs[0]) / distance_from_rank_one(runs[1]),
+    )?;
+    if main.rule == StepRule::Constant {
+        slow = slow.inapplicable("the main runs already take a constant step");
+    }
+    exp.claim(slow);
     exp.finish()
+}
+
+/// The premises of the controls, judged on each control run.
+const SEPARABLE_AND_FITS: &[&ClaimSpec] = &[&catalogue::SEPARABLE, &catalogue::FITS];
+
+/// 1 − min r over the layers below the output row, at the end.
+fn distance_from_rank_one(record: &RunRecord) -> f64 {
+    let r = catalogue::ALL_RANK_ONE
+        .judge(record)
+        .measured
+        .unwrap_or(f64::NAN);
+    1.0 - r
 }

@@ -1,8 +1,8 @@
 //! Real data: two classes of the 8×8 handwritten digits (UCI, as bundled with scikit-learn),
 //! scaled to ‖x‖ ≤ 1: a deep linear network and a ReLU network with a linear tail.
 
-use super::judge;
 use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
+use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
 use crate::rundir::RunDir;
@@ -11,15 +11,21 @@ use crate::rundir::RunDir;
 pub const NAME: &str = "digits";
 /// One-line description.
 pub const TITLE: &str = "two classes of handwritten digits: the same phenomena on real data";
+/// The claims of the deep linear run.
+pub const LINEAR: &[&ClaimSpec] = catalogue::DEEP_LINEAR;
+/// The claims of the ReLU run with a linear tail.
+pub const RELU_TAIL: &[&ClaimSpec] = catalogue::LINEAR_TAIL;
+
 /// The claims, for `--help`.
-pub const CLAIMS_HELP: &str = "\
-Claims (Le & Jegelka, ICLR 2022, arXiv:2201.11968), on two classes of the 8×8 UCI digits:
-  rank-one       deep linear network: every layer becomes rank one, min r = σ₁/‖W‖_F > 0.99
-                 (first-layer columns of always-zero pixels never move, but stay bounded).
-  aligned        deep linear network: adjacent layers align, min |⟨v₁(W_k+1), u₁(W_k)⟩| > 0.99.
-  margin-to-svm  deep linear network: normalized margin / hard-margin SVM margin > 0.95.
-  tail-rank-one  ReLU layer then linear layers: the linear tail becomes rank one, min r > 0.99.
-  tail-aligned   ...and aligns, min alignment > 0.99.";
+pub fn claims_help() -> String {
+    let all: Vec<&ClaimSpec> = LINEAR.iter().chain(RELU_TAIL).copied().collect();
+    format!(
+        "Runs `deep-linear` (D,linear:W,linear:W,1) and `relu-tail` (D,relu:W,linear:W,linear:W,1) \
+on two classes of the 8×8 UCI digits. First-layer columns of always-zero pixels never move, but \
+stay bounded.\n\n{}",
+        help(&all)
+    )
+}
 
 /// Settings of the experiment.
 #[derive(clap::Args, Clone, Debug, PartialEq)]
@@ -69,13 +75,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
         training,
         common,
     )?;
-    exp.run(&linear, &|r| {
-        vec![
-            judge::all_rank_one(r),
-            judge::all_aligned(r),
-            judge::margin_to_svm(r),
-        ]
-    })?;
+    exp.run(&linear, LINEAR)?;
     let relu = spec(
         "relu-tail",
         &format!("{},relu:{w},linear:{w},linear:{w},1", data.dim),
@@ -84,8 +84,6 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
         training,
         common,
     )?;
-    exp.run(&relu, &|r| {
-        vec![judge::tail_rank_one(r), judge::tail_aligned(r)]
-    })?;
+    exp.run(&relu, RELU_TAIL)?;
     exp.finish()
 }

@@ -1,43 +1,54 @@
 //! The invariance audit of an all-ReLU network trained with a small constant step: the
-//! per-neuron and per-layer quantities and the stably-active block are conserved (drift O(step²)
-//! per step), the full-matrix quantity of a ReLU layer is not.
+//! per-neuron and per-layer quantities and the stably-active block are conserved up to gradient
+//! descent's distance from gradient flow, the full-matrix quantity of a ReLU layer is not; the
+//! same conservation under the squared loss, which rests on no property of the loss.
 
+use autodiff::MarginLoss;
 use models::StepRule;
 
 use super::{Common, Entry, Experiment, ExperimentResult, Training, gaussian_start, spec};
-use crate::claims::{Claim, Threshold};
+use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
-use crate::record::Scope;
 use crate::rundir::RunDir;
-use crate::runner::{RunRecord, metric};
-
-use super::judge::last_max;
+use crate::runner::RunRecord;
 
 /// The binary's name.
 pub const NAME: &str = "invariance";
 /// One-line description.
 pub const TITLE: &str = "invariance audit of an all-ReLU network";
-/// Largest relative drift of a conserved quantity with the default small step.
-pub const CONSERVED: f64 = 1e-3;
-/// How many times the full-matrix drift must exceed the stably-active block's.
-pub const NOT_CONSERVED_FACTOR: f64 = 10.0;
+/// The claims judged on each run.
+pub const CLAIMS: &[&ClaimSpec] = &[
+    &catalogue::NEURON_CONSERVED,
+    &catalogue::LAYER_CONSERVED,
+    &catalogue::ACTIVE_CONSERVED,
+    &catalogue::FULL_NOT_CONSERVED,
+];
+/// The claims of the `residual` run: the invariances inside its blocks.
+pub const BLOCK_CLAIMS: &[&ClaimSpec] = &[
+    &catalogue::BLOCK_NEURON_CONSERVED,
+    &catalogue::BLOCK_ACTIVE_CONSERVED,
+];
+/// The claim comparing the `step` and `half-step` runs.
+pub const ACROSS_RUNS: &[&ClaimSpec] = &[&catalogue::DRIFT_IS_DISCRETIZATION];
+
 /// The claims, for `--help`.
-pub const CLAIMS_HELP: &str = "\
-Claims (Le & Jegelka, ICLR 2022, arXiv:2201.11968, Lemmas 2–4 and Theorem 1). Under gradient flow
-these quantities are conserved; gradient descent with step η changes them by O(η²) per step. Drift
-is ‖Δ(t) − Δ(0)‖ relative to the scale ‖W_k‖_F²:
-  neuron-conserved   per hidden neuron, (sum of squared incoming weights) − (sum of squared
-                     outgoing weights): max drift < 1e-3.
-  layer-conserved    per layer, ‖W_k‖_F² − ‖W_k+1‖_F²: max drift < 1e-3.
-  active-conserved   W_k+1ᵀW_k+1 − W_kW_kᵀ restricted to the neurons active on every training
-                     example at every log since the start: max drift < 1e-3 (not measured when
-                     no neuron is stably active).
-  full-not-conserved the same matrix quantity over all neurons of a ReLU layer is not conserved:
-                     its drift exceeds the largest drift of the conserved quantities by > 10×.
-  step-squared       halving the step at equal training time (twice the steps) halves the
-                     accumulated drift, as O(η²) per step predicts: ratio of per-neuron drifts
-                     within 2 ± 0.5.";
+pub fn claims_help() -> String {
+    let all: Vec<&ClaimSpec> = CLAIMS
+        .iter()
+        .chain(BLOCK_CLAIMS)
+        .chain(ACROSS_RUNS)
+        .copied()
+        .collect();
+    format!(
+        "Runs `step` (constant step --lr), `half-step` (half the step, twice the steps) and \
+`squared` (as `step`, under the squared loss: the invariances rest on no property of the loss), \
+each judged on the conservation claims, and `residual` (--residual-arch at step --lr: one block \
+of each kind) on the invariances inside its blocks. A drift is ‖Δ(t) − Δ(0)‖ over the scale of the quantity \
+it belongs to: ‖in_j‖² + ‖out_j‖² for a neuron, ‖W_k‖_F² + ‖W_k+1‖_F² for a pair.\n\n{}",
+        help(&all)
+    )
+}
 
 /// Settings of the experiment.
 #[derive(clap::Args, Clone, Debug, PartialEq)]
@@ -45,6 +56,10 @@ pub struct Config {
     /// The all-ReLU network (see `train --help` for the grammar).
     #[arg(long, default_value = "64,relu:100,relu:100,1")]
     pub arch: String,
+    /// The residual network of the `residual` run: a ReLU layer, then one block of each kind
+    /// (the paper's ResNetIdentity, the pre-activation block, the learned skip).
+    #[arg(long, default_value = "64,relu:32,resid(relu),res(relu),resz(relu),1")]
+    pub residual_arch: String,
     /// The data (`digits[:A,B]`, `gaussian[:dim=…,n=…,margin=…,seed=…]`, a .csv file, …). The
     /// digits' pixels are non-negative, so some ReLU units are active on every example, which
     /// Theorem 1's block needs; centred Gaussian data usually leaves that block empty.
@@ -74,70 +89,12 @@ pub const ENTRY: Entry = Entry {
     run_defaults: |common, dir| run(&Config::default(), common, dir),
 };
 
-/// The largest final drift of `metric` over the pairs whose lower layer is a ReLU layer (all
-/// pairs when `relu_only` is false).
-fn max_drift(record: &RunRecord, name: &str, relu_only: bool) -> f64 {
-    let pairs = (0..record.pairs.len())
-        .filter(|&p| !relu_only || !record.layers[record.pairs[p].0].linear)
-        .collect::<Vec<_>>();
-    last_max(record, Scope::Pair, &pairs, name)
-}
-
-fn audit(r: &RunRecord) -> Vec<Claim> {
-    let below = Threshold::Below { value: CONSERVED };
-    let relu_pairs: Vec<usize> = (0..r.pairs.len())
-        .filter(|&p| !r.layers[r.pairs[p].0].linear)
-        .collect();
-    // With no stably-active neuron the block is empty and its "drift" of 0 would say nothing.
-    let active_neurons = last_max(r, Scope::Pair, &relu_pairs, metric::ACTIVE_COUNT);
-    let active = if active_neurons > 0.0 {
-        max_drift(r, metric::DRIFT_ACTIVE, true)
-    } else {
-        f64::NAN
-    };
-    let neuron = max_drift(r, metric::DRIFT_NEURON, false);
-    let layer = max_drift(r, metric::DRIFT_LAYER, false);
-    let conserved = [neuron, layer, active]
-        .into_iter()
-        .filter(|v| v.is_finite())
-        .fold(f64::NAN, f64::max);
-    let full_min = super::judge::last_min(r, Scope::Pair, &relu_pairs, metric::DRIFT_FULL);
-    vec![
-        Claim::evaluate(
-            "neuron-conserved",
-            &r.name,
-            "Per hidden neuron, (sum of squared incoming weights) − (sum of squared outgoing weights) is conserved (Lemma 2).",
-            "max over neurons of the relative drift at the end",
-            neuron,
-            below,
-        ),
-        Claim::evaluate(
-            "layer-conserved",
-            &r.name,
-            "Per layer, ‖W_k‖_F² − ‖W_k+1‖_F² is conserved, ReLU layers included (Lemma 3).",
-            "max over pairs of the relative drift at the end",
-            layer,
-            below,
-        ),
-        Claim::evaluate(
-            "active-conserved",
-            &r.name,
-            "W_k+1ᵀW_k+1 − W_kW_kᵀ restricted to the neurons of a ReLU layer active on every example since the start is conserved (Theorem 1).",
-            "max over ReLU pairs of the stably-active block's relative drift at the end (not measured if no neuron is stably active)",
-            active,
-            below,
-        ),
-        Claim::evaluate(
-            "full-not-conserved",
-            &r.name,
-            "Over all neurons of a ReLU layer, W_k+1ᵀW_k+1 − W_kW_kᵀ is not conserved (Lemma 4): it drifts far more than the conserved quantities.",
-            "min over ReLU pairs of the full drift / the largest drift of the conserved quantities",
-            full_min / conserved,
-            Threshold::Above {
-                value: NOT_CONSERVED_FACTOR,
-            },
-        ),
-    ]
+/// The largest per-neuron drift of a run, as its claim measured it.
+fn neuron_drift(record: &RunRecord) -> f64 {
+    catalogue::NEURON_CONSERVED
+        .judge(record)
+        .measured
+        .unwrap_or(f64::NAN)
 }
 
 /// Runs the experiment.
@@ -147,21 +104,27 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     let init = gaussian_start(cfg.init_scale);
     let step = Training::logistic(StepRule::Constant, cfg.lr, cfg.steps);
     let s = spec("step", &cfg.arch, init.clone(), &data, step, common)?;
-    let full = max_drift(exp.run(&s, &audit)?, metric::DRIFT_NEURON, false);
+    exp.run(&s, CLAIMS)?;
     let half = Training {
         lr: cfg.lr / 2.0,
         steps: cfg.steps * 2,
         ..step
     };
-    let s = spec("half-step", &cfg.arch, init, &data, half, common)?;
-    let halved = max_drift(exp.run(&s, &audit)?, metric::DRIFT_NEURON, false);
-    exp.claim(Claim::evaluate(
-        "step-squared",
-        NAME,
-        "Gradient descent changes the conserved quantities by O(step²) per step: at equal training time, halving the step halves the accumulated drift.",
-        "per-neuron drift with step η / with step η/2 (twice the steps)",
-        full / halved,
-        Threshold::Near { target: 2.0, tolerance: 0.5 },
-    ));
+    let s = spec("half-step", &cfg.arch, init.clone(), &data, half, common)?;
+    exp.run(&s, CLAIMS)?;
+    let ratio = exp.compare(
+        &catalogue::DRIFT_IS_DISCRETIZATION,
+        &["step", "half-step"],
+        |runs| neuron_drift(runs[0]) / neuron_drift(runs[1]),
+    )?;
+    exp.claim(ratio);
+    let squared = Training {
+        loss: MarginLoss::Squared,
+        ..step
+    };
+    let s = spec("squared", &cfg.arch, init.clone(), &data, squared, common)?;
+    exp.run(&s, CLAIMS)?;
+    let s = spec("residual", &cfg.residual_arch, init, &data, step, common)?;
+    exp.run(&s, BLOCK_CLAIMS)?;
     exp.finish()
 }

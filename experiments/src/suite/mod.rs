@@ -6,7 +6,6 @@ pub mod deep_linear;
 pub mod digits;
 pub mod fashion;
 pub mod invariance;
-pub mod judge;
 pub mod relu_tail;
 mod report;
 pub mod residual;
@@ -17,10 +16,10 @@ use std::time::Instant;
 use models::{Arch, TrainConfig};
 use serde::{Deserialize, Serialize};
 
-pub use report::{write_experiment_report, write_suite_report};
+pub use report::{write_experiment_report, write_seeds_report, write_suite_report};
 pub use training::{TrainArgs, Training, gaussian_start};
 
-use crate::claims::Claim;
+use crate::claims::{Claim, ClaimSpec};
 use crate::data::Dataset;
 use crate::error::RunError;
 use crate::rundir::RunDir;
@@ -185,13 +184,9 @@ impl<'a> Experiment<'a> {
         }
     }
 
-    /// Trains one run into the sub-folder named after it, checking the claims `judge` finds,
+    /// Trains one run into the sub-folder named after it, judging the claims `claims` on it,
     /// and returns its record for claims that compare runs.
-    pub fn run(
-        &mut self,
-        spec: &RunSpec,
-        judge: &dyn Fn(&RunRecord) -> Vec<Claim>,
-    ) -> Result<&RunRecord, RunError> {
+    pub fn run(&mut self, spec: &RunSpec, claims: &[&ClaimSpec]) -> Result<&RunRecord, RunError> {
         let child = self
             .dir
             .child(&spec.name)
@@ -202,13 +197,36 @@ impl<'a> Experiment<'a> {
             ..spec.clone()
         };
         let (summary, record) =
-            runner::execute(&named, &child, Display { quiet: self.quiet }, judge)?;
+            runner::execute(&named, &child, Display { quiet: self.quiet }, claims)?;
         self.runs.push(RunEntry {
             folder: spec.name.clone(),
             summary,
         });
         self.records.push(record);
         Ok(self.records.last().expect("just pushed"))
+    }
+
+    /// Judges `spec` on the value `value` computes from the runs named `runs` (a comparison of
+    /// runs), under the experiment's name; the caller adds it with [`Experiment::claim`].
+    pub fn compare(
+        &self,
+        spec: &ClaimSpec,
+        runs: &[&str],
+        value: impl FnOnce(&[&RunRecord]) -> f64,
+    ) -> Result<Claim, RunError> {
+        let records = runs
+            .iter()
+            .map(|run| {
+                let full = format!("{}/{run}", self.name);
+                self.records.iter().find(|r| r.name == full).ok_or_else(|| {
+                    RunError::Config(format!(
+                        "claim `{}`: experiment {} has no run `{run}`",
+                        spec.id, self.name
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(spec.across(self.name, value(&records), &records))
     }
 
     /// Adds a claim that compares runs.

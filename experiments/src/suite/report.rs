@@ -6,12 +6,12 @@ use serde_json::json;
 
 use super::ExperimentResult;
 use crate::atomic::write_atomic;
-use crate::claims::Verdict;
+use crate::claims::{OverSeeds, Verdict};
 use crate::error::RunError;
 use crate::report::{chart_links, write_text};
 use crate::rundir::RunDir;
 use crate::summary::REFERENCE;
-use crate::table::{Table, claims_table};
+use crate::table::{Table, claims_table, seeds_table};
 
 /// The chart stems every run writes, in the order reports show them.
 const STEMS: [&str; 5] = ["ratio", "alignment", "log_loss", "drift", "margin"];
@@ -149,6 +149,60 @@ pub fn write_suite_report(
         "experiments": results.iter().map(|r| json!({"name": r.name, "seconds": r.seconds})).collect::<Vec<_>>(),
         "failures": failures.iter().map(|(n, e)| json!({"name": n, "error": e})).collect::<Vec<_>>(),
         "claims": claims,
+    });
+    let text = serde_json::to_string_pretty(&summary)
+        .map_err(|e| RunError::io("encoding the suite summary", std::io::Error::other(e)))?;
+    let path = dir.summary_json();
+    write_atomic(&path, text.as_bytes())
+        .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+}
+
+/// Writes the suite's top `report.md` and `summary.json` over several seeds: every claim as
+/// "holds in k of n" with its worst value and median, then a link to each seed's own report
+/// (in the folder `seed-K`); `failures` are the experiments that could not run, by seed.
+pub fn write_seeds_report(
+    dir: &RunDir,
+    seeds: &[u64],
+    summaries: &[OverSeeds],
+    failures: &[(String, String)],
+    seconds: f64,
+) -> Result<(), RunError> {
+    let always = summaries.iter().filter(|s| s.holds == s.seeds).count();
+    let failing = summaries.iter().filter(|s| s.fails > 0).count();
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# The low-rank phenomenon, measured over {} seeds\n",
+        seeds.len()
+    );
+    let _ = writeln!(
+        md,
+        "Claims from {REFERENCE} and the results it builds on, each judged on every seed (the seed of the initialization). The source column says which are theorems and which are our observations.\n"
+    );
+    let _ = writeln!(
+        md,
+        "{always} of {} claims hold on every seed; {failing} fail on at least one; {} experiment runs failed to run; {seconds:.1} s in all.\n",
+        summaries.len(),
+        failures.len()
+    );
+    md.push_str(&seeds_table(summaries).to_markdown());
+    if !failures.is_empty() {
+        let _ = writeln!(md, "\n## Experiments that failed to run\n");
+        for (name, error) in failures {
+            let _ = writeln!(md, "- `{name}`: {error}");
+        }
+    }
+    let _ = writeln!(md, "\n## Each seed\n");
+    for seed in seeds {
+        let _ = writeln!(md, "- [seed {seed}](seed-{seed}/report.md)");
+    }
+    write_text(&dir.report_md(), &md)?;
+    let summary = json!({
+        "reference": REFERENCE,
+        "seconds": seconds,
+        "seeds": seeds,
+        "failures": failures.iter().map(|(n, e)| json!({"name": n, "error": e})).collect::<Vec<_>>(),
+        "claims": summaries,
     });
     let text = serde_json::to_string_pretty(&summary)
         .map_err(|e| RunError::io("encoding the suite summary", std::io::Error::other(e)))?;

@@ -1,8 +1,8 @@
-//! Residual networks, with identity skips and with learned skips, followed by a linear tail: the
-//! tail goes to rank one and aligns whatever comes before it.
+//! Residual networks (the paper's ResNetIdentity block, a pre-activation block, a learned skip)
+//! followed by a linear tail: the tail goes to rank one and aligns whatever comes before it.
 
-use super::judge;
 use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
+use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
 use crate::rundir::RunDir;
@@ -10,14 +10,21 @@ use crate::rundir::RunDir;
 /// The binary's name.
 pub const NAME: &str = "residual";
 /// One-line description.
-pub const TITLE: &str = "residual nets (identity and learned skips) with a linear tail";
+pub const TITLE: &str =
+    "residual nets (ResNetIdentity, pre-activation, learned skip) with a linear tail";
+/// The claims judged on both runs.
+pub const CLAIMS: &[&ClaimSpec] = catalogue::LINEAR_TAIL;
+
 /// The claims, for `--help`.
-pub const CLAIMS_HELP: &str = "\
-Claims (Le & Jegelka, ICLR 2022, arXiv:2201.11968, the residual extension of Corollary 1):
-  tail-rank-one  behind residual blocks h ↦ h + U·σ(Y·h) (identity skip) or h ↦ σ(U·σ(Y·h) + Z·h)
-                 (learned skip), the trailing linear layers and the output layer become rank one:
-                 min r = σ₁/‖W‖_F over them > 0.99.
-  tail-aligned   adjacent layers of that tail align: min |⟨v₁(W_k+1), u₁(W_k)⟩| > 0.99.";
+pub fn claims_help() -> String {
+    format!(
+        "Runs `resnet-identity` (the paper's ResNetIdentity blocks h ↦ σ(U·σ(Y·h) + h)), \
+`pre-activation` (blocks h ↦ h + U·σ(Y·h), an identity skip with no σ after the sum: not the \
+paper's block) and `learned-skip` (blocks h ↦ σ(U·σ(Y·h) + Z·h)), each after a ReLU layer and \
+before --tail linear layers; Corollary 1 covers any layers before the tail.\n\n{}",
+        help(CLAIMS)
+    )
+}
 
 /// Settings of the experiment.
 #[derive(clap::Args, Clone, Debug, PartialEq)]
@@ -72,7 +79,8 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     let training = cfg.train.training();
     let init = cfg.train.start();
     for (name, block) in [
-        ("identity-skip", "res(relu)"),
+        ("resnet-identity", "resid(relu)"),
+        ("pre-activation", "res(relu)"),
         ("learned-skip", "resz(relu)"),
     ] {
         let s = spec(
@@ -83,9 +91,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
             training,
             common,
         )?;
-        exp.run(&s, &|r| {
-            vec![judge::tail_rank_one(r), judge::tail_aligned(r)]
-        })?;
+        exp.run(&s, CLAIMS)?;
     }
     exp.finish()
 }

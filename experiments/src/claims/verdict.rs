@@ -87,6 +87,10 @@ pub struct Claim {
     pub run: String,
     /// The claim in words.
     pub statement: String,
+    /// Where the claim comes from: a numbered result of the paper, an earlier result, a
+    /// hypothesis, or an observation of ours (empty in summaries written before sources).
+    #[serde(default)]
+    pub source: String,
     /// What was measured, in words (e.g. "min over linear layers of r = σ₁/‖W‖_F at the end").
     pub metric: String,
     /// The measured value (None if it was not finite).
@@ -118,6 +122,7 @@ impl Claim {
             id: id.to_string(),
             run: run.to_string(),
             statement: statement.to_string(),
+            source: String::new(),
             metric: metric.to_string(),
             measured: measured.is_finite().then_some(measured),
             threshold,

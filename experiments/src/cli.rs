@@ -9,10 +9,11 @@ use clap::{Args, Command, FromArgMatches};
 
 use crate::claims::{Claim, Verdict};
 use crate::error::RunError;
-use crate::rundir::RunDir;
-use crate::runner::{Dtype, MetricSet};
+use crate::metrics::MetricSet;
+use crate::report::table::claims_table;
+use crate::runner::Dtype;
+use crate::runner::rundir::RunDir;
 use crate::suite::{Common, ExperimentResult};
-use crate::table::claims_table;
 
 /// The defaults of a set of flags, exactly as the command line would give them with no flag set
 /// (so the defaults are written once, in the `#[arg]` attributes).

@@ -29,7 +29,7 @@ pub enum RunError {
     },
     /// A chart could not be drawn or written.
     #[error(transparent)]
-    Plot(#[from] crate::plot::PlotError),
+    Plot(#[from] crate::report::plot::PlotError),
     /// A configuration that cannot run (names the setting and what is wrong).
     #[error("{0}")]
     Config(String),

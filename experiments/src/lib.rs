@@ -13,21 +13,28 @@
 //! # The claims
 //! Each claim is declared once in [`claims::catalogue`]: its statement, its source (a numbered
 //! result of the paper, the earlier deep-linear result it extends, a hypothesis, or an observation
-//! of ours), the metric it reads as a typed [`runner::Metric`], the layers or pairs it covers, the
+//! of ours), the metric it reads as a typed [`metrics::Metric`], the layers or pairs it covers, the
 //! reduction, the threshold and its premises. A claim whose premise fails is *not applicable*,
 //! never "holds". The judge, each binary's `--help`, `experiments/README.md`'s table, the reports,
 //! the sweep's columns and the threshold lines of the plots are generated from the declarations;
 //! `lowrank` judges them over several seeds ([`claims::over_seeds`]).
 //!
-//! # Modules
-//! [`runner`] trains one network and records [`record`]s on a [`schedule`]; [`suite`] holds the
-//! experiments, each a list of runs and the claims judged on them; [`claims`] declares and judges
-//! the claims; [`sweep`] runs grids; [`report`], [`plot`], [`table`] and [`summary`] write what a
-//! run found; [`data`], [`svm`] and [`metrics`] provide the data sets, the SVM reference margin and
-//! the spectral and invariance metrics.
+//! # Modules, in the order a run takes them
+//! - [`data`]: the data sets (synthetic, digits, CSV, MNIST-format IDX) and their hard-margin SVM
+//!   margin ([`data::svm`]), the reference the margin claims compare against;
+//! - [`runner`]: trains one network ([`runner::execute`]) on a log [`runner::schedule`], into a
+//!   run folder ([`runner::rundir`]);
+//! - [`metrics`]: what is recorded at each log, as a typed [`metrics::Metric`] in a
+//!   [`metrics::log::MetricsLog`]: spectra, alignment, invariance drifts, activity, margins;
+//! - [`claims`]: the claims, each declared once, judged on a run's record and over seeds;
+//! - [`report`]: what a run, an experiment and the suite found (`report.md`, `summary.json`,
+//!   the plots and tables);
+//! - [`suite`]: the experiments, each a small declaration of its runs and of the claims judged on
+//!   them, and [`suite::sweep`], the grids;
+//! - [`cli`], [`error`] and [`atomic`]: the binaries' shared flags, errors and atomic writes.
 //!
 //! # Layout of a run directory
-//! See [`rundir`]: `metrics.csv` (long format), `summary.json`, `final.safetensors`, `report.md`
+//! See [`runner::rundir`]: `metrics.csv` (long format), `summary.json`, `final.safetensors`, `report.md`
 //! and the SVG plots it embeds.
 
 pub mod atomic;
@@ -36,15 +43,6 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod metrics;
-pub mod plot;
-pub mod progress;
-pub mod record;
 pub mod report;
-pub mod rundir;
 pub mod runner;
-pub mod schedule;
 pub mod suite;
-pub mod summary;
-pub mod svm;
-pub mod sweep;
-pub mod table;

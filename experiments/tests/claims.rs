@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use experiments::claims::{Claim, Verdict};
-use experiments::rundir::RunDir;
+use experiments::runner::rundir::RunDir;
 use experiments::suite::{
     Common, ExperimentResult, counterexample, deep_linear, invariance, relu_tail,
 };

@@ -5,10 +5,10 @@
 use autodiff::MarginLoss;
 use experiments::claims::{Claim, ClaimSpec, Verdict, catalogue, judge_all, markdown_table};
 use experiments::data::{self, Dataset};
-use experiments::rundir::RunDir;
+use experiments::report::summary::Status;
+use experiments::runner::rundir::RunDir;
 use experiments::runner::{self, Display, RunRecord};
 use experiments::suite::{self, Common, Training, gaussian_start, relu_tail};
-use experiments::summary::Status;
 use models::StepRule;
 
 fn scratch(name: &str) -> RunDir {

@@ -20,7 +20,7 @@ use benches::timing;
 use benches::train::report::write_json_atomic;
 use clap::Parser;
 use experiments::cli::with_threads;
-use experiments::runner::MetricSet;
+use experiments::metrics::MetricSet;
 use experiments::suite::TrainArgs;
 use models::Init;
 

@@ -3,8 +3,9 @@
 
 use experiments::cli::{CommonArgs, defaults};
 use experiments::data::Dataset;
-use experiments::runner::{Dtype, MetricSet, RunSpec};
-use experiments::schedule::LogSchedule;
+use experiments::metrics::MetricSet;
+use experiments::runner::schedule::LogSchedule;
+use experiments::runner::{Dtype, RunSpec};
 use experiments::suite::{Common, TrainArgs, spec};
 
 /// The Fashion-MNIST classes compared: 1 (trouser, labelled +1) and 8 (bag, −1).

@@ -19,8 +19,9 @@ use std::time::Instant;
 use experiments::claims::catalogue;
 use experiments::cli::{create_out_dir, with_threads};
 use experiments::data::Dataset;
-use experiments::runner::{self, Display, Metric};
-use experiments::summary::{Status, Summary};
+use experiments::metrics::Metric;
+use experiments::report::summary::{Status, Summary};
+use experiments::runner::{self, Display};
 
 use super::case::{Case, Settings, run_spec};
 use super::data::{first, load_pair};
@@ -39,12 +40,12 @@ pub struct OursRun {
 }
 
 /// Solves the hard-margin SVM of `data` into the process-wide cache the runs look their margin
-/// up in (`experiments::svm::cached_hard_margin`), and returns the seconds it took: a solve once
+/// up in (`experiments::data::svm::cached_hard_margin`), and returns the seconds it took: a solve once
 /// per data set, not part of any run. (A runner that solved it afresh in every run would count
 /// the solve in that run's training phase.)
 pub fn warm_svm(data: &Dataset) -> f64 {
     let started = Instant::now();
-    let _ = experiments::svm::cached_hard_margin(data);
+    let _ = experiments::data::svm::cached_hard_margin(data);
     started.elapsed().as_secs_f64()
 }
 

@@ -7,9 +7,9 @@ use clap::Parser;
 use experiments::claims::{Claim, over_seeds};
 use experiments::cli::{CommonArgs, create_out_dir, with_threads};
 use experiments::error::RunError;
-use experiments::rundir::RunDir;
+use experiments::report::table::seeds_table;
+use experiments::runner::rundir::RunDir;
 use experiments::suite::{self, Common, write_seeds_report, write_suite_report};
-use experiments::table::seeds_table;
 
 const AFTER_HELP: &str = "\
 Runs, at their defaults: deep-linear, relu-tail, invariance, counterexample, residual, digits (each

@@ -10,8 +10,8 @@ use clap::{Parser, Subcommand};
 use experiments::cli::{CommonArgs, create_out_dir, with_threads};
 use experiments::data;
 use experiments::error::RunError;
-use experiments::rundir::RunDir;
-use experiments::sweep::{self, Family, Grid, Shard, SweepRow, SweepSettings};
+use experiments::runner::rundir::RunDir;
+use experiments::suite::sweep::{self, Family, Grid, Shard, SweepRow, SweepSettings};
 use models::StepRule;
 
 const AFTER_HELP: &str = "\

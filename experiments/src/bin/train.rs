@@ -10,9 +10,10 @@ use experiments::claims::{self, catalogue};
 use experiments::cli::{self, CommonArgs};
 use experiments::data;
 use experiments::error::RunError;
-use experiments::runner::{self, Display, MetricSet, Start};
+use experiments::metrics::MetricSet;
+use experiments::report::summary::Status;
+use experiments::runner::{self, Display, Start};
 use experiments::suite::{Training, spec};
-use experiments::summary::Status;
 use models::{Arch, Init, StepRule};
 
 const GRAMMAR: &str = "\
@@ -76,7 +77,7 @@ struct Cli {
     common: CommonArgs,
 }
 
-fn run(cli: &Cli) -> Result<experiments::summary::Summary, RunError> {
+fn run(cli: &Cli) -> Result<experiments::report::summary::Summary, RunError> {
     if !(cli.lr.is_finite() && cli.lr > 0.0) {
         return Err(RunError::Config(format!(
             "--lr {}: the learning rate must be a positive number",

@@ -10,7 +10,7 @@ use super::declare::{ClaimSpec, Over, Quantity, Reduce, Source};
 use super::verdict::Threshold;
 use models::{Arch, LayerSpec};
 
-use crate::runner::Metric;
+use crate::metrics::Metric;
 
 /// r above which a layer counts as rank one, and alignment above which a pair counts as aligned.
 pub const RANK_ONE: f64 = 0.99;

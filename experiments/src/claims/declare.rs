@@ -6,8 +6,9 @@
 use autodiff::MarginLoss;
 
 use super::verdict::{Claim, Threshold, Verdict};
-use crate::record::Scope;
-use crate::runner::{Metric, RunRecord, log_loss_term};
+use crate::metrics::log::Scope;
+use crate::metrics::{Metric, log_loss_term};
+use crate::runner::RunRecord;
 
 /// Where a claim comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

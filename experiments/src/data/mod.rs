@@ -12,6 +12,7 @@ mod error;
 mod idx;
 mod mnist;
 mod resolve;
+pub mod svm;
 mod synthetic;
 mod tensors;
 

@@ -1,6 +1,8 @@
 //! The metrics logged during a run (THEORY.md, "Metrics"): the spectrum of each layer, the
 //! alignment of adjacent layers, the drift of the conserved quantities, stably-active units and
-//! activation-pattern changes, the normalized margin, and sign flips.
+//! activation-pattern changes, the normalized margin, and sign flips. Each is a [`Metric`]; the
+//! [`Recorder`] computes the families a [`MetricSet`] selects at each logged step into a
+//! [`log::MetricsLog`].
 //!
 //! All of it is computed in f64 from views of the weights ([out, in]). What each costs per log, for
 //! a layer [out, in] (h units between a pair), n examples:
@@ -15,11 +17,20 @@
 mod activity;
 mod flips;
 mod invariance;
+pub mod log;
+mod loss;
 mod margin;
+mod metric;
+mod recorder;
+mod selection;
 mod spectrum;
 
 pub use activity::{ActivityChange, ActivityTracker};
 pub use flips::sign_flips;
 pub use invariance::{BLOCK_ENTRIES, InvarianceBaseline, PairDrift};
+pub use loss::{log_loss_term, log_mean_loss};
 pub use margin::normalized_margin;
+pub use metric::Metric;
+pub use recorder::Recorder;
+pub use selection::{Family, MetricSet};
 pub use spectrum::{Spectrum, TOP, alignment, spectrum};

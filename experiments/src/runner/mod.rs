@@ -1,10 +1,9 @@
 //! The runner: trains one network on one data set with `models::train`, records the metrics at
-//! the logged steps, checks the claims, and writes the run's files (see [`crate::rundir`]).
+//! the logged steps, checks the claims, and writes the run's files (see [`crate::runner::rundir`]).
 
-mod loss;
-mod metric;
-mod recorder;
-mod selection;
+pub mod progress;
+pub mod rundir;
+pub mod schedule;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -15,21 +14,17 @@ use kernels::Element;
 use models::{Arch, Control, Init, LayerKind, Network, StopReason, TrainConfig, TrainError};
 use serde_json::json;
 
-pub use loss::{log_loss_term, log_mean_loss};
-pub use metric::Metric;
-pub use recorder::Recorder;
-pub use selection::{Family, MetricSet};
-
 use crate::claims::{ClaimSpec, Verdict, judge_all};
 use crate::data::Dataset;
+use crate::data::svm::{self, SvmResult};
 use crate::error::RunError;
-use crate::progress::Progress;
-use crate::record::{MetricsLog, Scope};
+use crate::metrics::log::{MetricsLog, Scope};
+use crate::metrics::{Metric, MetricSet, Recorder};
 use crate::report;
-use crate::rundir::RunDir;
-use crate::schedule::LogSchedule;
-use crate::summary::{Outcome, REFERENCE, Status, Summary};
-use crate::svm::{self, SvmResult};
+use crate::report::summary::{Outcome, REFERENCE, Status, Summary};
+use crate::runner::progress::Progress;
+use crate::runner::rundir::RunDir;
+use crate::runner::schedule::LogSchedule;
 
 /// Where the initial weights come from.
 #[derive(Clone, Debug, PartialEq)]

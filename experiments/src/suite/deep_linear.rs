@@ -10,8 +10,8 @@ use super::{
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
-use crate::rundir::RunDir;
 use crate::runner::RunRecord;
+use crate::runner::rundir::RunDir;
 
 /// The binary's name.
 pub const NAME: &str = "deep-linear";

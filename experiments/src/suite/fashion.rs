@@ -10,8 +10,9 @@ use super::{Common, Experiment, ExperimentResult, Training, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data::{self, DataError, Dataset};
 use crate::error::RunError;
-use crate::rundir::RunDir;
-use crate::runner::{MetricSet, Start};
+use crate::metrics::MetricSet;
+use crate::runner::Start;
+use crate::runner::rundir::RunDir;
 
 /// The binary's name.
 pub const NAME: &str = "fashion";

@@ -7,8 +7,8 @@ pub mod digits;
 pub mod fashion;
 pub mod invariance;
 pub mod relu_tail;
-mod report;
 pub mod residual;
+pub mod sweep;
 mod training;
 
 use std::time::Instant;
@@ -16,16 +16,19 @@ use std::time::Instant;
 use models::{Arch, TrainConfig};
 use serde::{Deserialize, Serialize};
 
-pub use report::{write_experiment_report, write_seeds_report, write_suite_report};
+pub use crate::report::experiment::{
+    write_experiment_report, write_seeds_report, write_suite_report,
+};
 pub use training::{TrainArgs, Training, gaussian_start};
 
 use crate::claims::{Claim, ClaimSpec};
 use crate::data::Dataset;
 use crate::error::RunError;
-use crate::rundir::RunDir;
-use crate::runner::{self, Display, Dtype, MetricSet, RunRecord, RunSpec, Start};
-use crate::schedule::LogSchedule;
-use crate::summary::{Status, Summary};
+use crate::metrics::MetricSet;
+use crate::report::summary::{Status, Summary};
+use crate::runner::rundir::RunDir;
+use crate::runner::schedule::LogSchedule;
+use crate::runner::{self, Display, Dtype, RunRecord, RunSpec, Start};
 
 /// Settings shared by every experiment, from the command line.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,7 +5,7 @@ use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
-use crate::rundir::RunDir;
+use crate::runner::rundir::RunDir;
 
 /// The binary's name.
 pub const NAME: &str = "relu-tail";

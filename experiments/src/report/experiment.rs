@@ -4,14 +4,14 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use super::ExperimentResult;
 use crate::atomic::write_atomic;
 use crate::claims::{OverSeeds, Verdict};
 use crate::error::RunError;
+use crate::report::summary::REFERENCE;
+use crate::report::table::{Table, claims_table, seeds_table};
 use crate::report::{chart_links, write_text};
-use crate::rundir::RunDir;
-use crate::summary::REFERENCE;
-use crate::table::{Table, claims_table, seeds_table};
+use crate::runner::rundir::RunDir;
+use crate::suite::ExperimentResult;
 
 /// The chart stems every run writes, in the order reports show them.
 const STEMS: [&str; 5] = ["ratio", "alignment", "log_loss", "drift", "margin"];

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::atomic::write_atomic_with;
-use crate::runner::Metric;
+use crate::metrics::Metric;
 
 /// What a metrics row is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -17,12 +17,13 @@ use crate::atomic::write_atomic;
 use crate::claims::{ClaimSpec, Verdict, catalogue, fmt_value, judge_all};
 use crate::data::Dataset;
 use crate::error::RunError;
-use crate::progress::Progress;
-use crate::record::Scope;
-use crate::rundir::RunDir;
-use crate::runner::{self, Display, Metric, RunRecord};
+use crate::metrics::Metric;
+use crate::metrics::log::Scope;
+use crate::report::table::Table;
+use crate::runner::progress::Progress;
+use crate::runner::rundir::RunDir;
+use crate::runner::{self, Display, RunRecord};
 use crate::suite::{Common, Training, gaussian_start, spec};
-use crate::table::Table;
 
 /// The network families a sweep can build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]

@@ -1,5 +1,10 @@
 //! `report.md` and the SVG plots of a run: the tables and charts a researcher reads first.
 
+pub mod experiment;
+pub mod plot;
+pub mod summary;
+pub mod table;
+
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
@@ -7,12 +12,13 @@ use std::path::Path;
 use crate::atomic::write_atomic;
 use crate::claims::{ClaimSpec, Quantity, Threshold, fmt_value};
 use crate::error::RunError;
-use crate::plot::{Chart, Reference, Series};
-use crate::record::{MetricsLog, Scope};
-use crate::rundir::RunDir;
-use crate::runner::{Metric, RunRecord};
-use crate::summary::Summary;
-use crate::table::{Table, claims_table};
+use crate::metrics::Metric;
+use crate::metrics::log::{MetricsLog, Scope};
+use crate::report::plot::{Chart, Reference, Series};
+use crate::report::summary::Summary;
+use crate::report::table::{Table, claims_table};
+use crate::runner::RunRecord;
+use crate::runner::rundir::RunDir;
 
 /// The last value of every metric of every entity, keyed `run.<metric>`, `layer.<k>.<metric>`
 /// or `pair.<p>.<metric>`; non-finite values are left out (JSON has no NaN).

@@ -21,8 +21,8 @@ use models::{LayerInfo, Network, StepInfo};
 use super::loss::log_mean_loss;
 use super::metric::Metric;
 use super::selection::{Family, MetricSet};
+use crate::metrics::log::{MetricsLog, Scope};
 use crate::metrics::{self, ActivityTracker, InvarianceBaseline, Spectrum};
-use crate::record::{MetricsLog, Scope};
 
 /// State carried from one logged step to the next.
 pub struct Recorder<'a, T: Element> {

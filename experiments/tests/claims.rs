@@ -104,7 +104,7 @@ fn conserved_quantities_drift_by_order_step_squared() {
     let dir = scratch("invariance");
     // A smaller net and budget than the defaults keep the test fast; the physics is the same.
     let cfg = invariance::Config {
-        arch: "64,relu:40,relu:40,1".into(),
+        arch: "64,relu:40,relu:40,1".parse().unwrap(),
         steps: 300,
         ..Default::default()
     };

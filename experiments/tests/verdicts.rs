@@ -32,7 +32,15 @@ fn judged(
         seed,
         ..Common::default()
     };
-    let spec = suite::spec(name, arch, gaussian_start(0.5), data, training, &common).unwrap();
+    let spec = suite::spec(
+        name,
+        &arch.parse().unwrap(),
+        gaussian_start(0.5),
+        data,
+        training,
+        &common,
+    )
+    .unwrap();
     let (_, record) = runner::execute(&spec, &dir, Display { quiet: true }, &[]).unwrap();
     std::fs::remove_dir_all(dir.root()).unwrap();
     let claims = judge_all(specs, &record);

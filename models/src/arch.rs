@@ -276,6 +276,32 @@ impl FromStr for Arch {
     }
 }
 
+impl LayerSpec {
+    /// A bias-free fully-connected layer of `width` units followed by `activation`.
+    ///
+    /// ```
+    /// use models::{Activation, Arch, LayerSpec};
+    /// let arch = Arch {
+    ///     input: 10,
+    ///     layers: vec![LayerSpec::dense(20, Activation::Relu), LayerSpec::dense(5, Activation::Linear)],
+    ///     output: 1,
+    /// };
+    /// assert_eq!(arch.to_string(), "10,relu:20,linear:5,1");
+    /// ```
+    pub fn dense(width: usize, activation: Activation) -> Self {
+        LayerSpec::Dense {
+            width,
+            activation,
+            bias: false,
+        }
+    }
+
+    /// A residual block with `skip`, σ = `activation`.
+    pub fn block(activation: Activation, skip: Skip) -> Self {
+        LayerSpec::Block { activation, skip }
+    }
+}
+
 impl Arch {
     /// Checks what the grammar alone cannot: positive sizes, finite slopes, a bias only on the
     /// first layer. `FromStr` already calls it; it is public for architectures built in code.

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use models::{Arch, Init, Network};
+use models::{Init, Network};
 
 use super::case::Case;
 use crate::timing::Settings;
@@ -25,10 +25,7 @@ pub struct StepBound {
 
 /// Measures the bound of a step of `case` in f32 on the current rayon pool.
 pub fn measure(case: Case, init: Init, seed: u64, settings: Settings) -> Result<StepBound, String> {
-    let arch: Arch = case
-        .arch()
-        .parse()
-        .map_err(|e| format!("architecture `{}`: {e}", case.arch()))?;
+    let arch = case.arch();
     let started = Instant::now();
     let net = Network::<f32>::new(&arch, init, seed);
     let build_seconds = started.elapsed().as_secs_f64();
@@ -44,10 +41,7 @@ pub fn measure(case: Case, init: Init, seed: u64, settings: Settings) -> Result<
 
 /// The flops of one step of `case`, without timing anything.
 pub fn step_flops(case: Case) -> Result<u64, String> {
-    let arch: Arch = case
-        .arch()
-        .parse()
-        .map_err(|e| format!("architecture `{}`: {e}", case.arch()))?;
+    let arch = case.arch();
     let net = Network::<f32>::new(&arch, Init::Zeros, 0);
     Ok(gemm_calls_for(&net, case.n)?
         .iter()

@@ -6,7 +6,9 @@ use experiments::data::Dataset;
 use experiments::metrics::MetricSet;
 use experiments::runner::schedule::LogSchedule;
 use experiments::runner::{Dtype, RunSpec};
-use experiments::suite::{Common, TrainArgs, spec};
+use experiments::suite::{Common, TrainArgs, scalar_net, spec};
+use models::Activation::{Linear, Relu};
+use models::{Arch, LayerSpec};
 
 /// The Fashion-MNIST classes compared: 1 (trouser, labelled +1) and 8 (bag, −1).
 pub const CLASSES: (u8, u8) = (1, 8);
@@ -24,10 +26,17 @@ pub struct Case {
 }
 
 impl Case {
-    /// The architecture, in the grammar of `train --arch`.
-    pub fn arch(&self) -> String {
+    /// The architecture: `784,relu:W,linear:W,linear:W,1`.
+    pub fn arch(&self) -> Arch {
         let w = self.width;
-        format!("784,relu:{w},linear:{w},linear:{w},1")
+        scalar_net(
+            784,
+            vec![
+                LayerSpec::dense(w, Relu),
+                LayerSpec::dense(w, Linear),
+                LayerSpec::dense(w, Linear),
+            ],
+        )
     }
 
     /// The run's name (also its folder name).
@@ -93,7 +102,10 @@ mod tests {
             width: 512,
             n: 1000,
         };
-        assert_eq!(case.arch(), "784,relu:512,linear:512,linear:512,1");
+        assert_eq!(
+            case.arch().to_string(),
+            "784,relu:512,linear:512,linear:512,1"
+        );
         assert_eq!(case.name(), "w512-n1000");
     }
 

@@ -99,14 +99,7 @@ fn run(cli: &Cli) -> Result<experiments::report::summary::Summary, RunError> {
         lr: cli.lr,
         steps: cli.steps,
     };
-    let s = spec(
-        &cli.name,
-        &cli.arch.to_string(),
-        start,
-        &data,
-        training,
-        &common,
-    )?;
+    let s = spec(&cli.name, &cli.arch, start, &data, training, &common)?;
     let dir = cli::create_out_dir(&cli.common.out_dir(&cli.name))?;
     let (summary, _) = cli::with_threads(cli.common.threads, || {
         runner::execute(

@@ -2,7 +2,10 @@
 //! two-layer network keeps two nearly equal singular values, while a linear network on the same
 //! data goes to rank one. An observation on data built for it; the paper has no such example.
 
-use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
+use models::Activation::{Linear, Relu};
+use models::LayerSpec;
+
+use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, scalar_net, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
@@ -59,7 +62,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     let init = cfg.train.start();
     let relu = spec(
         "relu",
-        &format!("2,relu:{},1", cfg.width),
+        &scalar_net(2, vec![LayerSpec::dense(cfg.width, Relu)]),
         init.clone(),
         &data,
         training,
@@ -68,7 +71,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     exp.run(&relu, RELU)?;
     let linear = spec(
         "linear",
-        &format!("2,linear:{},1", cfg.width),
+        &scalar_net(2, vec![LayerSpec::dense(cfg.width, Linear)]),
         init,
         &data,
         training,

@@ -2,10 +2,12 @@
 //! the normalized margin approaches the hard-margin SVM margin and ‖W‖_F² − σ₁² stays bounded;
 //! two slow controls each change one factor (the initial scale, the step rule).
 
-use models::StepRule;
+use models::Activation::Linear;
+use models::{Arch, LayerSpec, StepRule};
 
 use super::{
-    Common, Entry, Experiment, ExperimentResult, TrainArgs, Training, gaussian_start, spec,
+    Common, Entry, Experiment, ExperimentResult, TrainArgs, Training, gaussian_start, scalar_net,
+    spec,
 };
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
@@ -71,12 +73,8 @@ pub const ENTRY: Entry = Entry {
 };
 
 /// `dim,linear:width,…,1` with `depth` weight matrices.
-fn arch(dim: usize, width: usize, depth: usize) -> String {
-    let mut a = dim.to_string();
-    for _ in 1..depth {
-        a.push_str(&format!(",linear:{width}"));
-    }
-    a + ",1"
+fn arch(dim: usize, width: usize, depth: usize) -> Arch {
+    scalar_net(dim, vec![LayerSpec::dense(width, Linear); depth - 1])
 }
 
 /// Runs the experiment.

@@ -1,7 +1,10 @@
 //! Real data: two classes of the 8×8 handwritten digits (UCI, as bundled with scikit-learn),
 //! scaled to ‖x‖ ≤ 1: a deep linear network and a ReLU network with a linear tail.
 
-use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
+use models::Activation::{Linear, Relu};
+use models::LayerSpec;
+
+use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, scalar_net, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
@@ -69,7 +72,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     let w = cfg.width;
     let linear = spec(
         "deep-linear",
-        &format!("{},linear:{w},linear:{w},1", data.dim),
+        &scalar_net(data.dim, vec![LayerSpec::dense(w, Linear); 2]),
         init.clone(),
         &data,
         training,
@@ -78,7 +81,14 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     exp.run(&linear, LINEAR)?;
     let relu = spec(
         "relu-tail",
-        &format!("{},relu:{w},linear:{w},linear:{w},1", data.dim),
+        &scalar_net(
+            data.dim,
+            vec![
+                LayerSpec::dense(w, Relu),
+                LayerSpec::dense(w, Linear),
+                LayerSpec::dense(w, Linear),
+            ],
+        ),
         init,
         &data,
         training,

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use models::{Init, StepRule};
+use models::{Arch, Init, StepRule};
 
 use super::{Common, Experiment, ExperimentResult, Training, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
@@ -52,7 +52,7 @@ pub struct Config {
     pub classes: Vec<u8>,
     /// The network: a ReLU layer, then the linear tail (see `train --help` for the grammar).
     #[arg(long, default_value = "784,relu:512,linear:512,linear:512,1")]
-    pub arch: String,
+    pub arch: Arch,
     /// Initialization scale s (weights N(0, s²/fan_in)).
     #[arg(long, default_value_t = 0.01)]
     pub init_scale: f64,

@@ -4,7 +4,7 @@
 //! same conservation under the squared loss, which rests on no property of the loss.
 
 use autodiff::MarginLoss;
-use models::StepRule;
+use models::{Arch, StepRule};
 
 use super::{Common, Entry, Experiment, ExperimentResult, Training, gaussian_start, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
@@ -55,11 +55,11 @@ it belongs to: ‖in_j‖² + ‖out_j‖² for a neuron, ‖W_k‖_F² + ‖W_k
 pub struct Config {
     /// The all-ReLU network (see `train --help` for the grammar).
     #[arg(long, default_value = "64,relu:100,relu:100,1")]
-    pub arch: String,
+    pub arch: Arch,
     /// The residual network of the `residual` run: a ReLU layer, then one block of each kind
     /// (the paper's ResNetIdentity, the pre-activation block, the learned skip).
     #[arg(long, default_value = "64,relu:32,resid(relu),res(relu),resz(relu),1")]
-    pub residual_arch: String,
+    pub residual_arch: Arch,
     /// The data (`digits[:A,B]`, `gaussian[:dim=…,n=…,margin=…,seed=…]`, a .csv file, …). The
     /// digits' pixels are non-negative, so some ReLU units are active on every example, which
     /// Theorem 1's block needs; centred Gaussian data usually leaves that block empty.

@@ -13,7 +13,7 @@ mod training;
 
 use std::time::Instant;
 
-use models::{Arch, TrainConfig};
+use models::{Arch, LayerSpec, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 pub use crate::report::experiment::{
@@ -71,35 +71,33 @@ impl Common {
     }
 }
 
-/// Builds a run specification, naming the run in any error (a bad architecture string, or one
-/// whose input width does not match the data or whose output is not scalar).
+/// Builds a run specification, naming the run in any error (an architecture that does not
+/// validate, or whose input width does not match the data or whose output is not scalar).
 pub fn spec(
     name: &str,
-    arch: &str,
+    arch: &Arch,
     start: Start,
     data: &Dataset,
     training: Training,
     common: &Common,
 ) -> Result<RunSpec, RunError> {
-    let text = arch;
-    let arch: Arch = text
-        .parse()
-        .map_err(|e| RunError::Config(format!("run `{name}`: architecture `{text}`: {e}")))?;
+    arch.validate()
+        .map_err(|e| RunError::Config(format!("run `{name}`: architecture `{arch}`: {e}")))?;
     if arch.input != data.dim {
         return Err(RunError::Config(format!(
-            "run `{name}`: architecture `{text}` takes {} inputs but the data `{}` has {} features",
+            "run `{name}`: architecture `{arch}` takes {} inputs but the data `{}` has {} features",
             arch.input, data.name, data.dim
         )));
     }
     if arch.output != 1 {
         return Err(RunError::Config(format!(
-            "run `{name}`: architecture `{text}` has {} outputs; the margins y·f(x) need a scalar output (end it with 1)",
+            "run `{name}`: architecture `{arch}` has {} outputs; the margins y·f(x) need a scalar output (end it with 1)",
             arch.output
         )));
     }
     Ok(RunSpec {
         name: name.to_string(),
-        arch,
+        arch: arch.clone(),
         start,
         data: data.clone(),
         train: TrainConfig {
@@ -118,6 +116,15 @@ pub fn spec(
         active_window: usize::MAX,
         metrics: common.metrics.clone().unwrap_or_else(MetricSet::all),
     })
+}
+
+/// A scalar-output network: `input` features, then `layers`, then the output row.
+pub fn scalar_net(input: usize, layers: Vec<LayerSpec>) -> Arch {
+    Arch {
+        input,
+        layers,
+        output: 1,
+    }
 }
 
 /// One run inside an experiment: its folder (relative to the experiment's) and its summary.

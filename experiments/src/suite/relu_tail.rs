@@ -1,7 +1,10 @@
 //! ReLU layers followed by linear layers: the hidden layers of the linear tail go to rank one and
 //! align (Corollary 1 of the paper); on the two-point data built for it the ReLU layer does not.
 
-use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
+use models::Activation::{Linear, Relu};
+use models::{Arch, LayerSpec};
+
+use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, scalar_net, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
@@ -33,7 +36,7 @@ pub struct Config {
     /// The network of the Gaussian run (see `train --help` for the grammar); its input width
     /// must match the data.
     #[arg(long, default_value = "10,relu:20,linear:10,linear:10,1")]
-    pub arch: String,
+    pub arch: Arch,
     /// The data of the Gaussian run (`gaussian[:dim=…,n=…,margin=…,seed=…]`, `digits[:A,B]`, …).
     #[arg(long, default_value = "gaussian:dim=10,n=100,margin=0.1,seed=0")]
     pub data: String,
@@ -68,7 +71,14 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     let w = cfg.width;
     let s = spec(
         "two-point",
-        &format!("2,relu:{w},linear:{w},linear:{w},1"),
+        &scalar_net(
+            2,
+            vec![
+                LayerSpec::dense(w, Relu),
+                LayerSpec::dense(w, Linear),
+                LayerSpec::dense(w, Linear),
+            ],
+        ),
         init.clone(),
         &two_point,
         training,

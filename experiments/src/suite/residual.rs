@@ -1,7 +1,10 @@
 //! Residual networks (the paper's ResNetIdentity block, a pre-activation block, a learned skip)
 //! followed by a linear tail: the tail goes to rank one and aligns whatever comes before it.
 
-use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, spec};
+use models::Activation::{Linear, Relu};
+use models::{Arch, LayerSpec, Skip};
+
+use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, scalar_net, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
@@ -59,17 +62,18 @@ pub const ENTRY: Entry = Entry {
     run_defaults: |common, dir| run(&Config::default(), common, dir),
 };
 
-/// `dim,relu:width,BLOCK×blocks,linear:width×tail,1`.
-fn arch(dim: usize, cfg: &Config, block: &str) -> String {
-    let mut a = format!("{dim},relu:{}", cfg.width);
-    for _ in 0..cfg.blocks {
-        a.push(',');
-        a.push_str(block);
-    }
-    for _ in 0..cfg.tail {
-        a.push_str(&format!(",linear:{}", cfg.width));
-    }
-    a + ",1"
+/// `dim,relu:width`, then `blocks` blocks with `skip`, then `tail` linear layers and the output.
+fn arch(dim: usize, cfg: &Config, skip: Skip) -> Arch {
+    let mut layers = vec![LayerSpec::dense(cfg.width, Relu)];
+    layers.extend(std::iter::repeat_n(
+        LayerSpec::block(Relu, skip),
+        cfg.blocks,
+    ));
+    layers.extend(std::iter::repeat_n(
+        LayerSpec::dense(cfg.width, Linear),
+        cfg.tail,
+    ));
+    scalar_net(dim, layers)
 }
 
 /// Runs the experiment.
@@ -78,14 +82,14 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     let mut exp = Experiment::new(NAME, TITLE, dir, common);
     let training = cfg.train.training();
     let init = cfg.train.start();
-    for (name, block) in [
-        ("resnet-identity", "resid(relu)"),
-        ("pre-activation", "res(relu)"),
-        ("learned-skip", "resz(relu)"),
+    for (name, skip) in [
+        ("resnet-identity", Skip::ResNetIdentity),
+        ("pre-activation", Skip::PreActivation),
+        ("learned-skip", Skip::Learned),
     ] {
         let s = spec(
             name,
-            &arch(data.dim, cfg, block),
+            &arch(data.dim, cfg, skip),
             init.clone(),
             &data,
             training,

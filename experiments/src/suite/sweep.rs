@@ -9,7 +9,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use autodiff::MarginLoss;
-use models::StepRule;
+use models::Activation::{Linear, Relu};
+use models::{Arch, LayerSpec, StepRule};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +24,7 @@ use crate::report::table::Table;
 use crate::runner::progress::Progress;
 use crate::runner::rundir::RunDir;
 use crate::runner::{self, Display, RunRecord};
-use crate::suite::{Common, Training, gaussian_start, spec};
+use crate::suite::{Common, Training, gaussian_start, scalar_net, spec};
 
 /// The network families a sweep can build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
@@ -36,18 +37,15 @@ pub enum Family {
 }
 
 impl Family {
-    /// The architecture string for input width `dim`.
-    pub fn arch(self, dim: usize, depth: usize, width: usize) -> String {
-        let mut a = dim.to_string();
-        for k in 1..depth {
-            let act = if k == 1 && self == Family::ReluTail {
-                "relu"
-            } else {
-                "linear"
-            };
-            a.push_str(&format!(",{act}:{width}"));
-        }
-        a + ",1"
+    /// The network of `depth` weight matrices for input width `dim`.
+    pub fn arch(self, dim: usize, depth: usize, width: usize) -> Arch {
+        let layers = (1..depth)
+            .map(|k| {
+                let relu = k == 1 && self == Family::ReluTail;
+                LayerSpec::dense(width, if relu { Relu } else { Linear })
+            })
+            .collect();
+        scalar_net(dim, layers)
     }
 
     fn name(self) -> &'static str {
@@ -524,8 +522,11 @@ mod tests {
         for i in 0..points.len() {
             assert_eq!(shards.iter().filter(|s| s.owns(i)).count(), 1);
         }
-        assert_eq!(Family::ReluTail.arch(10, 3, 8), "10,relu:8,linear:8,1");
-        assert_eq!(Family::Linear.arch(10, 2, 8), "10,linear:8,1");
+        assert_eq!(
+            Family::ReluTail.arch(10, 3, 8).to_string(),
+            "10,relu:8,linear:8,1"
+        );
+        assert_eq!(Family::Linear.arch(10, 2, 8).to_string(), "10,linear:8,1");
     }
 
     #[test]

@@ -9,12 +9,9 @@ use crate::claims::{OverSeeds, Verdict};
 use crate::error::RunError;
 use crate::report::summary::REFERENCE;
 use crate::report::table::{Table, claims_table, seeds_table};
-use crate::report::{chart_links, write_text};
+use crate::report::{CHART_STEMS, chart_links, write_text};
 use crate::runner::rundir::RunDir;
 use crate::suite::ExperimentResult;
-
-/// The chart stems every run writes, in the order reports show them.
-const STEMS: [&str; 5] = ["ratio", "alignment", "log_loss", "drift", "margin"];
 
 /// A table of the runs of an experiment: name, architecture, rule, steps, time, status.
 fn runs_table(result: &ExperimentResult) -> Table {
@@ -65,7 +62,10 @@ fn experiment_body(result: &ExperimentResult, prefix: &str, heading: &str) -> St
     md.push_str(&claims_table(&result.claims, true).to_markdown());
     for r in &result.runs {
         let _ = writeln!(md, "\n{heading} Run `{}`\n", r.folder);
-        md.push_str(&chart_links(&format!("{prefix}{}/", r.folder), &STEMS));
+        md.push_str(&chart_links(
+            &format!("{prefix}{}/", r.folder),
+            &CHART_STEMS,
+        ));
     }
     md
 }
@@ -89,11 +89,7 @@ pub fn write_experiment_report(dir: &RunDir, result: &ExperimentResult) -> Resul
         "runs": result.runs.iter().map(|r| r.folder.clone()).collect::<Vec<_>>(),
         "claims": result.claims,
     });
-    let text = serde_json::to_string_pretty(&summary)
-        .map_err(|e| RunError::io("encoding the experiment summary", std::io::Error::other(e)))?;
-    let path = dir.summary_json();
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+    write_summary_json(dir, &summary, "the experiment summary")
 }
 
 /// Writes the suite's `report.md` (all claims, then each experiment with its charts) and
@@ -150,11 +146,7 @@ pub fn write_suite_report(
         "failures": failures.iter().map(|(n, e)| json!({"name": n, "error": e})).collect::<Vec<_>>(),
         "claims": claims,
     });
-    let text = serde_json::to_string_pretty(&summary)
-        .map_err(|e| RunError::io("encoding the suite summary", std::io::Error::other(e)))?;
-    let path = dir.summary_json();
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+    write_summary_json(dir, &summary, "the suite summary")
 }
 
 /// Writes the suite's top `report.md` and `summary.json` over several seeds: every claim as
@@ -204,8 +196,17 @@ pub fn write_seeds_report(
         "failures": failures.iter().map(|(n, e)| json!({"name": n, "error": e})).collect::<Vec<_>>(),
         "claims": summaries,
     });
-    let text = serde_json::to_string_pretty(&summary)
-        .map_err(|e| RunError::io("encoding the suite summary", std::io::Error::other(e)))?;
+    write_summary_json(dir, &summary, "the suite summary")
+}
+
+/// Writes `summary` as the folder's `summary.json`, atomically; `what` names it in an error.
+fn write_summary_json(
+    dir: &RunDir,
+    summary: &serde_json::Value,
+    what: &str,
+) -> Result<(), RunError> {
+    let text = serde_json::to_string_pretty(summary)
+        .map_err(|e| RunError::io(format!("encoding {what}"), std::io::Error::other(e)))?;
     let path = dir.summary_json();
     write_atomic(&path, text.as_bytes())
         .map_err(|e| RunError::io(format!("writing {}", path.display()), e))

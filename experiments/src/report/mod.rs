@@ -93,6 +93,9 @@ fn pair_label(record: &RunRecord, p: usize) -> String {
     format!("{lower}>{upper}")
 }
 
+/// The file stems of a run's charts, in the order reports show them.
+pub const CHART_STEMS: [&str; 5] = ["ratio", "alignment", "log_loss", "drift", "margin"];
+
 /// The charts of a run, each with the file stem it is written under, with the threshold lines
 /// of the claims `specs` judged on it.
 pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(&'static str, Chart)> {
@@ -170,13 +173,10 @@ pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(&'static str
             y: m,
         });
     }
-    vec![
-        ("ratio", ratio),
-        ("alignment", alignment),
-        ("log_loss", loss),
-        ("drift", drift),
-        ("margin", margin),
-    ]
+    CHART_STEMS
+        .into_iter()
+        .zip([ratio, alignment, loss, drift, margin])
+        .collect()
 }
 
 /// At each logged step, the largest value of a pair metric over all pairs.

@@ -31,13 +31,13 @@
 //!   the plots and tables);
 //! - [`suite`]: the experiments, each a small declaration of its runs and of the claims judged on
 //!   them, and [`suite::sweep`], the grids;
-//! - [`cli`], [`error`] and [`atomic`]: the binaries' shared flags, errors and atomic writes.
+//! - [`cli`] and [`error`]: the binaries' shared flags and errors (files are written by
+//!   [`models::atomic`], the one atomic writer).
 //!
 //! # Layout of a run directory
 //! See [`runner::rundir`]: `metrics.csv` (long format), `summary.json`, `final.safetensors`, `report.md`
 //! and the SVG plots it embeds.
 
-pub mod atomic;
 pub mod claims;
 pub mod cli;
 pub mod data;

@@ -153,8 +153,23 @@ fn train_rejects_bad_input_clearly() {
 
 #[test]
 fn other_binaries_reject_bad_input_clearly() {
-    let cases: [(&str, &[&str], &str); 5] = [
+    let cases: [(&str, &[&str], &str); 8] = [
         (env!("CARGO_BIN_EXE_sweep"), &["--shard", "3/2"], "3/2"),
+        (
+            env!("CARGO_BIN_EXE_sweep"),
+            &["--seeds", "0,0", "--out", "/tmp/lowrank-cli-never"],
+            "--seeds: `0` appears twice",
+        ),
+        (
+            env!("CARGO_BIN_EXE_sweep"),
+            &["--depths", "3,2,3", "--out", "/tmp/lowrank-cli-never"],
+            "--depths: `3` appears twice",
+        ),
+        (
+            env!("CARGO_BIN_EXE_sweep"),
+            &["--seed", "5", "--out", "/tmp/lowrank-cli-never"],
+            "give its seeds with --seeds",
+        ),
         (
             env!("CARGO_BIN_EXE_sweep"),
             &["merge", "/nonexistent/shard"],
@@ -249,6 +264,46 @@ fn sweep_shards_merge_into_the_whole_grid() {
     for (i, row) in rows.iter().enumerate() {
         assert!(row.starts_with(&format!("{i},linear,2,")), "{row}");
     }
+    // Half the shards: an error naming the missing points, and nothing written, unless
+    // --allow-partial.
+    let partial = dir.join("partial");
+    let half = [
+        "merge",
+        shards[1].to_str().unwrap(),
+        "--out",
+        partial.to_str().unwrap(),
+    ];
+    let o = run(env!("CARGO_BIN_EXE_sweep"), &half);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("points missing: 0, 2"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!partial.join("sweep.csv").exists());
+    let mut allowed = half.to_vec();
+    allowed.push("--allow-partial");
+    let o = run(env!("CARGO_BIN_EXE_sweep"), &allowed);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: points missing: 0, 2"));
+    // A Slurm array task runs its share without --shard.
+    let task = dir.join("task");
+    let mut args = grid.to_vec();
+    args.extend(["--out", task.to_str().unwrap()]);
+    let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .args(&args)
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "2")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json = std::fs::read_to_string(task.join("sweep.json")).unwrap();
+    let task_rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let indices: Vec<u64> = task_rows
+        .iter()
+        .map(|r| r["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indices, [1]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

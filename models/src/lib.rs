@@ -5,9 +5,11 @@
 //! - [`layers`]: the inspectable list of weight matrices and which feed which;
 //! - [`network`]: the network itself, on an `autodiff` tape;
 //! - [`rule`] and [`train`](mod@train): step rules and the training loop;
-//! - [`checkpoint`]: safetensors files with the architecture in their metadata.
+//! - [`checkpoint`]: safetensors files with the architecture in their metadata;
+//! - [`atomic`]: the one atomic file writer of the workspace (checkpoints, metrics, reports).
 
 pub mod arch;
+pub mod atomic;
 pub mod checkpoint;
 pub mod init;
 pub mod layers;

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use autodiff::MarginLoss;
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use experiments::claims;
 use experiments::cli::{CommonArgs, create_out_dir, with_threads};
 use experiments::data;
 use experiments::error::RunError;
@@ -14,21 +16,27 @@ use experiments::runner::rundir::RunDir;
 use experiments::suite::sweep::{self, Family, Grid, Shard, SweepRow, SweepSettings};
 use models::StepRule;
 
-const AFTER_HELP: &str = "\
+const TABLE_HELP: &str = "\
 Each grid point is one run (its own folder with metrics.csv, summary.json, final.safetensors,
 report.md and plots); the table (sweep.md, sweep.csv, sweep.json) gives per point the final ln R,
-accuracy, the smallest r = σ₁/‖W‖_F over the linear tail, the largest r over ReLU layers, the
-smallest alignment in the tail, normalized margin / SVM margin, and the first logged step from which
-every tail layer stays above r = 0.99 (the rate claim of Le & Jegelka, ICLR 2022, arXiv:2201.11968:
-1 − r² ≤ D/‖W‖_F², so smaller or more balanced initializations and faster norm growth get there
-sooner).
+the accuracy, each claim below with its value and verdict (premises first; a claim whose premise
+fails is not applicable), and the first logged step from which every hidden layer of the tail stays
+rank one (1 − r² ≤ D/‖W‖_F²: smaller or more balanced initializations and faster norm growth get
+there sooner).
 
-Cluster use: run `sweep --shard I/N --out DIR_I` for I = 0..N-1 (e.g. I = $SLURM_ARRAY_TASK_ID),
-then `sweep merge DIR_0 … DIR_{N-1} --out DIR`.";
+Cluster use: run `sweep --shard I/N --out DIR_I` for I = 0..N-1; without --shard, a Slurm array
+task takes I = $SLURM_ARRAY_TASK_ID and N = $SLURM_ARRAY_TASK_COUNT. Then
+`sweep merge DIR_0 … DIR_{N-1} --out DIR`, which fails naming the missing points unless
+--allow-partial. Every value of an axis must be distinct (a point twice would race on its folder).";
+
+/// The help after the flags: the table, cluster use, and the claims of every point.
+fn after_help() -> String {
+    format!("{TABLE_HELP}\n\n{}", claims::help(sweep::CLAIMS))
+}
 
 /// Run a grid of training runs and summarize the low-rank metrics in one table.
 #[derive(Parser, Debug)]
-#[command(name = "sweep", version, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+#[command(name = "sweep", version, after_help = after_help(), args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -48,6 +56,9 @@ enum Command {
         /// Folder for the merged table.
         #[arg(long, value_name = "DIR", default_value = "runs/sweep")]
         out: PathBuf,
+        /// Write the table even when points are missing (they are still listed, as warnings).
+        #[arg(long)]
+        allow_partial: bool,
     },
 }
 
@@ -92,13 +103,63 @@ struct GridArgs {
     /// Steps of every run.
     #[arg(long, default_value_t = 1000)]
     steps: usize,
-    /// Run only part I of N of the grid (points whose index is I modulo N; I from 0).
-    #[arg(long, value_name = "I/N", default_value = "0/1")]
-    shard: Shard,
+    /// Run only part I of N of the grid (points whose index is I modulo N; I from 0). Default:
+    /// the Slurm array task ($SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_TASK_COUNT), else the whole grid.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
 }
 
-fn run_grid(cli: &Cli) -> Result<bool, RunError> {
+/// The shard to run: `--shard`, else the Slurm array task's, else the whole grid.
+fn shard(flag: Option<Shard>) -> Result<Shard, RunError> {
+    if let Some(shard) = flag {
+        return Ok(shard);
+    }
+    let var = |name: &str| std::env::var(name).ok();
+    match (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) {
+        (Some(id), Some(count)) => format!("{id}/{count}").parse().map_err(|e: String| {
+            RunError::Config(format!(
+                "SLURM_ARRAY_TASK_ID={id}, SLURM_ARRAY_TASK_COUNT={count}: {e} (the array must be 0-(N-1), or pass --shard)"
+            ))
+        }),
+        (Some(id), None) => Err(RunError::Config(format!(
+            "SLURM_ARRAY_TASK_ID={id} is set but SLURM_ARRAY_TASK_COUNT is not; pass --shard I/N"
+        ))),
+        _ => Ok(Shard { index: 0, count: 1 }),
+    }
+}
+
+/// The first value that `values` holds twice, as text.
+fn repeated<T: PartialEq + std::fmt::Display>(values: &[T]) -> Option<String> {
+    values
+        .iter()
+        .enumerate()
+        .find(|(i, v)| values[..*i].contains(v))
+        .map(|(_, v)| v.to_string())
+}
+
+fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
     let g = &cli.grid;
+    if seed_given {
+        return Err(RunError::Config(
+            "--seed does not apply to a sweep: give its seeds with --seeds (e.g. --seeds 5)".into(),
+        ));
+    }
+    let families: Vec<String> = g.families.iter().map(|f| format!("{f:?}")).collect();
+    for (name, twice) in [
+        ("--families", repeated(&families)),
+        ("--depths", repeated(&g.depths)),
+        ("--widths", repeated(&g.widths)),
+        ("--init-scales", repeated(&g.init_scales)),
+        ("--losses", repeated(&g.losses)),
+        ("--step-rules", repeated(&g.step_rules)),
+        ("--seeds", repeated(&g.seeds)),
+    ] {
+        if let Some(v) = twice {
+            return Err(RunError::Config(format!(
+                "{name}: `{v}` appears twice; every grid point must be distinct"
+            )));
+        }
+    }
     for (name, empty) in [
         ("--depths", g.depths.is_empty()),
         ("--widths", g.widths.is_empty()),
@@ -135,30 +196,46 @@ fn run_grid(cli: &Cli) -> Result<bool, RunError> {
         lr: g.lr,
         steps: g.steps,
     };
+    let shard = shard(g.shard)?;
     let dir = create_out_dir(&cli.common.out_dir("sweep"))?;
     let common = cli.common.common();
     let rows = with_threads(cli.common.threads, || {
-        sweep::run(&grid, &settings, g.shard, &common, &dir)
+        sweep::run(&grid, &settings, shard, &common, &dir)
     })??;
     Ok(show(&rows, &dir))
 }
 
-fn merge(dirs: &[PathBuf], out: &Path) -> Result<bool, RunError> {
-    let (rows, notes) = sweep::merge(dirs)?;
+fn merge(dirs: &[PathBuf], out: &Path, allow_partial: bool) -> Result<bool, RunError> {
+    let merged = sweep::merge(dirs)?;
+    if !merged.is_complete() && !allow_partial {
+        let missing: Vec<String> = merged.missing.iter().map(usize::to_string).collect();
+        let mut problems = merged.notes.clone();
+        if !missing.is_empty() {
+            problems.insert(0, format!("points missing: {}", missing.join(", ")));
+        }
+        return Err(RunError::Config(format!(
+            "sweep merge: the shards do not make up the whole grid ({}); nothing written (--allow-partial writes what there is)",
+            problems.join("; ")
+        )));
+    }
     let dir = create_out_dir(out)?;
     sweep::write_tables(
         &dir,
-        &rows,
+        &merged.rows,
         &format!(
             "Sweep ({} points merged from {} shards)",
-            rows.len(),
+            merged.rows.len(),
             dirs.len()
         ),
     )?;
-    for note in &notes {
+    if !merged.missing.is_empty() {
+        let missing: Vec<String> = merged.missing.iter().map(usize::to_string).collect();
+        eprintln!("warning: points missing: {}", missing.join(", "));
+    }
+    for note in &merged.notes {
         eprintln!("warning: {note}");
     }
-    Ok(show(&rows, &dir))
+    Ok(show(&merged.rows, &dir))
 }
 
 /// Prints the table and where it was written; true when every point ran.
@@ -169,10 +246,19 @@ fn show(rows: &[SweepRow], dir: &RunDir) -> bool {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let seed_given = matches.value_source("seed") == Some(ValueSource::CommandLine);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match &cli.command {
-        Some(Command::Merge { dirs, out }) => merge(dirs, out),
-        None => run_grid(&cli),
+        Some(Command::Merge {
+            dirs,
+            out,
+            allow_partial,
+        }) => merge(dirs, out, *allow_partial),
+        None => run_grid(&cli, seed_given),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -5,8 +5,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::atomic::write_atomic_with;
 use crate::metrics::Metric;
+use models::atomic::write_atomic_with;
 
 /// What a metrics row is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

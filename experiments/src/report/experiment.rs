@@ -4,7 +4,6 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::atomic::write_atomic;
 use crate::claims::{OverSeeds, Verdict};
 use crate::error::RunError;
 use crate::report::summary::REFERENCE;
@@ -12,6 +11,7 @@ use crate::report::table::{Table, claims_table, seeds_table};
 use crate::report::{CHART_STEMS, chart_links, write_text};
 use crate::runner::rundir::RunDir;
 use crate::suite::ExperimentResult;
+use models::atomic::write_atomic;
 
 /// A table of the runs of an experiment: name, architecture, rule, steps, time, status.
 fn runs_table(result: &ExperimentResult) -> Table {

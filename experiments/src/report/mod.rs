@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::atomic::write_atomic;
 use crate::claims::{ClaimSpec, Quantity, Threshold, fmt_value};
 use crate::error::RunError;
 use crate::metrics::Metric;
@@ -19,6 +18,7 @@ use crate::report::summary::Summary;
 use crate::report::table::{Table, claims_table};
 use crate::runner::RunRecord;
 use crate::runner::rundir::RunDir;
+use models::atomic::write_atomic;
 
 /// The last value of every metric of every entity, keyed `run.<metric>`, `layer.<k>.<metric>`
 /// or `pair.<p>.<metric>`; non-finite values are left out (JSON has no NaN).

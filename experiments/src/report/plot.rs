@@ -5,7 +5,7 @@ use std::path::Path;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
-use crate::atomic::write_atomic;
+use models::atomic::write_atomic;
 
 /// One named line of a chart.
 #[derive(Clone, Debug, PartialEq)]

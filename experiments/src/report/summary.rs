@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::write_atomic;
 use crate::claims::{Claim, Verdict};
+use models::atomic::write_atomic;
 
 /// The paper whose claims the runs test.
 pub const REFERENCE: &str = "T. Le and S. Jegelka, Training invariances and the low-rank phenomenon: beyond linear networks, ICLR 2022 (arXiv:2201.11968)";

@@ -14,7 +14,6 @@ use models::{Arch, LayerSpec, StepRule};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::write_atomic;
 use crate::claims::{ClaimSpec, Verdict, catalogue, fmt_value, judge_all};
 use crate::data::Dataset;
 use crate::error::RunError;
@@ -25,6 +24,7 @@ use crate::runner::progress::Progress;
 use crate::runner::rundir::RunDir;
 use crate::runner::{self, Display, RunRecord};
 use crate::suite::{Common, Training, gaussian_start, scalar_net, spec};
+use models::atomic::write_atomic;
 
 /// The network families a sweep can build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
@@ -448,10 +448,29 @@ fn run_point(
     runner::execute(&s, &child, Display { quiet: true }, CLAIMS).map(|(_, record)| record)
 }
 
+/// The shards of a sweep joined into one table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Merged {
+    /// The rows, sorted by grid index, each point once.
+    pub rows: Vec<SweepRow>,
+    /// The grid indices no shard holds.
+    pub missing: Vec<usize>,
+    /// What else is off: points that appear twice (the first copy is kept), shards from grids
+    /// of different sizes.
+    pub notes: Vec<String>,
+}
+
+impl Merged {
+    /// True when every point of the grid is there, from one grid.
+    pub fn is_complete(&self) -> bool {
+        self.missing.is_empty() && !self.notes.iter().any(|n| n.contains("different sizes"))
+    }
+}
+
 /// Joins the `sweep.json` of several shard folders into one table, sorted by grid index. Fails
-/// (naming the folder) on a missing or unreadable file; duplicated points keep the first copy
-/// and, like missing points, are listed in the returned notes.
-pub fn merge(dirs: &[impl AsRef<Path>]) -> Result<(Vec<SweepRow>, Vec<String>), RunError> {
+/// (naming the folder) on a missing or unreadable file; duplicated and missing points are
+/// reported in the result.
+pub fn merge(dirs: &[impl AsRef<Path>]) -> Result<Merged, RunError> {
     let mut rows: Vec<SweepRow> = Vec::new();
     let mut notes = Vec::new();
     for dir in dirs {
@@ -474,24 +493,21 @@ pub fn merge(dirs: &[impl AsRef<Path>]) -> Result<(Vec<SweepRow>, Vec<String>), 
         }
     }
     rows.sort_by_key(|r| r.index);
+    let mut missing = Vec::new();
     let totals: Vec<usize> = rows.iter().map(|r| r.total).collect();
     if let Some(&total) = totals.first() {
         if totals.iter().any(|&t| t != total) {
             notes.push("the shards come from grids of different sizes".to_string());
         }
-        let missing: Vec<String> = (0..total)
+        missing = (0..total)
             .filter(|i| !rows.iter().any(|r| r.index == *i))
-            .map(|i| i.to_string())
             .collect();
-        if !missing.is_empty() {
-            notes.push(format!(
-                "{} of {total} points are missing: {}",
-                missing.len(),
-                missing.join(", ")
-            ));
-        }
     }
-    Ok((rows, notes))
+    Ok(Merged {
+        rows,
+        missing,
+        notes,
+    })
 }
 
 #[cfg(test)]
@@ -546,21 +562,20 @@ mod tests {
         let b = RunDir::create(&base.join("b")).unwrap();
         write_tables(&a, &[row(2), row(0)], "a").unwrap();
         write_tables(&b, &[row(0), row(3)], "b").unwrap();
-        let (rows, notes) = merge(&[a.root(), b.root()]).unwrap();
+        let merged = merge(&[a.root(), b.root()]).unwrap();
         assert_eq!(
-            rows.iter().map(|r| r.index).collect::<Vec<_>>(),
+            merged.rows.iter().map(|r| r.index).collect::<Vec<_>>(),
             vec![0, 2, 3]
         );
         assert!(
-            notes.iter().any(|n| n.contains("point 0 appears twice")),
-            "{notes:?}"
-        );
-        assert!(
-            notes
+            merged
+                .notes
                 .iter()
-                .any(|n| n.contains("1 of 4 points are missing: 1")),
-            "{notes:?}"
+                .any(|n| n.contains("point 0 appears twice")),
+            "{merged:?}"
         );
+        assert_eq!(merged.missing, vec![1]);
+        assert!(!merged.is_complete());
         let e = merge(&[base.join("nope")]).unwrap_err().to_string();
         assert!(e.contains("nope/sweep.json"), "{e}");
         std::fs::remove_dir_all(&base).unwrap();

@@ -15,7 +15,9 @@ use autodiff::Element;
 use crate::arch::Arch;
 use crate::init::Init;
 use crate::network::Network;
-use file::{RawTensor, decode, dtype_for, dtype_name, encode, write_atomic};
+use file::{RawTensor, decode, dtype_for, dtype_name, encode};
+
+use crate::atomic::write_atomic;
 
 /// The value of the `format` metadata key.
 pub const FORMAT: &str = "lowrank";

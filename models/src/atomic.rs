@@ -1,5 +1,7 @@
-//! Atomic file writing: every file a run produces appears whole or not at all, so a crash or a
-//! concurrent reader never sees half a `summary.json` or a truncated `metrics.csv`.
+//! Atomic file writing, the one writer of the workspace: every file a run produces (checkpoints,
+//! metrics, summaries, reports) appears whole or not at all, so a crash or a concurrent reader
+//! never sees half a `summary.json` or a truncated checkpoint, and concurrent writers of one path
+//! (two runs of the same sweep point) never share a temporary file.
 
 use std::fs;
 use std::io::{self, Write};
@@ -97,6 +99,25 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "interrupted");
         assert_eq!(fs::read_to_string(&path).unwrap(), "kept");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn concurrent_writers_of_one_path_never_collide() {
+        let dir = scratch("race");
+        let path = dir.join("same.bin");
+        let writers: Vec<_> = (0..8u8)
+            .map(|k| {
+                let path = path.clone();
+                std::thread::spawn(move || (0..50).all(|_| write_atomic(&path, &[k; 4096]).is_ok()))
+            })
+            .collect();
+        assert!(writers.into_iter().all(|w| w.join().unwrap()));
+        // Whole, from one writer, and no temporary left behind.
+        let bytes = fs::read(&path).unwrap();
+        assert_eq!(bytes.len(), 4096);
+        assert!(bytes.iter().all(|&b| b == bytes[0]));
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -144,7 +144,7 @@ fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
             "--seed does not apply to a sweep: give its seeds with --seeds (e.g. --seeds 5)".into(),
         ));
     }
-    let families: Vec<String> = g.families.iter().map(|f| format!("{f:?}")).collect();
+    let families: Vec<&str> = g.families.iter().map(|f| f.name()).collect();
     for (name, twice) in [
         ("--families", repeated(&families)),
         ("--depths", repeated(&g.depths)),

@@ -217,6 +217,11 @@ impl ClaimSpec {
     /// The claim on `record`: its premises first (each a claim of its own, in `out` once), then
     /// this claim, not applicable when a premise failed or the network has nothing it covers.
     pub fn judge(&self, record: &RunRecord) -> Claim {
+        self.judge_given(record, &|p| p.judge(record).verdict)
+    }
+
+    /// The claim on `record`, its premises' verdicts given by `premise`.
+    fn judge_given(&self, record: &RunRecord, premise: &dyn Fn(&ClaimSpec) -> Verdict) -> Claim {
         let covered = self.over.select(record);
         let value = if covered.is_empty() {
             f64::NAN
@@ -227,7 +232,7 @@ impl ClaimSpec {
         if covered.is_empty() {
             return claim.inapplicable(self.over.empty_reason());
         }
-        match self.unmet(record) {
+        match self.unmet(record, premise) {
             Some(reason) => claim.inapplicable(&reason),
             None => claim,
         }
@@ -235,8 +240,8 @@ impl ClaimSpec {
 
     /// Why the theory behind this claim says nothing about `record`, if it does not: a loss
     /// without an exponential tail, a collapsed network (for a claim that is not itself a
-    /// hypothesis), or a premise that does not hold.
-    fn unmet(&self, record: &RunRecord) -> Option<String> {
+    /// hypothesis), or a premise that does not hold (its verdict given by `premise`).
+    fn unmet(&self, record: &RunRecord, premise: &dyn Fn(&ClaimSpec) -> Verdict) -> Option<String> {
         if self.needs_exponential_tail && record.loss == MarginLoss::Squared {
             return Some(
                 "the squared loss does not drive the norms to infinity, so the theory predicts nothing"
@@ -249,21 +254,21 @@ impl ClaimSpec {
         {
             return Some(reason);
         }
-        self.premises
-            .iter()
-            .map(|p| p.judge(record))
-            .find(|p| p.verdict != Verdict::Holds)
-            .map(|failed| format!("premise `{}` is {}", failed.id, failed.verdict.as_str()))
+        self.premises.iter().find_map(|p| {
+            let verdict = premise(p);
+            (verdict != Verdict::Holds)
+                .then(|| format!("premise `{}` is {}", p.id, verdict.as_str()))
+        })
     }
 
     /// The claim with `value`, computed by an experiment from the runs `runs` (a comparison),
     /// judged under `name`: not applicable when the theory says nothing about one of the runs.
     pub fn across(&self, name: &str, value: f64, runs: &[&RunRecord]) -> Claim {
         let claim = self.with_value(name, value);
-        match runs
-            .iter()
-            .find_map(|r| self.unmet(r).map(|why| format!("run `{}`: {why}", r.name)))
-        {
+        match runs.iter().find_map(|r| {
+            self.unmet(r, &|p| p.judge(r).verdict)
+                .map(|why| format!("run `{}`: {why}", r.name))
+        }) {
             Some(reason) => claim.inapplicable(&reason),
             None => claim,
         }
@@ -366,21 +371,39 @@ impl ClaimSpec {
     }
 }
 
-/// The claims `specs` on `record`, each premise once and before the first claim that rests on
-/// it, so that a run's table shows the hypotheses it was judged under.
-pub fn judge_all(specs: &[&ClaimSpec], record: &RunRecord) -> Vec<Claim> {
-    let mut order: Vec<&ClaimSpec> = Vec::new();
-    for spec in specs {
+/// `specs` with their premises, each once and before the first claim that rests on it: the
+/// order a run's claims are judged and shown in.
+pub fn in_judging_order<'a>(specs: &[&'a ClaimSpec]) -> Vec<&'a ClaimSpec> {
+    fn add<'a>(spec: &'a ClaimSpec, order: &mut Vec<&'a ClaimSpec>) {
+        if order.iter().any(|s| s.id == spec.id) {
+            return;
+        }
         for premise in spec.premises {
-            if !order.iter().any(|s| s.id == premise.id) {
-                order.push(premise);
-            }
+            add(premise, order);
         }
-        if !order.iter().any(|s| s.id == spec.id) {
-            order.push(spec);
-        }
+        order.push(spec);
     }
-    order.iter().map(|s| s.judge(record)).collect()
+    let mut order = Vec::new();
+    for spec in specs {
+        add(spec, &mut order);
+    }
+    order
+}
+
+/// The claims `specs` on `record` in [`in_judging_order`], so that a run's table shows the
+/// hypotheses it was judged under; each premise is judged once and its verdict reused.
+pub fn judge_all(specs: &[&ClaimSpec], record: &RunRecord) -> Vec<Claim> {
+    let mut judged: Vec<Claim> = Vec::new();
+    for spec in in_judging_order(specs) {
+        let claim = spec.judge_given(record, &|p| {
+            judged
+                .iter()
+                .find(|c| c.id == p.id)
+                .map_or_else(|| p.judge(record).verdict, |c| c.verdict)
+        });
+        judged.push(claim);
+    }
+    judged
 }
 
 /// The claims as `--help` text: id, source, statement, measure, threshold and premises.

@@ -22,8 +22,6 @@ pub struct OverSeeds {
     pub holds: usize,
     /// On how many it failed.
     pub fails: usize,
-    /// On how many it was not applicable (a premise failed) or not measured.
-    pub unjudged: usize,
     /// The worst value over the seeds where it was judged (the lowest for a lower bound, the
     /// highest for an upper bound, the farthest from the target otherwise).
     pub worst: Option<f64>,
@@ -32,13 +30,18 @@ pub struct OverSeeds {
 }
 
 impl OverSeeds {
+    /// On how many seeds it was not applicable (a premise failed) or not measured.
+    pub fn unjudged(&self) -> usize {
+        self.seeds - self.holds - self.fails
+    }
+
     /// "holds in k of n", with the number of seeds it could not be judged on when there are any.
     pub fn tally(&self) -> String {
         let mut text = format!("holds in {} of {}", self.holds, self.seeds);
-        if self.unjudged > 0 {
+        if self.unjudged() > 0 {
             text.push_str(&format!(
                 " ({} not applicable or not measured)",
-                self.unjudged
+                self.unjudged()
             ));
         }
         text
@@ -97,7 +100,6 @@ pub fn over_seeds(per_seed: &[Vec<Claim>]) -> Vec<OverSeeds> {
                 seeds: all.len(),
                 holds,
                 fails,
-                unjudged: all.len() - holds - fails,
                 worst,
                 median,
             }
@@ -129,7 +131,7 @@ mod tests {
         assert_eq!(summary.len(), 2);
         let r = &summary[0];
         assert_eq!(
-            (r.id.as_str(), r.seeds, r.holds, r.fails, r.unjudged),
+            (r.id.as_str(), r.seeds, r.holds, r.fails, r.unjudged()),
             ("r", 3, 1, 1, 1)
         );
         // The inapplicable seed's 0.999 counts for neither the worst nor the median.
@@ -159,7 +161,7 @@ mod tests {
             vec![claim("q", f64::NAN, near)],
         ];
         let q = &over_seeds(&seeds)[0];
-        assert_eq!((q.holds, q.fails, q.unjudged), (2, 0, 1));
+        assert_eq!((q.holds, q.fails, q.unjudged()), (2, 0, 1));
         assert_eq!(q.worst, Some(1.7));
         let none = over_seeds(&[vec![claim("z", f64::NAN, near)]]);
         assert_eq!((none[0].worst, none[0].median), (None, None));

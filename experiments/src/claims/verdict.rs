@@ -38,6 +38,14 @@ impl Threshold {
             }
     }
 
+    /// The value a chart draws for the condition: the bound, or the target.
+    pub fn reference(&self) -> f64 {
+        match *self {
+            Threshold::Above { value } | Threshold::Below { value } => value,
+            Threshold::Near { target, .. } => target,
+        }
+    }
+
     /// The condition as text, e.g. `> 0.99` or `0.7071 ± 0.05`.
     pub fn describe(&self) -> String {
         match *self {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::claims::{ClaimSpec, Quantity, Threshold, fmt_value};
+use crate::claims::{ClaimSpec, Quantity, fmt_value};
 use crate::error::RunError;
 use crate::metrics::Metric;
 use crate::metrics::log::{MetricsLog, Scope};
@@ -57,16 +57,10 @@ fn threshold_lines(specs: &[&ClaimSpec], metrics: &[Metric]) -> Vec<Reference> {
     specs
         .iter()
         .filter_map(|spec| match spec.quantity {
-            Quantity::Last(m) if metrics.contains(&m) => {
-                let y = match spec.threshold {
-                    Threshold::Above { value } | Threshold::Below { value } => value,
-                    Threshold::Near { target, .. } => target,
-                };
-                Some(Reference {
-                    label: format!("{} ({})", spec.id, spec.threshold.describe()),
-                    y,
-                })
-            }
+            Quantity::Last(m) if metrics.contains(&m) => Some(Reference {
+                label: format!("{} ({})", spec.id, spec.threshold.describe()),
+                y: spec.threshold.reference(),
+            }),
             _ => None,
         })
         .collect()

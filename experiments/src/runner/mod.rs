@@ -170,13 +170,12 @@ pub fn execute(
     spec: &RunSpec,
     dir: &RunDir,
     display: Display,
-    claims: &[&ClaimSpec],
+    specs: &[&ClaimSpec],
 ) -> Result<(Summary, RunRecord), RunError> {
     let record = match spec.dtype {
         Dtype::F32 => train_and_record::<f32>(spec, dir, display)?,
         Dtype::F64 => train_and_record::<f64>(spec, dir, display)?,
     };
-    let specs = claims;
     let mut claims = judge_all(specs, &record);
     let left_out = spec.metrics.missing();
     if !left_out.is_empty() {

@@ -21,7 +21,8 @@ pub const NAME: &str = "deep-linear";
 pub const TITLE: &str = "deep linear networks go to rank one, align, and reach the SVM margin";
 /// The claims judged on each depth.
 pub const CLAIMS: &[&ClaimSpec] = catalogue::DEEP_LINEAR;
-/// The claims of the two controls, each changing one factor of the deepest main run.
+/// The claims of the two controls (`large-init`, `constant-step`, in that order), each changing
+/// one factor of the deepest main run; each control run is judged on the claim's premises.
 pub const CONTROLS: &[&ClaimSpec] = &[
     &catalogue::SLOW_FROM_LARGE_INIT,
     &catalogue::SLOW_WITH_CONSTANT_STEP,
@@ -101,54 +102,45 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     let depth = cfg.depths.iter().copied().max().unwrap_or(3).max(2);
     let deepest = arch(data.dim, cfg.width, depth);
     let main_run = format!("depth-{depth}");
-    let s = spec(
-        "large-init",
-        &deepest,
-        gaussian_start(cfg.control_scale),
-        &data,
-        main,
-        common,
-    )?;
-    exp.run(&s, SEPARABLE_AND_FITS)?;
     let constant = Training {
         rule: StepRule::Constant,
         ..main
     };
-    let s = spec(
-        "constant-step",
-        &deepest,
-        cfg.train.start(),
-        &data,
-        constant,
-        common,
-    )?;
-    exp.run(&s, SEPARABLE_AND_FITS)?;
-    let mut large = exp.compare(
-        &catalogue::SLOW_FROM_LARGE_INIT,
-        &["large-init", &main_run],
-        |runs| distance_from_rank_one(runs[0]) / distance_from_rank_one(runs[1]),
-    )?;
-    if cfg.control_scale <= cfg.train.init_scale {
-        large = large.inapplicable(&format!(
-            "--control-scale {} is not larger than --init-scale {}",
-            cfg.control_scale, cfg.train.init_scale
-        ));
+    // Each control: its run's name, start and training (one factor changed), and why it would
+    // change nothing when that factor is already the main runs'.
+    let controls = [
+        (
+            "large-init",
+            gaussian_start(cfg.control_scale),
+            main,
+            (cfg.control_scale <= cfg.train.init_scale).then(|| {
+                format!(
+                    "--control-scale {} is not larger than --init-scale {}",
+                    cfg.control_scale, cfg.train.init_scale
+                )
+            }),
+        ),
+        (
+            "constant-step",
+            cfg.train.start(),
+            constant,
+            (main.rule == StepRule::Constant)
+                .then(|| "the main runs already take a constant step".to_string()),
+        ),
+    ];
+    for (claim, (run, start, training, moot)) in CONTROLS.iter().zip(controls) {
+        let s = spec(run, &deepest, start, &data, training, common)?;
+        exp.run(&s, claim.premises)?;
+        let compared = exp.compare(claim, &[run, &main_run], |runs| {
+            distance_from_rank_one(runs[0]) / distance_from_rank_one(runs[1])
+        })?;
+        exp.claim(match moot {
+            Some(why) => compared.inapplicable(&why),
+            None => compared,
+        });
     }
-    exp.claim(large);
-    let mut slow = exp.compare(
-        &catalogue::SLOW_WITH_CONSTANT_STEP,
-        &["constant-step", &main_run],
-        |runs| distance_from_rank_one(runs[0]) / distance_from_rank_one(runs[1]),
-    )?;
-    if main.rule == StepRule::Constant {
-        slow = slow.inapplicable("the main runs already take a constant step");
-    }
-    exp.claim(slow);
     exp.finish()
 }
-
-/// The premises of the controls, judged on each control run.
-const SEPARABLE_AND_FITS: &[&ClaimSpec] = &[&catalogue::SEPARABLE, &catalogue::FITS];
 
 /// 1 − min r over the layers below the output row, at the end.
 fn distance_from_rank_one(record: &RunRecord) -> f64 {

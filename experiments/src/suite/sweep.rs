@@ -14,7 +14,7 @@ use models::{Arch, LayerSpec, StepRule};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::claims::{ClaimSpec, Verdict, catalogue, fmt_value, judge_all};
+use crate::claims::{ClaimSpec, Verdict, catalogue, fmt_value, in_judging_order, judge_all};
 use crate::data::Dataset;
 use crate::error::RunError;
 use crate::metrics::Metric;
@@ -48,7 +48,8 @@ impl Family {
         scalar_net(dim, layers)
     }
 
-    fn name(self) -> &'static str {
+    /// The family's name on the command line and in tables.
+    pub fn name(self) -> &'static str {
         match self {
             Family::Linear => "linear",
             Family::ReluTail => "relu-tail",
@@ -212,19 +213,6 @@ pub struct PointClaim {
     pub verdict: Verdict,
 }
 
-/// The claim ids of the table's columns, in order: [`CLAIMS`] with their premises.
-fn claim_columns() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = Vec::new();
-    for spec in CLAIMS {
-        for id in spec.premises.iter().map(|p| p.id).chain([spec.id]) {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-    }
-    ids
-}
-
 fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
@@ -292,7 +280,7 @@ pub fn table(rows: &[SweepRow]) -> Table {
     .into_iter()
     .map(String::from)
     .collect::<Vec<_>>();
-    let columns = claim_columns();
+    let columns: Vec<&str> = in_judging_order(CLAIMS).iter().map(|s| s.id).collect();
     for id in &columns {
         headers.push(id.to_string());
         headers.push(format!("{id} verdict"));

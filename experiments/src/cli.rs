@@ -11,8 +11,8 @@ use crate::claims::{Claim, Verdict};
 use crate::error::RunError;
 use crate::metrics::MetricSet;
 use crate::report::table::claims_table;
-use crate::runner::Dtype;
 use crate::runner::rundir::RunDir;
+use crate::runner::{DEFAULT_CHECKPOINT_SECONDS, Dtype, Durability, Resume, interrupt, publish};
 use crate::suite::{Common, ExperimentResult};
 
 /// The defaults of a set of flags, exactly as the command line would give them with no flag set
@@ -31,6 +31,20 @@ pub struct CommonArgs {
     /// Folder for the run's files [default: runs/NAME]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Continue the interrupted runs in DIR (a folder an earlier invocation with the same flags
+    /// wrote) from their checkpoints, keeping the runs that finished: the results are bit for
+    /// bit those of an uninterrupted invocation. A run of other settings there is an error.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
+    /// Write a checkpoint every N steps (as well as every --checkpoint-seconds). Checkpoints
+    /// are written into the run's staging folder `.NAME.partial` beside its folder, and on
+    /// SIGTERM or SIGUSR1, after which the binary exits with status 75.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub checkpoint_every: Option<u64>,
+    /// Write a checkpoint whenever this many seconds of training have passed since the last
+    /// one; 0 turns the timed checkpoints off.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_CHECKPOINT_SECONDS, value_parser = seconds)]
+    pub checkpoint_seconds: f64,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -65,17 +79,72 @@ impl CommonArgs {
             seed: self.seed,
             dtype: self.dtype,
             quiet: self.quiet,
+            durability: Durability {
+                every_steps: self.checkpoint_every.map(|n| n as usize),
+                every_seconds: (self.checkpoint_seconds > 0.0).then_some(self.checkpoint_seconds),
+                resume: if self.resume.is_some() {
+                    Resume::Strict
+                } else {
+                    Resume::Fresh
+                },
+            },
             log_every: self.log_every.map(|n| n as usize),
             log_per_decade: self.log_per_decade as usize,
             metrics: self.metrics.clone(),
         }
     }
 
-    /// The output folder: `--out`, or `runs/<name>`.
+    /// The output folder: `--resume`, `--out`, or `runs/<name>`.
     pub fn out_dir(&self, name: &str) -> PathBuf {
-        self.out
+        self.resume
             .clone()
+            .or_else(|| self.out.clone())
             .unwrap_or_else(|| RunDir::default_path(name))
+    }
+
+    /// Checks that `--resume DIR`, if given, names a folder an earlier invocation wrote into.
+    pub fn check_resume(&self) -> Result<(), RunError> {
+        match &self.resume {
+            Some(dir) if !dir.is_dir() && !has_staging(dir) => Err(RunError::Config(format!(
+                "--resume {}: there is no run there (no such folder)",
+                dir.display()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// True when the run published at `out` has a staging folder (it was started).
+pub fn has_staging(out: &Path) -> bool {
+    publish::staging_path(out).is_ok_and(|p| p.is_dir())
+}
+
+/// Parses a number of seconds: finite and not negative.
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds (finite, ≥ 0)")),
+    }
+}
+
+/// Catches SIGTERM and SIGUSR1 for the runs (see [`interrupt`]), naming what failed.
+pub fn catch_signals() -> Result<(), RunError> {
+    interrupt::install().map_err(RunError::Config)
+}
+
+/// The exit status for an error: [`interrupt::EXIT_INTERRUPTED`] for runs stopped by a signal
+/// (their checkpoints written; the message says how to continue), failure for the rest.
+pub fn exit_for(e: &RunError, out: &Path) -> ExitCode {
+    eprintln!("error: {e}");
+    if matches!(e, RunError::Interrupted { .. }) {
+        eprintln!(
+            "continue with the same flags and --resume {} (exit status {})",
+            out.display(),
+            interrupt::EXIT_INTERRUPTED
+        );
+        ExitCode::from(interrupt::EXIT_INTERRUPTED)
+    } else {
+        ExitCode::FAILURE
     }
 }
 
@@ -118,8 +187,11 @@ pub fn experiment_main(
     args: &CommonArgs,
     run: impl FnOnce(&Common, &RunDir) -> Result<ExperimentResult, RunError> + Send,
 ) -> ExitCode {
+    let out = args.out_dir(name);
     let outcome = (|| {
-        let dir = create_out_dir(&args.out_dir(name))?;
+        catch_signals()?;
+        args.check_resume()?;
+        let dir = create_out_dir(&out)?;
         let common = args.common();
         let result = with_threads(args.threads, || run(&common, &dir))??;
         Ok::<_, RunError>((result, dir))
@@ -143,10 +215,7 @@ pub fn experiment_main(
                 ExitCode::FAILURE
             }
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => exit_for(&e, &out),
     }
 }
 
@@ -187,6 +256,25 @@ mod tests {
             .to_string();
         assert!(e.contains("f16") && e.contains("f32"), "{e}");
         assert!(Cli::try_parse_from(["x", "--seed", "-1"]).is_err());
+        for bad in ["-1", "nan", "inf", "x"] {
+            let e = Cli::try_parse_from(["x".to_string(), format!("--checkpoint-seconds={bad}")])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("--checkpoint-seconds"), "{e}");
+        }
+        assert!(Cli::try_parse_from(["x", "--checkpoint-every", "0"]).is_err());
+        let e = Cli::try_parse_from(["x", "--out", "a", "--resume", "b"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--resume") && e.contains("--out"), "{e}");
+        let resumed = Cli::parse_from(["x", "--resume", "/nonexistent/lowrank"]).common;
+        assert_eq!(resumed.common().durability.resume, Resume::Strict);
+        assert_eq!(resumed.out_dir("n"), PathBuf::from("/nonexistent/lowrank"));
+        let e = resumed.check_resume().unwrap_err().to_string();
+        assert!(
+            e.contains("--resume /nonexistent/lowrank") && e.contains("no run"),
+            "{e}"
+        );
         assert!(Cli::try_parse_from(["x", "--bogus"]).is_err());
     }
 

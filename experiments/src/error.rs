@@ -30,6 +30,20 @@ pub enum RunError {
     /// A chart could not be drawn or written.
     #[error(transparent)]
     Plot(#[from] crate::report::plot::PlotError),
+    /// A signal asked the run to stop: its checkpoint (step and file) was written, if it had
+    /// started training.
+    #[error("run `{run}` stopped on {signal}{}", match checkpoint {
+        Some((step, path)) => format!(" at step {step}; its checkpoint is {}", path.display()),
+        None => " before it started".to_string(),
+    })]
+    Interrupted {
+        /// The run.
+        run: String,
+        /// The signal's name.
+        signal: &'static str,
+        /// The step and file of the checkpoint written.
+        checkpoint: Option<(usize, std::path::PathBuf)>,
+    },
     /// A configuration that cannot run (names the setting and what is wrong).
     #[error("{0}")]
     Config(String),

@@ -7,7 +7,7 @@ use experiments::claims::{Claim, ClaimSpec, Verdict, catalogue, judge_all, markd
 use experiments::data::{self, Dataset};
 use experiments::report::summary::Status;
 use experiments::runner::rundir::RunDir;
-use experiments::runner::{self, Display, RunRecord};
+use experiments::runner::{self, RunRecord};
 use experiments::suite::{self, Common, Training, gaussian_start, relu_tail};
 use models::StepRule;
 
@@ -41,7 +41,7 @@ fn judged(
         &common,
     )
     .unwrap();
-    let (_, record) = runner::execute(&spec, &dir, Display { quiet: true }, &[]).unwrap();
+    let (_, record) = runner::execute(&spec, dir.root(), &common.options(), &[]).unwrap();
     std::fs::remove_dir_all(dir.root()).unwrap();
     let claims = judge_all(specs, &record);
     (record, claims)

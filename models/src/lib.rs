@@ -19,11 +19,14 @@ pub mod train;
 
 pub use arch::{Activation, Arch, ArchError, LayerSpec, Skip};
 pub use autodiff::MarginLoss;
-pub use checkpoint::{CheckpointError, load, load_weights_into, save};
+pub use checkpoint::{
+    Attachments, CheckpointError, load, load_training, load_weights_into, save, save_training,
+};
 pub use init::Init;
 pub use layers::{LayerInfo, LayerKind};
 pub use network::{Network, record_forward};
 pub use rule::StepRule;
 pub use train::{
-    Control, StepInfo, StopReason, TrainConfig, TrainError, TrainOutcome, Trainer, train,
+    Control, Observer, StepInfo, StopReason, TrainConfig, TrainError, TrainOutcome, TrainState,
+    Trainer, train, train_with,
 };

@@ -17,11 +17,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use experiments::claims::catalogue;
-use experiments::cli::{create_out_dir, with_threads};
+use experiments::cli::with_threads;
 use experiments::data::Dataset;
 use experiments::metrics::Metric;
 use experiments::report::summary::{Status, Summary};
-use experiments::runner::{self, Display};
+use experiments::runner::{self, RunOptions};
 
 use super::case::{Case, Settings, run_spec};
 use super::data::{first, load_pair};
@@ -62,12 +62,15 @@ pub fn run(
     let data = first(&load_pair(data_dir)?, case.n)?;
     let spec = run_spec(case, settings, &data)?;
     let setup = started.elapsed().as_secs_f64();
-    let dir = create_out_dir(out).map_err(|e| e.to_string())?;
+    let options = RunOptions {
+        quiet: true,
+        ..RunOptions::default()
+    };
     let (result, wall) = with_threads(Some(threads), || {
         let started = Instant::now();
-        let result = // The claims `train` judges on a network that is not deep linear (after the run, outside
+        // The claims `train` judges on a network that is not deep linear (after the run, outside
         // every phase, so only for completeness).
-        runner::execute(&spec, &dir, Display { quiet: true }, catalogue::LINEAR_TAIL);
+        let result = runner::execute(&spec, out, &options, catalogue::LINEAR_TAIL);
         (result, started.elapsed().as_secs_f64())
     })
     .map_err(|e| e.to_string())?;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use experiments::claims::{Claim, over_seeds};
-use experiments::cli::{CommonArgs, create_out_dir, with_threads};
+use experiments::cli::{self, CommonArgs, create_out_dir, with_threads};
 use experiments::error::RunError;
 use experiments::report::table::seeds_table;
 use experiments::runner::rundir::RunDir;
@@ -51,12 +51,13 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let dir = match create_out_dir(&cli.common.out_dir("lowrank")) {
+    let out = cli.common.out_dir("lowrank");
+    let dir = match cli::catch_signals()
+        .and_then(|()| cli.common.check_resume())
+        .and_then(|()| create_out_dir(&out))
+    {
         Ok(dir) => dir,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return cli::exit_for(&e, &out),
     };
     let base = cli.common.common();
     let Some(seeds) = (0..cli.seeds)
@@ -92,10 +93,7 @@ fn main() -> ExitCode {
     });
     let (per_seed, failures) = match ran.and_then(|r| r) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return cli::exit_for(&e, &out),
     };
     let seconds = started.elapsed().as_secs_f64();
     let summaries = over_seeds(&per_seed);
@@ -143,6 +141,8 @@ fn run_seed(
             .map_err(|e| RunError::io(format!("creating the folder of {}", entry.name), e))
             .and_then(|child| (entry.run_defaults)(common, &child));
         match outcome {
+            // Stopped by a signal: the suite stops (the run's checkpoint is written).
+            Err(e @ RunError::Interrupted { .. }) => return Err(e),
             Ok(result) => {
                 for d in result.diverged() {
                     eprintln!("error: {name}: {d}");

@@ -9,9 +9,10 @@ use autodiff::MarginLoss;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use experiments::claims;
-use experiments::cli::{CommonArgs, create_out_dir, with_threads};
+use experiments::cli::{self, CommonArgs, create_out_dir, with_threads};
 use experiments::data;
 use experiments::error::RunError;
+use experiments::runner::Resume;
 use experiments::runner::rundir::RunDir;
 use experiments::suite::sweep::{self, Family, Grid, Shard, SweepRow, SweepSettings};
 use models::StepRule;
@@ -24,10 +25,15 @@ fails is not applicable), and the first logged step from which every hidden laye
 rank one (1 − r² ≤ D/‖W‖_F²: smaller or more balanced initializations and faster norm growth get
 there sooner).
 
+A rerun into the same --out keeps the points that finished with the same settings and continues
+interrupted ones from their checkpoints (--fresh recomputes everything). On SIGTERM or SIGUSR1
+the running points write their checkpoints and the sweep exits with status 75.
+
 Cluster use: run `sweep --shard I/N --out DIR_I` for I = 0..N-1; without --shard, a Slurm array
 task takes I = $SLURM_ARRAY_TASK_ID and N = $SLURM_ARRAY_TASK_COUNT. Then
 `sweep merge DIR_0 … DIR_{N-1} --out DIR`, which fails naming the missing points unless
---allow-partial. Every value of an axis must be distinct (a point twice would race on its folder).";
+--allow-partial. Every value of an axis must be distinct (a point twice would race on its
+folder).";
 
 /// The help after the flags: the table, cluster use, and the claims of every point.
 fn after_help() -> String {
@@ -103,6 +109,10 @@ struct GridArgs {
     /// Steps of every run.
     #[arg(long, default_value_t = 1000)]
     steps: usize,
+    /// Recompute every point. Without it a rerun keeps the points that finished with the same
+    /// settings and continues the interrupted ones from their checkpoints.
+    #[arg(long)]
+    fresh: bool,
     /// Run only part I of N of the grid (points whose index is I modulo N; I from 0). Default:
     /// the Slurm array task ($SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_TASK_COUNT), else the whole grid.
     #[arg(long, value_name = "I/N")]
@@ -197,8 +207,12 @@ fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
         steps: g.steps,
     };
     let shard = shard(g.shard)?;
+    cli.common.check_resume()?;
     let dir = create_out_dir(&cli.common.out_dir("sweep"))?;
-    let common = cli.common.common();
+    let mut common = cli.common.common();
+    if common.durability.resume == Resume::Fresh && !g.fresh {
+        common.durability.resume = Resume::IfSame;
+    }
     let rows = with_threads(cli.common.threads, || {
         sweep::run(&grid, &settings, shard, &common, &dir)
     })??;
@@ -252,6 +266,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    if let Err(e) = cli::catch_signals() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let result = match &cli.command {
         Some(Command::Merge {
             dirs,
@@ -266,9 +284,6 @@ fn main() -> ExitCode {
             eprintln!("error: some runs failed to run (status `error: …` in the table)");
             ExitCode::FAILURE
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => cli::exit_for(&e, &cli.common.out_dir("sweep")),
     }
 }

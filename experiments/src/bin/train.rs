@@ -12,7 +12,8 @@ use experiments::data;
 use experiments::error::RunError;
 use experiments::metrics::MetricSet;
 use experiments::report::summary::Status;
-use experiments::runner::{self, Display, Start};
+use experiments::runner::rundir::RunDir;
+use experiments::runner::{self, Start, publish};
 use experiments::suite::{Training, spec};
 use models::{Arch, Init, StepRule};
 
@@ -100,23 +101,43 @@ fn run(cli: &Cli) -> Result<experiments::report::summary::Summary, RunError> {
         steps: cli.steps,
     };
     let s = spec(&cli.name, &cli.arch, start, &data, training, &common)?;
-    let dir = cli::create_out_dir(&cli.common.out_dir(&cli.name))?;
+    let out = cli.common.out_dir(&cli.name);
+    if cli.common.resume.is_some() {
+        holds_a_run(&out)?;
+    }
     let (summary, _) = cli::with_threads(cli.common.threads, || {
-        runner::execute(
-            &s,
-            &dir,
-            Display {
-                quiet: cli.common.quiet,
-            },
-            catalogue::for_arch(&cli.arch),
-        )
+        runner::execute(&s, &out, &common.options(), catalogue::for_arch(&cli.arch))
     })??;
-    println!("report: {}", dir.report_md().display());
+    println!("report: {}", RunDir::at(&out).report_md().display());
     Ok(summary)
+}
+
+/// Checks that `--resume out` names a run: a finished one, or one with a checkpoint.
+fn holds_a_run(out: &std::path::Path) -> Result<(), RunError> {
+    let finished = RunDir::at(out).summary_json().exists();
+    let staging = publish::staging_path(out)
+        .map_err(|e| RunError::io(format!("--resume {}", out.display()), e))?;
+    let checkpoint = RunDir::at(&staging).training_checkpoint();
+    if finished || checkpoint.exists() {
+        return Ok(());
+    }
+    let why = if staging.is_dir() {
+        "the run there stopped before its first checkpoint; start it again without --resume"
+    } else {
+        "there is no run there (no summary.json, no checkpoint)"
+    };
+    Err(RunError::Config(format!(
+        "--resume {}: {why}",
+        out.display()
+    )))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = cli::catch_signals() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     match run(&cli) {
         Ok(summary) => {
             cli::print_claims(&summary.claims);
@@ -134,9 +155,6 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => cli::exit_for(&e, &cli.common.out_dir(&cli.name)),
     }
 }

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 use kernels::{Element, MatRef};
+use models::Attachments;
 
 /// Tracks which hidden units are active (pre-activation > 0) on every training example at every
 /// logged step of a sliding window; also counts activation-pattern changes between logs.
@@ -103,6 +104,84 @@ impl ActivityTracker {
     /// How many observations the window currently holds.
     pub fn observations(&self) -> usize {
         self.history.len()
+    }
+
+    /// Adds the tracker's observations to a training checkpoint's attachments.
+    pub fn attach(&self, extra: &mut Attachments) {
+        let shapes = self
+            .shapes
+            .iter()
+            .flat_map(|s| match s {
+                Some((n, h)) => [1, *n as u64, *h as u64],
+                None => [0, 0, 0],
+            })
+            .collect();
+        extra.counts.insert("activity.shapes".into(), shapes);
+        for (l, words) in self.last.iter().enumerate() {
+            if let Some(words) = words {
+                extra
+                    .counts
+                    .insert(format!("activity.last.{l}"), words.clone());
+            }
+        }
+        let history = self
+            .history
+            .iter()
+            .flat_map(|observation| observation.iter().flatten().flatten())
+            .map(|&on| u64::from(on))
+            .collect();
+        extra.counts.insert("activity.history".into(), history);
+        extra.counts.insert(
+            "activity.observations".into(),
+            vec![self.history.len() as u64],
+        );
+    }
+
+    /// The tracker that [`ActivityTracker::attach`] stored, judging over `window` observations.
+    pub fn from_attachments(window: usize, extra: &Attachments) -> Result<Self, String> {
+        let get = |key: &str| {
+            extra
+                .counts
+                .get(key)
+                .ok_or_else(|| format!("the activity tracker has no `{key}`"))
+        };
+        let bad = || "the activity tracker's state is inconsistent".to_string();
+        let shapes: Vec<Option<(usize, usize)>> = get("activity.shapes")?
+            .chunks(3)
+            .map(|c| match c {
+                [1, n, h] => Some((*n as usize, *h as usize)),
+                _ => None,
+            })
+            .collect();
+        let last = (0..shapes.len())
+            .map(|l| extra.counts.get(&format!("activity.last.{l}")).cloned())
+            .collect::<Vec<_>>();
+        let words_match = shapes.iter().zip(&last).all(|(s, w)| match (s, w) {
+            (Some((n, h)), Some(w)) => w.len() == n * h.div_ceil(64),
+            (None, None) => true,
+            _ => false,
+        });
+        let observations = get("activity.observations")?.first().copied().unwrap_or(0) as usize;
+        let history = get("activity.history")?;
+        let widths: Vec<Option<usize>> = shapes.iter().map(|s| s.map(|(_, h)| h)).collect();
+        let per_observation: usize = widths.iter().flatten().sum();
+        if !words_match || history.len() != observations * per_observation {
+            return Err(bad());
+        }
+        let mut bits = history.iter().map(|&b| b == 1);
+        let history = (0..observations)
+            .map(|_| {
+                widths
+                    .iter()
+                    .map(|w| w.map(|h| bits.by_ref().take(h).collect()))
+                    .collect()
+            })
+            .collect();
+        let mut tracker = Self::new(window);
+        tracker.shapes = shapes;
+        tracker.last = last;
+        tracker.history = history;
+        Ok(tracker)
     }
 }
 
@@ -218,6 +297,33 @@ mod tests {
         );
         // No unit is on for all three examples in the first pattern ((i + j) % 3 hits 0).
         assert_eq!(tracker.stably_active(0), Some(vec![false; h]));
+    }
+
+    #[test]
+    fn a_tracker_continues_exactly_from_its_attachments() {
+        let mut tracker = ActivityTracker::new(usize::MAX);
+        let a: Vec<f64> = (0..2 * 70)
+            .map(|t| if t % 3 == 0 { -1.0 } else { 1.0 })
+            .collect();
+        tracker.observe(&[None, view(&a, 2)]);
+        let mut extra = Attachments::default();
+        tracker.attach(&mut extra);
+        let mut back = ActivityTracker::from_attachments(usize::MAX, &extra).unwrap();
+        let b: Vec<f64> = a.iter().map(|v| -v).collect();
+        assert_eq!(
+            back.observe(&[None, view(&b, 2)]),
+            tracker.observe(&[None, view(&b, 2)])
+        );
+        assert_eq!(back.stably_active(1), tracker.stably_active(1));
+        assert_eq!(back.observations(), 2);
+        extra.counts.insert("activity.history".into(), vec![1]);
+        assert!(ActivityTracker::from_attachments(3, &extra).is_err());
+        let empty = ActivityTracker::new(4);
+        let mut none = Attachments::default();
+        empty.attach(&mut none);
+        let back = ActivityTracker::from_attachments(4, &none).unwrap();
+        assert_eq!(back.observations(), 0);
+        assert_eq!(back.stably_active(0), None);
     }
 
     #[test]

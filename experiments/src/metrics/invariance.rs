@@ -25,6 +25,7 @@
 //! movement, since those are then sums of terms that cancel.
 
 use kernels::{MatMut, MatRef, gemm};
+use models::Attachments;
 
 use super::spectrum::frobenius_sq;
 
@@ -104,6 +105,70 @@ impl InvarianceBaseline {
             })
             .collect();
         Self { pairs }
+    }
+
+    /// Adds the baseline to a training checkpoint's attachments.
+    pub fn attach(&self, extra: &mut Attachments) {
+        let pairs = self
+            .pairs
+            .iter()
+            .flat_map(|b| [b.lower, b.upper, b.hidden].map(|v| v as u64))
+            .collect();
+        extra.counts.insert("invariance.pairs".into(), pairs);
+        for (p, b) in self.pairs.iter().enumerate() {
+            let reals = &mut extra.reals;
+            reals.insert(format!("invariance.lower.{p}"), b.lower_start.clone());
+            reals.insert(format!("invariance.upper.{p}"), b.upper_start.clone());
+        }
+    }
+
+    /// The baseline that [`InvarianceBaseline::attach`] stored.
+    pub fn from_attachments(extra: &Attachments) -> Result<Self, String> {
+        let pairs = extra
+            .counts
+            .get("invariance.pairs")
+            .ok_or("the invariance baseline is missing")?;
+        pairs
+            .chunks(3)
+            .enumerate()
+            .map(|(p, c)| {
+                let start = |side: &str| {
+                    extra
+                        .reals
+                        .get(&format!("invariance.{side}.{p}"))
+                        .cloned()
+                        .ok_or_else(|| format!("the invariance baseline of pair {p} is missing"))
+                };
+                match c {
+                    &[lower, upper, hidden] => Ok(PairBaseline {
+                        lower: lower as usize,
+                        upper: upper as usize,
+                        hidden: hidden as usize,
+                        lower_start: start("lower")?,
+                        upper_start: start("upper")?,
+                    }),
+                    _ => Err("the invariance baseline's pair list is cut short".to_string()),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|pairs| Self { pairs })
+    }
+
+    /// True when `other` was captured from weights of the same shapes, pair for pair.
+    pub fn same_shapes(&self, other: &Self) -> bool {
+        let shape = |b: &PairBaseline| {
+            (
+                b.lower,
+                b.upper,
+                b.hidden,
+                b.lower_start.len(),
+                b.upper_start.len(),
+            )
+        };
+        self.pairs
+            .iter()
+            .map(shape)
+            .eq(other.pairs.iter().map(shape))
     }
 
     /// Drifts relative to scale, per pair: ‖Δ(t) − Δ(0)‖_F / (‖W_k‖_F² + ‖W_{k+1}‖_F²) for

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::metrics::Metric;
+use models::Attachments;
 use models::atomic::write_atomic_with;
 
 /// What a metrics row is about.
@@ -21,6 +22,9 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 3] = [Scope::Run, Scope::Layer, Scope::Pair];
+
     /// The name written in the `scope` column.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -162,6 +166,121 @@ impl MetricsLog {
     pub fn write_csv(&self, path: &Path) -> io::Result<()> {
         write_atomic_with(path, |w| self.write_csv_to(w))
     }
+
+    /// Reads a log written by [`MetricsLog::write_csv`] back, value for value (the values are
+    /// written in Rust's shortest round-trip form); the error names the line and what is wrong.
+    pub fn read_csv(text: &str) -> Result<Self, String> {
+        let mut lines = text.lines().enumerate();
+        match lines.next() {
+            Some((_, "step,scope,index,name,metric,value")) => {}
+            _ => {
+                return Err("line 1 is not the header `step,scope,index,name,metric,value`".into());
+            }
+        }
+        let mut log = Self::new();
+        for (i, line) in lines {
+            let bad = |what: &str| format!("line {}: {what}", i + 1);
+            let fields: Vec<&str> = line.split(',').collect();
+            let [step, scope, index, name, metric, value] = fields[..] else {
+                return Err(bad("not 6 fields"));
+            };
+            let scope = Scope::ALL
+                .into_iter()
+                .find(|s| s.as_str() == scope)
+                .ok_or_else(|| bad(&format!("unknown scope `{scope}`")))?;
+            let metric = Metric::from_name(metric)
+                .ok_or_else(|| bad(&format!("unknown metric `{metric}`")))?;
+            log.rows.push(Row {
+                step: step.parse().map_err(|_| bad("the step is not a count"))?,
+                scope,
+                index: index.parse().map_err(|_| bad("the index is not a count"))?,
+                name: name.to_string(),
+                metric,
+                value: value
+                    .parse()
+                    .map_err(|_| bad("the value is not a number"))?,
+            });
+        }
+        Ok(log)
+    }
+
+    /// Adds the log to a training checkpoint's attachments (values bit for bit).
+    pub fn attach(&self, extra: &mut Attachments) {
+        let mut names: Vec<&str> = Vec::new();
+        let mut name_of = Vec::with_capacity(self.rows.len());
+        for r in &self.rows {
+            let at = names.iter().position(|n| *n == r.name).unwrap_or_else(|| {
+                names.push(&r.name);
+                names.len() - 1
+            });
+            name_of.push(at as u64);
+        }
+        let column = |f: &dyn Fn(&Row) -> u64| self.rows.iter().map(f).collect::<Vec<u64>>();
+        let counts = [
+            ("log.step", column(&|r| r.step as u64)),
+            ("log.scope", column(&|r| r.scope as u64)),
+            ("log.index", column(&|r| r.index as u64)),
+            ("log.metric", column(&|r| r.metric as u64)),
+            ("log.name", name_of),
+        ];
+        for (key, values) in counts {
+            extra.counts.insert(key.to_string(), values);
+        }
+        let values = self.rows.iter().map(|r| r.value).collect();
+        extra.reals.insert("log.value".to_string(), values);
+        extra
+            .texts
+            .insert("log.names".to_string(), names.join("\n"));
+    }
+
+    /// The log that [`MetricsLog::attach`] stored.
+    pub fn from_attachments(extra: &Attachments) -> Result<Self, String> {
+        let counts = |key: &str| {
+            extra
+                .counts
+                .get(key)
+                .ok_or_else(|| format!("the metrics log has no `{key}`"))
+        };
+        let (steps, scopes, indices, metrics, names) = (
+            counts("log.step")?,
+            counts("log.scope")?,
+            counts("log.index")?,
+            counts("log.metric")?,
+            counts("log.name")?,
+        );
+        let values = extra
+            .reals
+            .get("log.value")
+            .ok_or("the metrics log has no values")?;
+        let table: Vec<&str> = extra
+            .texts
+            .get("log.names")
+            .map_or_else(Vec::new, |t| t.split('\n').collect());
+        let n = values.len();
+        if [steps, scopes, indices, metrics, names]
+            .iter()
+            .any(|c| c.len() != n)
+        {
+            return Err("the metrics log's columns differ in length".into());
+        }
+        fn pick<X: Copy>(i: u64, list: &[X]) -> Option<X> {
+            list.get(usize::try_from(i).ok()?).copied()
+        }
+        let rows = (0..n)
+            .map(|i| {
+                Some(Row {
+                    step: usize::try_from(steps[i]).ok()?,
+                    scope: pick(scopes[i], &Scope::ALL)?,
+                    index: usize::try_from(indices[i]).ok()?,
+                    name: pick(names[i], &table)?.to_string(),
+                    metric: pick(metrics[i], &Metric::ALL)?,
+                    value: values[i],
+                })
+            })
+            .collect::<Option<Vec<Row>>>()
+            .ok_or("the metrics log has an out-of-range entry")?;
+        Ok(Self { rows })
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +313,53 @@ mod tests {
         assert_eq!(lines[1], "0,layer,1,layers.1.weight,r,0.5");
         assert_eq!(lines.last().unwrap(), &"2000,run,0,run,loss,0.00001");
         assert_eq!(lines.len(), 12);
+    }
+
+    #[test]
+    fn the_csv_and_the_attachments_read_back_bit_for_bit() {
+        let mut log = sample();
+        log.push(3, Scope::Pair, 0, "a>b", Metric::Alignment, f64::NAN);
+        log.push(
+            3,
+            Scope::Run,
+            0,
+            "run",
+            Metric::MinMargin,
+            f64::NEG_INFINITY,
+        );
+        log.push(3, Scope::Run, 0, "run", Metric::GradNorm, -0.0);
+        log.push(4, Scope::Run, 0, "run", Metric::Lr, 0.1 + 0.2);
+        let same = |a: &MetricsLog, b: &MetricsLog| {
+            a.rows().len() == b.rows().len()
+                && a.rows().iter().zip(b.rows()).all(|(x, y)| {
+                    (
+                        x.step,
+                        x.scope,
+                        x.index,
+                        &x.name,
+                        x.metric,
+                        x.value.to_bits(),
+                    ) == (
+                        y.step,
+                        y.scope,
+                        y.index,
+                        &y.name,
+                        y.metric,
+                        y.value.to_bits(),
+                    )
+                })
+        };
+        let mut csv = Vec::new();
+        log.write_csv_to(&mut csv).unwrap();
+        let back = MetricsLog::read_csv(&String::from_utf8(csv).unwrap()).unwrap();
+        assert!(same(&back, &log));
+        let mut extra = Attachments::default();
+        log.attach(&mut extra);
+        assert!(same(&MetricsLog::from_attachments(&extra).unwrap(), &log));
+        let e = MetricsLog::read_csv("step,scope,index,name,metric,value\n1,run,0,run,nope,1")
+            .unwrap_err();
+        assert!(e.contains("line 2") && e.contains("`nope`"), "{e}");
+        assert!(MetricsLog::read_csv("x").unwrap_err().contains("header"));
     }
 
     #[test]

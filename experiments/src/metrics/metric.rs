@@ -65,6 +65,42 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Every metric, in declaration order.
+    pub const ALL: [Metric; 27] = [
+        Metric::Loss,
+        Metric::LogLoss,
+        Metric::Accuracy,
+        Metric::MinMargin,
+        Metric::NormalizedMargin,
+        Metric::DeadExamples,
+        Metric::Lr,
+        Metric::GradNorm,
+        Metric::Sigma1,
+        Metric::Frobenius,
+        Metric::Ratio,
+        Metric::StableRank,
+        Metric::RankOneGap,
+        Metric::Sigma2,
+        Metric::Sigma3,
+        Metric::Sigma4,
+        Metric::Sigma5,
+        Metric::SignFlips,
+        Metric::PatternChanges,
+        Metric::Alignment,
+        Metric::DriftFull,
+        Metric::DriftDiagonal,
+        Metric::DriftOffDiagonal,
+        Metric::DriftActive,
+        Metric::ActiveCount,
+        Metric::DriftNeuron,
+        Metric::DriftLayer,
+    ];
+
+    /// The metric written as `name` in the `metric` column.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
     /// σ₂ … σ₅, in order.
     pub const TOP_SIGMAS: [Metric; 4] = [
         Metric::Sigma2,
@@ -110,5 +146,23 @@ impl Metric {
 impl fmt::Display for Metric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_distinct_and_reads_back() {
+        let mut names: Vec<&str> = Metric::ALL.iter().map(|m| m.as_str()).collect();
+        for (i, m) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(Metric::from_name(m.as_str()), Some(m));
+            assert_eq!(m as usize, i, "ALL is in declaration order");
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Metric::ALL.len());
+        assert_eq!(Metric::from_name("R"), None);
     }
 }

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use autodiff::{MarginLoss, Tensor};
 use kernels::{Element, MatRef};
-use models::{LayerInfo, Network, StepInfo};
+use models::{Attachments, LayerInfo, Network, StepInfo};
 
 use super::loss::log_mean_loss;
 use super::metric::Metric;
@@ -101,6 +101,67 @@ impl<'a, T: Element> Recorder<'a, T> {
             log: MetricsLog::new(),
             seconds: 0.0,
         }
+    }
+
+    /// A recorder continuing the one whose [`Recorder::attach`] stored `extra`, for `net` at
+    /// the moment of that checkpoint, with the same data and settings as [`Recorder::new`]
+    /// took: the log, the step-0 baseline, the previous log's weights and the activity history
+    /// are the stored ones. The error says what does not fit.
+    pub fn resume(
+        net: &Network<T>,
+        x: &'a Tensor<T>,
+        y: &[f64],
+        loss: MarginLoss,
+        window: usize,
+        metrics: MetricSet,
+        extra: &Attachments,
+    ) -> Result<Self, String> {
+        let mut recorder = Self::new(net, x, y, loss, window, metrics);
+        recorder.log = MetricsLog::from_attachments(extra)?;
+        recorder.tracker = ActivityTracker::from_attachments(window, extra)?;
+        if let Some(fresh) = &recorder.baseline {
+            let stored = InvarianceBaseline::from_attachments(extra)?;
+            if !stored.same_shapes(fresh) {
+                return Err("the invariance baseline is of another network".into());
+            }
+            recorder.baseline = Some(stored);
+        }
+        if let Some(fresh) = &recorder.previous {
+            let stored = (0..fresh.len())
+                .map(|k| {
+                    extra
+                        .reals
+                        .get(&format!("flips.previous.{k}"))
+                        .filter(|w| w.len() == fresh[k].len())
+                        .cloned()
+                        .ok_or_else(|| {
+                            format!("the previous log's weights of layer {k} are missing")
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            recorder.previous = Some(stored);
+        }
+        recorder.seconds = extra
+            .reals
+            .get("metrics.seconds")
+            .and_then(|s| s.first().copied())
+            .unwrap_or(0.0);
+        Ok(recorder)
+    }
+
+    /// Adds everything [`Recorder::resume`] needs to a training checkpoint's attachments.
+    pub fn attach(&self, extra: &mut Attachments) {
+        self.log.attach(extra);
+        self.tracker.attach(extra);
+        if let Some(baseline) = &self.baseline {
+            baseline.attach(extra);
+        }
+        for (k, w) in self.previous.iter().flatten().enumerate() {
+            extra.reals.insert(format!("flips.previous.{k}"), w.clone());
+        }
+        extra
+            .reals
+            .insert("metrics.seconds".into(), vec![self.seconds]);
     }
 
     /// The layer list of the network being recorded.

@@ -1,17 +1,21 @@
 //! The runner: trains one network on one data set with `models::train`, records the metrics at
 //! the logged steps, checks the claims, and writes the run's files (see [`crate::runner::rundir`]).
 
+mod finished;
+pub mod interrupt;
 pub mod progress;
+pub mod publish;
 pub mod rundir;
 pub mod schedule;
+mod watch;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use autodiff::{MarginLoss, Tensor};
 pub use kernels::Dtype;
 use kernels::Element;
-use models::{Arch, Control, Init, LayerKind, Network, StopReason, TrainConfig, TrainError};
+use models::{Arch, Init, LayerInfo, LayerKind, Network, StopReason, TrainConfig, TrainError};
 use serde_json::json;
 
 use crate::claims::{ClaimSpec, Verdict, judge_all};
@@ -25,6 +29,7 @@ use crate::report::summary::{Outcome, REFERENCE, Status, Summary};
 use crate::runner::progress::Progress;
 use crate::runner::rundir::RunDir;
 use crate::runner::schedule::LogSchedule;
+use crate::runner::watch::{Stopped, Watch};
 
 /// Where the initial weights come from.
 #[derive(Clone, Debug, PartialEq)]
@@ -154,27 +159,87 @@ impl RunRecord {
     }
 }
 
-/// How a run is shown while it trains.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Display {
-    /// Hide the progress bar.
-    pub quiet: bool,
+/// The default wall-clock interval between checkpoints (`--checkpoint-seconds`): a killed run
+/// loses at most this much work, and a toy run of seconds writes none.
+pub const DEFAULT_CHECKPOINT_SECONDS: f64 = 300.0;
+
+/// What a run does with an earlier attempt at it (the run folder and its staging folder).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// Start over; the earlier results stay in place until the new run is published.
+    Fresh,
+    /// A finished run of the same configuration is kept, not rerun; an interrupted one continues
+    /// from its checkpoint; anything of another configuration is started over (sweep points).
+    IfSame,
+    /// As `IfSame`, but an earlier attempt of another configuration is an error (`--resume`).
+    Strict,
 }
 
-/// Trains `spec`, writes `metrics.csv`, `final.safetensors`, `summary.json` (with the claims that
-/// `judge` finds in the record), the plots and `report.md` to `dir`, and returns the summary and
-/// the record.
+/// How a run survives interruption: when it writes its checkpoint, and what it does with an
+/// earlier attempt. A checkpoint is written when either interval has passed, and on SIGTERM or
+/// SIGUSR1 (see [`interrupt`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Durability {
+    /// Every this many steps.
+    pub every_steps: Option<usize>,
+    /// Whenever this many seconds have passed since the last checkpoint (or the start).
+    pub every_seconds: Option<f64>,
+    /// What to do with an earlier attempt.
+    pub resume: Resume,
+}
+
+impl Default for Durability {
+    fn default() -> Self {
+        Self {
+            every_steps: None,
+            every_seconds: Some(DEFAULT_CHECKPOINT_SECONDS),
+            resume: Resume::Fresh,
+        }
+    }
+}
+
+/// How a run is shown and kept while it trains.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunOptions {
+    /// Hide the progress bar.
+    pub quiet: bool,
+    /// Checkpoints and resuming.
+    pub durability: Durability,
+}
+
+/// Trains `spec` and publishes its folder at `out`: `metrics.csv`, `final.safetensors`,
+/// `summary.json` (with the claims of `specs` judged on the record), the plots and `report.md`,
+/// written into the staging folder (with the checkpoints, see [`publish`]) and moved into place
+/// whole. Returns the summary and the record.
+///
 /// A diverged run is recorded (status `diverged`, its claims measured but not judged) for the
-/// caller to report; only a run that cannot run at all (bad checkpoint, I/O) is an error here.
+/// caller to report; a run that cannot run at all (bad checkpoint, I/O) is an error, and so is
+/// one stopped by a signal ([`RunError::Interrupted`], its checkpoint written).
 pub fn execute(
     spec: &RunSpec,
-    dir: &RunDir,
-    display: Display,
+    out: &Path,
+    options: &RunOptions,
     specs: &[&ClaimSpec],
 ) -> Result<(Summary, RunRecord), RunError> {
+    let folder = |e| RunError::io(format!("run folder {}", out.display()), e);
+    publish::recover(out).map_err(folder)?;
+    let resume = options.durability.resume;
+    if resume != Resume::Fresh
+        && let Some(done) = finished::read(spec, out, resume == Resume::Strict)?
+    {
+        return Ok(done);
+    }
+    if let Some(signal) = interrupt::requested() {
+        return Err(RunError::Interrupted {
+            run: spec.name.clone(),
+            signal,
+            checkpoint: None,
+        });
+    }
+    let dir = publish::stage(out, resume != Resume::Fresh).map_err(folder)?;
     let record = match spec.dtype {
-        Dtype::F32 => train_and_record::<f32>(spec, dir, display)?,
-        Dtype::F64 => train_and_record::<f64>(spec, dir, display)?,
+        Dtype::F32 => train_and_record::<f32>(spec, &dir, options)?,
+        Dtype::F64 => train_and_record::<f64>(spec, &dir, options)?,
     };
     let mut claims = judge_all(specs, &record);
     let left_out = spec.metrics.missing();
@@ -216,8 +281,36 @@ pub fn execute(
     summary
         .write(&dir.summary_json())
         .map_err(|e| RunError::io(format!("writing {}", dir.summary_json().display()), e))?;
-    report::write_run_report(dir, &record, &summary, specs)?;
+    report::write_run_report(&dir, &record, &summary, specs)?;
+    let checkpoint = dir.training_checkpoint();
+    if checkpoint.exists() {
+        std::fs::remove_file(&checkpoint).map_err(folder)?;
+    }
+    publish::publish(&dir, out).map_err(folder)?;
     Ok((summary, record))
+}
+
+/// The layers as the claims and reports see them.
+fn layer_metas(layers: &[LayerInfo]) -> Vec<LayerMeta> {
+    layers
+        .iter()
+        .map(|l| LayerMeta {
+            name: l.name.clone(),
+            shape: l.shape,
+            linear: l.is_linear(),
+            kind: l.kind,
+            activation: l.activation.to_string(),
+        })
+        .collect()
+}
+
+/// The data's hard-margin SVM margin, None if it is not separable. Once per data set per
+/// process: the runs of an experiment and the points of a sweep share it.
+fn svm_margin(data: &Dataset) -> Option<f64> {
+    match svm::cached_hard_margin(data) {
+        SvmResult::Separable { margin, .. } => Some(margin),
+        SvmResult::NotSeparable => None,
+    }
 }
 
 /// The full configuration of a run as JSON, for `summary.json`.
@@ -263,31 +356,61 @@ fn build<T: Element>(spec: &RunSpec) -> Result<Network<T>, RunError> {
 fn train_and_record<T: Element>(
     spec: &RunSpec,
     dir: &RunDir,
-    display: Display,
+    options: &RunOptions,
 ) -> Result<RunRecord, RunError> {
     let started = Instant::now();
-    let mut net = build::<T>(spec)?;
     let (x, y): (Tensor<T>, Tensor<T>) = spec.data.to_tensors::<T>();
-    let mut recorder = Recorder::new(
-        &net,
-        &x,
-        &spec.data.y,
-        spec.train.loss,
-        spec.active_window,
-        spec.metrics.clone(),
+    let config = config_json(spec);
+    let checkpoint = dir.training_checkpoint();
+    let resume = options.durability.resume;
+    let earlier = if resume != Resume::Fresh && checkpoint.exists() {
+        watch::load::<T>(spec, &config, &checkpoint, &x, resume == Resume::Strict)?
+    } else {
+        None
+    };
+    let (mut net, state, recorder, seconds_before) = match earlier {
+        Some(e) => (e.net, Some(e.state), e.recorder, e.seconds),
+        None => {
+            let net = build::<T>(spec)?;
+            let recorder = Recorder::new(
+                &net,
+                &x,
+                &spec.data.y,
+                spec.train.loss,
+                spec.active_window,
+                spec.metrics.clone(),
+            );
+            (net, None, recorder, 0.0)
+        }
+    };
+    let progress = Progress::new(spec.train.steps as u64, &spec.name, options.quiet);
+    let mut watch = Watch::new(
+        recorder,
+        &progress,
+        spec,
+        options.durability,
+        checkpoint,
+        config.to_string(),
+        seconds_before,
     );
-    let progress = Progress::new(spec.train.steps as u64, &spec.name, display.quiet);
-    let result = models::train(&mut net, &x, &y, &spec.train, |info, net| {
-        if info.step % 64 == 0 {
-            progress.set(info.step as u64);
-        }
-        if spec.schedule.contains(info.step) {
-            progress.message(format!("ln R {:.4}", info.log_loss));
-            recorder.record(info.step, net, Some(info));
-        }
-        Control::Continue
-    });
+    let result = models::train_with(&mut net, &x, &y, &spec.train, state.as_ref(), &mut watch);
     progress.finish();
+    let Watch {
+        mut recorder,
+        stopped,
+        ..
+    } = watch;
+    match stopped {
+        Some(Stopped::Interrupted { signal, step, path }) => {
+            return Err(RunError::Interrupted {
+                run: spec.name.clone(),
+                signal,
+                checkpoint: Some((step, path)),
+            });
+        }
+        Some(Stopped::Failed(e)) => return Err(e.into()),
+        None => {}
+    }
     let (status, steps, stop_reason) = match result {
         Ok(outcome) => {
             let reason = match outcome.reason {
@@ -332,23 +455,8 @@ fn train_and_record<T: Element>(
     };
     models::save(&net, &dir.checkpoint())?;
     let metrics_seconds = recorder.seconds();
-    let layers = recorder
-        .layers()
-        .iter()
-        .map(|l| LayerMeta {
-            name: l.name.clone(),
-            shape: l.shape,
-            linear: l.is_linear(),
-            kind: l.kind,
-            activation: l.activation.to_string(),
-        })
-        .collect();
+    let layers = layer_metas(recorder.layers());
     let pairs = recorder.pairs().to_vec();
-    // Once per data set per process: the runs of an experiment and the points of a sweep share it.
-    let svm_margin = match svm::cached_hard_margin(&spec.data) {
-        SvmResult::Separable { margin, .. } => Some(margin),
-        SvmResult::NotSeparable => None,
-    };
     Ok(RunRecord {
         name: spec.name.clone(),
         layers,
@@ -358,10 +466,10 @@ fn train_and_record<T: Element>(
             status,
             steps,
             stop_reason,
-            seconds: started.elapsed().as_secs_f64(),
+            seconds: seconds_before + started.elapsed().as_secs_f64(),
             metrics_seconds,
         },
-        svm_margin,
+        svm_margin: svm_margin(&spec.data),
         loss: spec.train.loss,
         examples: spec.data.n,
     })

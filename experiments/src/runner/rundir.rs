@@ -7,6 +7,10 @@
 //! | `final.safetensors` | the trained weights (loadable with `--init` or `models::load`) |
 //! | `report.md` | tables and the plots below, embedded |
 //! | `*.svg` | r per layer, alignment per pair, log-loss, invariance drifts, margins |
+//!
+//! While the run trains, these are written to its staging folder, beside the training
+//! checkpoint `checkpoint.safetensors`; the folder is published whole (see
+//! [`crate::runner::publish`]).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -36,6 +40,13 @@ impl RunDir {
         })
     }
 
+    /// The folder `root`, as it is (not created).
+    pub fn at(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+        }
+    }
+
     /// The folder.
     pub fn root(&self) -> &Path {
         &self.root
@@ -54,6 +65,12 @@ impl RunDir {
     /// `final.safetensors`.
     pub fn checkpoint(&self) -> PathBuf {
         self.root.join("final.safetensors")
+    }
+
+    /// `checkpoint.safetensors`: the training checkpoint of a run in progress (weights,
+    /// optimizer state, metrics so far), in its staging folder; gone once the run is published.
+    pub fn training_checkpoint(&self) -> PathBuf {
+        self.root.join("checkpoint.safetensors")
     }
 
     /// `report.md`.

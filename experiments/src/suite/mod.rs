@@ -28,7 +28,7 @@ use crate::metrics::MetricSet;
 use crate::report::summary::{Status, Summary};
 use crate::runner::rundir::RunDir;
 use crate::runner::schedule::LogSchedule;
-use crate::runner::{self, Display, Dtype, RunRecord, RunSpec, Start};
+use crate::runner::{self, Dtype, Durability, RunOptions, RunRecord, RunSpec, Start};
 
 /// Settings shared by every experiment, from the command line.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +39,8 @@ pub struct Common {
     pub dtype: Dtype,
     /// Hide progress bars.
     pub quiet: bool,
+    /// Checkpoints, and what to do with an earlier attempt at each run.
+    pub durability: Durability,
     /// Log every this many steps instead of on the log-spaced schedule.
     pub log_every: Option<usize>,
     /// Logs per decade of steps on the log-spaced schedule.
@@ -54,6 +56,7 @@ impl Default for Common {
             seed: 0,
             dtype: Dtype::F64,
             quiet: false,
+            durability: Durability::default(),
             log_every: None,
             log_per_decade: 20,
             metrics: None,
@@ -62,6 +65,14 @@ impl Default for Common {
 }
 
 impl Common {
+    /// How the runs are shown and kept.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            quiet: self.quiet,
+            durability: self.durability,
+        }
+    }
+
     /// The logging schedule for a run of `steps` steps.
     pub fn schedule(&self, steps: usize) -> LogSchedule {
         match self.log_every {
@@ -172,7 +183,7 @@ pub struct Experiment<'a> {
     name: &'static str,
     title: &'static str,
     dir: &'a RunDir,
-    quiet: bool,
+    options: RunOptions,
     started: Instant,
     runs: Vec<RunEntry>,
     records: Vec<RunRecord>,
@@ -186,7 +197,7 @@ impl<'a> Experiment<'a> {
             name,
             title,
             dir,
-            quiet: common.quiet,
+            options: common.options(),
             started: Instant::now(),
             runs: Vec::new(),
             records: Vec::new(),
@@ -197,17 +208,13 @@ impl<'a> Experiment<'a> {
     /// Trains one run into the sub-folder named after it, judging the claims `claims` on it,
     /// and returns its record for claims that compare runs.
     pub fn run(&mut self, spec: &RunSpec, claims: &[&ClaimSpec]) -> Result<&RunRecord, RunError> {
-        let child = self
-            .dir
-            .child(&spec.name)
-            .map_err(|e| RunError::io(format!("creating the folder of run `{}`", spec.name), e))?;
+        let child = self.dir.root().join(&spec.name);
         // Claims and progress bars name the run `experiment/run`: run names repeat across experiments.
         let named = RunSpec {
             name: format!("{}/{}", self.name, spec.name),
             ..spec.clone()
         };
-        let (summary, record) =
-            runner::execute(&named, &child, Display { quiet: self.quiet }, claims)?;
+        let (summary, record) = runner::execute(&named, &child, &self.options, claims)?;
         self.runs.push(RunEntry {
             folder: spec.name.clone(),
             summary,

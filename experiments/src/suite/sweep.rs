@@ -22,7 +22,7 @@ use crate::metrics::log::Scope;
 use crate::report::table::Table;
 use crate::runner::progress::Progress;
 use crate::runner::rundir::RunDir;
-use crate::runner::{self, Display, RunRecord};
+use crate::runner::{self, RunOptions, RunRecord};
 use crate::suite::{Common, Training, gaussian_start, scalar_net, spec};
 use models::atomic::write_atomic;
 
@@ -375,13 +375,16 @@ pub fn run(
     let mut rows: Vec<SweepRow> = mine
         .into_par_iter()
         .map(|(i, point)| {
-            let row = run_point(&point, settings, &quiet, dir)
-                .map(|record| SweepRow::from_record(i, total, point.clone(), &record))
-                .unwrap_or_else(|e| SweepRow::failed(i, total, point, &e));
+            let row = match run_point(&point, settings, &quiet, dir) {
+                Ok(record) => SweepRow::from_record(i, total, point, &record),
+                // Stopped by a signal: the whole shard stops (its checkpoints are written).
+                Err(e @ RunError::Interrupted { .. }) => return Err(e),
+                Err(e) => SweepRow::failed(i, total, point, &e),
+            };
             progress.set(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
-            row
+            Ok(row)
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     progress.finish();
     rows.sort_by_key(|r| r.index);
     let title = format!(
@@ -430,10 +433,11 @@ fn run_point(
         training,
         &common,
     )?;
-    let child = dir
-        .child(&s.name)
-        .map_err(|e| RunError::io(format!("creating the folder of {}", s.name), e))?;
-    runner::execute(&s, &child, Display { quiet: true }, CLAIMS).map(|(_, record)| record)
+    let options = RunOptions {
+        quiet: true,
+        ..common.options()
+    };
+    runner::execute(&s, &dir.root().join(&s.name), &options, CLAIMS).map(|(_, record)| record)
 }
 
 /// The shards of a sweep joined into one table.

@@ -6,15 +6,44 @@ use std::collections::HashMap;
 
 use safetensors::{Dtype, SafeTensors, View};
 
-/// One tensor as stored: little-endian f32 or f64 values in row-major order.
+/// One tensor as stored: little-endian f32, f64 or u64 values in row-major order.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct RawTensor {
-    /// `Dtype::F32` or `Dtype::F64`.
+    /// `Dtype::F32`, `Dtype::F64` or `Dtype::U64`.
     pub dtype: Dtype,
     /// The tensor's shape.
     pub shape: Vec<usize>,
-    /// The values, widened to f64 (exact for f32).
-    pub values: Vec<f64>,
+    /// The values.
+    pub values: Values,
+}
+
+/// The values of a [`RawTensor`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Values {
+    /// Of an f32 or f64 tensor, widened to f64 (exact for f32).
+    Reals(Vec<f64>),
+    /// Of a u64 tensor (training checkpoints' counters, orders and bit sets).
+    Counts(Vec<u64>),
+}
+
+impl RawTensor {
+    /// A tensor of reals stored as `dtype` (f32 or f64).
+    pub(crate) fn reals(dtype: Dtype, shape: Vec<usize>, values: Vec<f64>) -> Self {
+        Self {
+            dtype,
+            shape,
+            values: Values::Reals(values),
+        }
+    }
+
+    /// A one-dimensional u64 tensor.
+    pub(crate) fn counts(values: Vec<u64>) -> Self {
+        Self {
+            dtype: Dtype::U64,
+            shape: vec![values.len()],
+            values: Values::Counts(values),
+        }
+    }
 }
 
 /// A tensor ready for `safetensors::serialize`.
@@ -61,13 +90,12 @@ pub(crate) fn encode(
     let encoded: Vec<(String, Encoded)> = tensors
         .iter()
         .map(|(name, t)| {
-            let bytes = match t.dtype {
-                Dtype::F32 => t
-                    .values
-                    .iter()
-                    .flat_map(|&v| (v as f32).to_le_bytes())
-                    .collect(),
-                _ => t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            let bytes = match (&t.values, t.dtype) {
+                (Values::Reals(v), Dtype::F32) => {
+                    v.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect()
+                }
+                (Values::Reals(v), _) => v.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                (Values::Counts(v), _) => v.iter().flat_map(|v| v.to_le_bytes()).collect(),
             };
             let e = Encoded {
                 dtype: t.dtype,
@@ -120,7 +148,8 @@ pub(crate) struct Decoded {
     pub tensors: HashMap<String, RawTensor>,
 }
 
-/// Parses a safetensors buffer holding only f32/f64 tensors; the error says what is wrong.
+/// Parses a safetensors buffer holding only f32, f64 and u64 tensors; the error says what is
+/// wrong.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     let (_, meta) = SafeTensors::read_metadata(bytes).map_err(describe)?;
     let metadata = meta.metadata().clone().unwrap_or_default();
@@ -128,18 +157,21 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     let mut tensors = HashMap::new();
     for (name, view) in st.iter() {
         let data = view.data();
-        let values: Vec<f64> = match view.dtype() {
-            Dtype::F32 => data
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
-                .collect(),
-            Dtype::F64 => data
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                .collect(),
+        let words = || {
+            data.chunks_exact(8)
+                .map(|c| [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+        };
+        let values = match view.dtype() {
+            Dtype::F32 => Values::Reals(
+                data.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+                    .collect(),
+            ),
+            Dtype::F64 => Values::Reals(words().map(f64::from_le_bytes).collect()),
+            Dtype::U64 => Values::Counts(words().map(u64::from_le_bytes).collect()),
             other => {
                 return Err(format!(
-                    "tensor `{name}` has dtype {}, but checkpoints hold only f32 or f64",
+                    "tensor `{name}` has dtype {}, but checkpoints hold only f32, f64 or u64",
                     dtype_name(other)
                 ));
             }
@@ -180,20 +212,17 @@ mod tests {
         vec![
             (
                 "a".to_string(),
-                RawTensor {
-                    dtype: Dtype::F32,
-                    shape: vec![2, 3],
-                    values: vec![1.0, -2.5, 3.25, 0.0, 1e-3f32 as f64, 7.0],
-                },
+                RawTensor::reals(
+                    Dtype::F32,
+                    vec![2, 3],
+                    vec![1.0, -2.5, 3.25, 0.0, 1e-3f32 as f64, 7.0],
+                ),
             ),
             (
                 "b".to_string(),
-                RawTensor {
-                    dtype: Dtype::F64,
-                    shape: vec![1, 2],
-                    values: vec![std::f64::consts::PI, -1e-300],
-                },
+                RawTensor::reals(Dtype::F64, vec![1, 2], vec![std::f64::consts::PI, -1e-300]),
             ),
+            ("c".to_string(), RawTensor::counts(vec![0, 7, u64::MAX])),
         ]
     }
 
@@ -246,17 +275,12 @@ mod tests {
         let mut bad = bytes.clone();
         bad[9] = b'#';
         assert!(decode(&bad).unwrap_err().contains("corrupted header"));
-        let raw = RawTensor {
-            dtype: Dtype::I32,
-            shape: vec![1],
-            values: vec![],
-        };
         let ints = safetensors::serialize(
             [(
                 "n",
                 &Encoded {
-                    dtype: raw.dtype,
-                    shape: raw.shape,
+                    dtype: Dtype::I32,
+                    shape: vec![1],
                     bytes: vec![0; 4],
                 },
             )],

@@ -6,6 +6,7 @@
 //! rebuild its network.
 
 mod file;
+mod training;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,9 +16,11 @@ use autodiff::Element;
 use crate::arch::Arch;
 use crate::init::Init;
 use crate::network::Network;
-use file::{RawTensor, decode, dtype_for, dtype_name, encode};
+use file::{RawTensor, Values, decode, dtype_for, dtype_name, encode};
 
 use crate::atomic::write_atomic;
+
+pub use training::{Attachments, TRAINING_VERSION, load_training, save_training};
 
 /// The value of the `format` metadata key.
 pub const FORMAT: &str = "lowrank";
@@ -65,12 +68,11 @@ pub fn save<T: Element>(net: &Network<T>, path: &Path) -> Result<(), CheckpointE
         .named_params()
         .into_iter()
         .map(|(name, t)| {
-            let raw = RawTensor {
-                dtype: dtype_for(T::NAME),
-                shape: t.shape().to_vec(),
-                values: t.data().iter().map(|v| v.to_f64()).collect(),
-            };
-            (name, raw)
+            let values = t.data().iter().map(|v| v.to_f64()).collect();
+            (
+                name,
+                RawTensor::reals(dtype_for(T::NAME), t.shape().to_vec(), values),
+            )
         })
         .collect();
     let metadata = HashMap::from([
@@ -178,7 +180,10 @@ fn fill<T: Element>(
                 T::NAME
             )));
         }
-        values.push(raw.values);
+        let Values::Reals(reals) = raw.values else {
+            return Err(mismatch(format!("tensor `{name}` is not a weight tensor")));
+        };
+        values.push(reals);
     }
     if let Some(extra) = tensors.keys().min() {
         return Err(mismatch(format!(

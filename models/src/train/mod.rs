@@ -2,6 +2,7 @@
 //! each step reports, why training stopped, and the `train` loop itself.
 
 mod optim;
+mod state;
 mod trainer;
 
 use autodiff::{Element, MarginLoss, Tensor};
@@ -9,6 +10,7 @@ use autodiff::{Element, MarginLoss, Tensor};
 use crate::network::Network;
 use crate::rule::StepRule;
 
+pub use state::TrainState;
 pub use trainer::Trainer;
 
 /// Everything that decides a training run besides the network and the data.
@@ -137,31 +139,73 @@ pub fn train<T: Element>(
     x: &Tensor<T>,
     y: &Tensor<T>,
     cfg: &TrainConfig,
-    mut callback: impl FnMut(&StepInfo, &Network<T>) -> Control,
+    callback: impl FnMut(&StepInfo, &Network<T>) -> Control,
 ) -> Result<TrainOutcome, TrainError> {
-    let mut trainer = Trainer::new(net, x, y, cfg)?;
+    /// A callback as an observer that is told only of evaluated iterates.
+    struct Evaluations<F>(F);
+    impl<T: Element, F: FnMut(&StepInfo, &Network<T>) -> Control> Observer<T> for Evaluations<F> {
+        fn evaluated(&mut self, info: &StepInfo, net: &Network<T>) -> Control {
+            (self.0)(info, net)
+        }
+    }
+    train_with(net, x, y, cfg, None, &mut Evaluations(callback))
+}
+
+/// What a training loop tells the code watching it, and where that code can stop it.
+pub trait Observer<T: Element> {
+    /// Called for every evaluated iterate, as [`train`]'s callback is.
+    fn evaluated(&mut self, info: &StepInfo, net: &Network<T>) -> Control;
+
+    /// Called after every update, before the next evaluation: the moment at which
+    /// [`Trainer::state`] and the weights of `net` are a complete checkpoint. Stopping here ends
+    /// training with [`StopReason::Callback`], `steps` counting this update.
+    fn updated(&mut self, trainer: &Trainer<'_, T>, net: &Network<T>) -> Control {
+        let _ = (trainer, net);
+        Control::Continue
+    }
+}
+
+/// [`train`] with an [`Observer`], continuing from `from` when given: a state taken by
+/// [`Trainer::state`] (in [`Observer::updated`]) from a run of the same network, data and
+/// configuration, with `net` holding the weights of that moment. The continued run takes the
+/// same steps, bit for bit, as the run the state was taken from.
+pub fn train_with<T: Element>(
+    net: &mut Network<T>,
+    x: &Tensor<T>,
+    y: &Tensor<T>,
+    cfg: &TrainConfig,
+    from: Option<&TrainState<T>>,
+    observer: &mut impl Observer<T>,
+) -> Result<TrainOutcome, TrainError> {
+    let mut trainer = match from {
+        Some(state) => Trainer::resume(net, x, y, cfg, state)?,
+        None => Trainer::new(net, x, y, cfg)?,
+    };
     let rows = x.shape().first().copied().unwrap_or(0);
     let shared = sharing_for(net, rows);
     run_steps(shared, || {
         loop {
             let info = trainer.evaluate(net)?;
-            let stop = |reason| {
+            let stop = |reason, steps| {
                 Ok(TrainOutcome {
-                    steps: info.step,
+                    steps,
                     reason,
                     last: info,
                 })
             };
-            if callback(&info, net) == Control::Stop {
-                return stop(StopReason::Callback);
+            if observer.evaluated(&info, net) == Control::Stop {
+                return stop(StopReason::Callback, info.step);
             }
             if cfg.target_loss.is_some_and(|t| info.loss <= t) {
-                return stop(StopReason::TargetLoss);
+                return stop(StopReason::TargetLoss, info.step);
             }
             if info.step >= cfg.steps {
-                return stop(StopReason::Budget);
+                return stop(StopReason::Budget, info.step);
             }
             trainer.update(net)?;
+            if observer.updated(&trainer, net) == Control::Stop {
+                return stop(StopReason::Callback, trainer.step());
+            }
         }
     })
 }

@@ -47,6 +47,36 @@ impl<T: Element> Optimizer<T> {
         }
     }
 
+    /// The first and second moments (each empty when the rule keeps none) and the update count.
+    pub(crate) fn moments(&self) -> (&[Vec<T>], &[Vec<T>], u32) {
+        (&self.first, &self.second, self.updates)
+    }
+
+    /// Puts back moments taken by [`Self::moments`]; they must be the ones this rule keeps.
+    pub(crate) fn restore(
+        &mut self,
+        first: &[Vec<T>],
+        second: &[Vec<T>],
+        updates: u32,
+    ) -> Result<(), String> {
+        for (what, mine, theirs) in [
+            ("first", &mut self.first, first),
+            ("second", &mut self.second, second),
+        ] {
+            if mine.len() != theirs.len() {
+                return Err(format!(
+                    "the step rule {} keeps {} {what}-moment buffers, the state has {}",
+                    self.rule,
+                    mine.len(),
+                    theirs.len()
+                ));
+            }
+            mine.clone_from_slice(theirs);
+        }
+        self.updates = updates;
+        Ok(())
+    }
+
     /// Starts an update with step size `lr` and gradient norm `grad_norm`; returns the scalars
     /// [`Self::apply`] needs.
     pub(crate) fn begin(&mut self, lr: f64, grad_norm: f64) -> StepScalars<T> {

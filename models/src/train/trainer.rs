@@ -8,7 +8,7 @@ use autodiff::{Element, Tensor};
 use kernels::rng::Rng;
 
 use super::optim::Optimizer;
-use super::{StepInfo, TrainConfig, TrainError};
+use super::{StepInfo, TrainConfig, TrainError, TrainState};
 use crate::network::Network;
 use crate::rule::StepRule;
 
@@ -93,6 +93,70 @@ impl<'a, T: Element> Trainer<'a, T> {
             accepted: None,
             retry: false,
         })
+    }
+
+    /// A trainer that continues from `state`, taken by [`Trainer::state`] from a run of the same
+    /// network, data and configuration, with `net` holding the weights of that moment: from here
+    /// on it takes the same steps, bit for bit, as the run it was taken from.
+    pub fn resume(
+        net: &Network<T>,
+        x: &'a Tensor<T>,
+        y: &'a Tensor<T>,
+        cfg: &TrainConfig,
+        state: &TrainState<T>,
+    ) -> Result<Self, TrainError> {
+        let mut trainer = Self::new(net, x, y, cfg)?;
+        let lengths: Vec<usize> = trainer.backup.iter().map(Vec::len).collect();
+        let bad = |e: String| TrainError::Config(format!("cannot resume: {e}"));
+        state.check(&lengths, trainer.order.len()).map_err(bad)?;
+        if state.grad_backup.len() != trainer.grad_backup.len() {
+            return Err(bad(format!(
+                "the step rule {} keeps {} gradient copies, the state has {}",
+                cfg.rule,
+                trainer.grad_backup.len(),
+                state.grad_backup.len()
+            )));
+        }
+        trainer
+            .optimizer
+            .restore(&state.first, &state.second, state.updates)
+            .map_err(bad)?;
+        trainer.step = state.step;
+        trainer.rng = Rng::from_state(state.rng);
+        trainer.order.clone_from(&state.order);
+        trainer.cursor = state.cursor;
+        if let Some(backup) = &state.backup {
+            trainer.backup.clone_from(backup);
+        }
+        trainer.has_backup = state.backup.is_some();
+        trainer.grad_backup.clone_from(&state.grad_backup);
+        trainer.log_eta = state.log_eta;
+        trainer.accepted = state.accepted;
+        Ok(trainer)
+    }
+
+    /// The state to continue this run from, taken between an update and the next evaluation
+    /// (with the network's current weights); see [`Trainer::resume`].
+    pub fn state(&self) -> TrainState<T> {
+        let (first, second, updates) = self.optimizer.moments();
+        TrainState {
+            step: self.step,
+            rng: self.rng.state(),
+            order: self.order.clone(),
+            cursor: self.cursor,
+            first: first.to_vec(),
+            second: second.to_vec(),
+            updates,
+            backup: self.has_backup.then(|| self.backup.clone()),
+            grad_backup: self.grad_backup.clone(),
+            log_eta: self.log_eta,
+            accepted: self.accepted,
+        }
+    }
+
+    /// Updates applied so far.
+    pub fn step(&self) -> usize {
+        self.step
     }
 
     /// Computes the loss and gradient at the current weights (on the next mini-batch).

@@ -33,7 +33,8 @@ pub struct CommonArgs {
     pub out: Option<PathBuf>,
     /// Continue the interrupted runs in DIR (a folder an earlier invocation with the same flags
     /// wrote) from their checkpoints, keeping the runs that finished: the results are bit for
-    /// bit those of an uninterrupted invocation. A run of other settings there is an error.
+    /// bit those of an uninterrupted invocation. A run of other settings there is an error
+    /// naming every setting that differs.
     #[arg(long, value_name = "DIR", conflicts_with = "out")]
     pub resume: Option<PathBuf>,
     /// Write a checkpoint every N steps (as well as every --checkpoint-seconds). Checkpoints

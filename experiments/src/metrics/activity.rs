@@ -137,8 +137,9 @@ impl ActivityTracker {
         );
     }
 
-    /// The tracker that [`ActivityTracker::attach`] stored, judging over `window` observations.
-    pub fn from_attachments(window: usize, extra: &Attachments) -> Result<Self, String> {
+    /// Takes the observations that [`ActivityTracker::attach`] stored, keeping this tracker's
+    /// window; on error the tracker is left as it was.
+    pub fn continue_from(&mut self, extra: &Attachments) -> Result<(), String> {
         let get = |key: &str| {
             extra
                 .counts
@@ -177,11 +178,10 @@ impl ActivityTracker {
                     .collect()
             })
             .collect();
-        let mut tracker = Self::new(window);
-        tracker.shapes = shapes;
-        tracker.last = last;
-        tracker.history = history;
-        Ok(tracker)
+        self.shapes = shapes;
+        self.last = last;
+        self.history = history;
+        Ok(())
     }
 }
 
@@ -308,7 +308,8 @@ mod tests {
         tracker.observe(&[None, view(&a, 2)]);
         let mut extra = Attachments::default();
         tracker.attach(&mut extra);
-        let mut back = ActivityTracker::from_attachments(usize::MAX, &extra).unwrap();
+        let mut back = ActivityTracker::new(usize::MAX);
+        back.continue_from(&extra).unwrap();
         let b: Vec<f64> = a.iter().map(|v| -v).collect();
         assert_eq!(
             back.observe(&[None, view(&b, 2)]),
@@ -317,11 +318,12 @@ mod tests {
         assert_eq!(back.stably_active(1), tracker.stably_active(1));
         assert_eq!(back.observations(), 2);
         extra.counts.insert("activity.history".into(), vec![1]);
-        assert!(ActivityTracker::from_attachments(3, &extra).is_err());
+        assert!(ActivityTracker::new(3).continue_from(&extra).is_err());
         let empty = ActivityTracker::new(4);
         let mut none = Attachments::default();
         empty.attach(&mut none);
-        let back = ActivityTracker::from_attachments(4, &none).unwrap();
+        let mut back = ActivityTracker::new(4);
+        back.continue_from(&none).unwrap();
         assert_eq!(back.observations(), 0);
         assert_eq!(back.stably_active(0), None);
     }

@@ -103,30 +103,21 @@ impl<'a, T: Element> Recorder<'a, T> {
         }
     }
 
-    /// A recorder continuing the one whose [`Recorder::attach`] stored `extra`, for `net` at
-    /// the moment of that checkpoint, with the same data and settings as [`Recorder::new`]
-    /// took: the log, the step-0 baseline, the previous log's weights and the activity history
-    /// are the stored ones. The error says what does not fit.
-    pub fn resume(
-        net: &Network<T>,
-        x: &'a Tensor<T>,
-        y: &[f64],
-        loss: MarginLoss,
-        window: usize,
-        metrics: MetricSet,
-        extra: &Attachments,
-    ) -> Result<Self, String> {
-        let mut recorder = Self::new(net, x, y, loss, window, metrics);
-        recorder.log = MetricsLog::from_attachments(extra)?;
-        recorder.tracker = ActivityTracker::from_attachments(window, extra)?;
-        if let Some(fresh) = &recorder.baseline {
+    /// Continues the recorder whose [`Recorder::attach`] stored `extra`: this one, made by
+    /// [`Recorder::new`] with the same data and settings for the network at the moment of that
+    /// checkpoint, takes the stored log, step-0 baseline, previous log's weights and activity
+    /// history. The error says what does not fit; on error the recorder is unusable.
+    pub fn continue_from(&mut self, extra: &Attachments) -> Result<(), String> {
+        self.log = MetricsLog::from_attachments(extra)?;
+        self.tracker.continue_from(extra)?;
+        if let Some(fresh) = &self.baseline {
             let stored = InvarianceBaseline::from_attachments(extra)?;
             if !stored.same_shapes(fresh) {
                 return Err("the invariance baseline is of another network".into());
             }
-            recorder.baseline = Some(stored);
+            self.baseline = Some(stored);
         }
-        if let Some(fresh) = &recorder.previous {
+        if let Some(fresh) = &self.previous {
             let stored = (0..fresh.len())
                 .map(|k| {
                     extra
@@ -139,17 +130,17 @@ impl<'a, T: Element> Recorder<'a, T> {
                         })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            recorder.previous = Some(stored);
+            self.previous = Some(stored);
         }
-        recorder.seconds = extra
+        self.seconds = extra
             .reals
             .get("metrics.seconds")
             .and_then(|s| s.first().copied())
             .unwrap_or(0.0);
-        Ok(recorder)
+        Ok(())
     }
 
-    /// Adds everything [`Recorder::resume`] needs to a training checkpoint's attachments.
+    /// Adds everything [`Recorder::continue_from`] needs to a training checkpoint's attachments.
     pub fn attach(&self, extra: &mut Attachments) {
         self.log.attach(extra);
         self.tracker.attach(extra);

@@ -6,8 +6,8 @@ use std::path::Path;
 use models::{Init, Network};
 
 use super::rundir::RunDir;
-use super::watch::difference;
-use super::{RunRecord, RunSpec, config_json, layer_metas, svm_margin};
+use super::watch::fits;
+use super::{RunRecord, RunSpec, layer_metas, svm_margin};
 use crate::error::RunError;
 use crate::metrics::log::MetricsLog;
 use crate::report::summary::Summary;
@@ -27,16 +27,8 @@ pub(super) fn read(
     }
     let summary =
         Summary::read(&path).map_err(|e| RunError::io(format!("reading {}", path.display()), e))?;
-    if let Some(difference) = difference(&summary.config, &config_json(spec)) {
-        return if strict {
-            Err(RunError::Config(format!(
-                "cannot resume run `{}`: {} holds {difference}",
-                spec.name,
-                out.display()
-            )))
-        } else {
-            Ok(None)
-        };
+    if !fits(spec, &summary.config, &out.display().to_string(), strict)? {
+        return Ok(None);
     }
     let csv = dir.metrics_csv();
     let text = std::fs::read_to_string(&csv)

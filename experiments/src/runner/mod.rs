@@ -360,28 +360,37 @@ fn train_and_record<T: Element>(
 ) -> Result<RunRecord, RunError> {
     let started = Instant::now();
     let (x, y): (Tensor<T>, Tensor<T>) = spec.data.to_tensors::<T>();
-    let config = config_json(spec);
     let checkpoint = dir.training_checkpoint();
     let resume = options.durability.resume;
     let earlier = if resume != Resume::Fresh && checkpoint.exists() {
-        watch::load::<T>(spec, &config, &checkpoint, &x, resume == Resume::Strict)?
+        watch::load::<T>(spec, &checkpoint, resume == Resume::Strict)?
     } else {
         None
     };
-    let (mut net, state, recorder, seconds_before) = match earlier {
-        Some(e) => (e.net, Some(e.state), e.recorder, e.seconds),
-        None => {
-            let net = build::<T>(spec)?;
-            let recorder = Recorder::new(
-                &net,
-                &x,
-                &spec.data.y,
-                spec.train.loss,
-                spec.active_window,
-                spec.metrics.clone(),
-            );
-            (net, None, recorder, 0.0)
+    let (mut net, state, extra) = match earlier {
+        Some((net, state, extra)) => (net, Some(state), Some(extra)),
+        None => (build::<T>(spec)?, None, None),
+    };
+    let mut recorder = Recorder::new(
+        &net,
+        &x,
+        &spec.data.y,
+        spec.train.loss,
+        spec.active_window,
+        spec.metrics.clone(),
+    );
+    let seconds_before = match &extra {
+        Some(extra) => {
+            recorder.continue_from(extra).map_err(|e| {
+                RunError::Config(format!(
+                    "cannot resume run `{}` from {}: {e}",
+                    spec.name,
+                    checkpoint.display()
+                ))
+            })?;
+            watch::seconds(extra)
         }
+        None => 0.0,
     };
     let progress = Progress::new(spec.train.steps as u64, &spec.name, options.quiet);
     let mut watch = Watch::new(
@@ -390,7 +399,6 @@ fn train_and_record<T: Element>(
         spec,
         options.durability,
         checkpoint,
-        config.to_string(),
         seconds_before,
     );
     let result = models::train_with(&mut net, &x, &y, &spec.train, state.as_ref(), &mut watch);

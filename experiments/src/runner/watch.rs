@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use autodiff::Tensor;
 use kernels::Element;
 use models::{Attachments, CheckpointError, Control, Init, Network, Observer, StepInfo};
 use models::{TrainState, Trainer};
+
+use super::config_json;
 
 use super::interrupt;
 use super::progress::Progress;
@@ -50,7 +51,6 @@ impl<'a, 'x, T: Element> Watch<'a, 'x, T> {
         spec: &'a RunSpec,
         durability: Durability,
         path: PathBuf,
-        config: String,
         seconds_before: f64,
     ) -> Self {
         Self {
@@ -60,7 +60,7 @@ impl<'a, 'x, T: Element> Watch<'a, 'x, T> {
             spec,
             durability,
             path,
-            config,
+            config: config_json(spec).to_string(),
             seconds_before,
             started: Instant::now(),
             last_saved: Instant::now(),
@@ -120,25 +120,17 @@ impl<T: Element> Observer<T> for Watch<'_, '_, T> {
     }
 }
 
-/// A run continued from its checkpoint.
-pub(super) struct Earlier<'x, T: Element> {
-    pub(super) net: Network<T>,
-    pub(super) state: TrainState<T>,
-    pub(super) recorder: Recorder<'x, T>,
-    /// Training seconds of the earlier attempts.
-    pub(super) seconds: f64,
-}
+/// What a training checkpoint holds: the network, the trainer's state and the attachments.
+pub(super) type Checkpointed<T> = (Network<T>, TrainState<T>, Attachments);
 
-/// Loads the checkpoint at `path` of a run of `spec` (whose configuration is `config`): None
-/// when it belongs to a run of another configuration and not `strict` (the run starts over),
-/// an error naming the difference when `strict`.
-pub(super) fn load<'x, T: Element>(
+/// The network, trainer state and attachments of the checkpoint at `path` of a run of `spec`:
+/// None when it belongs to a run of another configuration and not `strict` (the run starts
+/// over), an error naming the difference when `strict`.
+pub(super) fn load<T: Element>(
     spec: &RunSpec,
-    config: &serde_json::Value,
     path: &Path,
-    x: &'x Tensor<T>,
     strict: bool,
-) -> Result<Option<Earlier<'x, T>>, RunError> {
+) -> Result<Option<Checkpointed<T>>, RunError> {
     let mut net = Network::<T>::new(&spec.arch, Init::Zeros, 0);
     let (state, extra) = models::load_training(&mut net, path)?;
     let stored: serde_json::Value = extra
@@ -146,69 +138,54 @@ pub(super) fn load<'x, T: Element>(
         .get("config")
         .and_then(|c| serde_json::from_str(c).ok())
         .unwrap_or_default();
-    if let Some(difference) = difference(&stored, config) {
-        return if strict {
-            Err(RunError::Config(format!(
-                "cannot resume run `{}` from {}: {difference}",
-                spec.name,
-                path.display()
-            )))
-        } else {
-            Ok(None)
-        };
-    }
-    let bad = |e: String| {
-        RunError::Config(format!(
-            "cannot resume run `{}` from {}: {e}",
-            spec.name,
-            path.display()
-        ))
-    };
-    let recorder = Recorder::resume(
-        &net,
-        x,
-        &spec.data.y,
-        spec.train.loss,
-        spec.active_window,
-        spec.metrics.clone(),
-        &extra,
-    )
-    .map_err(bad)?;
-    let seconds = extra
+    Ok(fits(spec, &stored, &path.display().to_string(), strict)?.then_some((net, state, extra)))
+}
+
+/// Training seconds of the earlier attempts, as a checkpoint's attachments record them.
+pub(super) fn seconds(extra: &Attachments) -> f64 {
+    extra
         .reals
         .get("run.seconds")
         .and_then(|s| s.first().copied())
-        .unwrap_or(0.0);
-    Ok(Some(Earlier {
-        net,
-        state,
-        recorder,
-        seconds,
-    }))
+        .unwrap_or(0.0)
 }
 
-/// How the configuration `stored` with an earlier attempt differs from this run's, naming the
-/// first setting that does; None when they are the same.
-pub(super) fn difference(
+/// Whether an earlier attempt at the run of `spec` (found at `place`, its configuration
+/// `stored`) is of the same configuration: false when not and not `strict` (the run starts
+/// over), an error naming every setting that differs when `strict`.
+pub(super) fn fits(
+    spec: &RunSpec,
     stored: &serde_json::Value,
-    current: &serde_json::Value,
-) -> Option<String> {
-    if stored == current {
-        return None;
+    place: &str,
+    strict: bool,
+) -> Result<bool, RunError> {
+    let current = config_json(spec);
+    if *stored == current {
+        return Ok(true);
     }
-    let (Some(a), Some(b)) = (stored.as_object(), current.as_object()) else {
-        return Some("it records no configuration".to_string());
+    if !strict {
+        return Ok(false);
+    }
+    let difference = match (stored.as_object(), current.as_object()) {
+        (Some(a), Some(b)) => {
+            let show = |v: Option<&serde_json::Value>| {
+                v.map_or("nothing".to_string(), ToString::to_string)
+            };
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            let differences: Vec<String> = keys
+                .into_iter()
+                .filter(|k| a.get(*k) != b.get(*k))
+                .map(|k| format!("`{k}` is {} there, {} here", show(a.get(k)), show(b.get(k))))
+                .collect();
+            format!(
+                "it is a run of another configuration: {}",
+                differences.join("; ")
+            )
+        }
+        _ => "it records no configuration".to_string(),
     };
-    let key = b
-        .keys()
-        .chain(a.keys())
-        .find(|k| a.get(*k) != b.get(*k))
-        .cloned()
-        .unwrap_or_default();
-    let show = |v: Option<&serde_json::Value>| v.map_or("nothing".to_string(), ToString::to_string);
-    Some(format!(
-        "it is a run of another configuration: `{key}` is {} there, {} here",
-        show(a.get(&key)),
-        show(b.get(&key))
-    ))
+    Err(RunError::Config(format!(
+        "cannot resume run `{}` from {place}: {difference}",
+        spec.name
+    )))
 }

@@ -80,7 +80,16 @@ pub fn save<T: Element>(net: &Network<T>, path: &Path) -> Result<(), CheckpointE
         ("arch".to_string(), net.arch().to_string()),
         ("dtype".to_string(), T::NAME.to_string()),
     ]);
-    let bytes = encode(&tensors, metadata).map_err(|problem| CheckpointError::Format {
+    write(path, &tensors, metadata)
+}
+
+/// Encodes named tensors with metadata and writes them to `path` atomically.
+fn write(
+    path: &Path,
+    tensors: &[(String, RawTensor)],
+    metadata: HashMap<String, String>,
+) -> Result<(), CheckpointError> {
+    let bytes = encode(tensors, metadata).map_err(|problem| CheckpointError::Format {
         path: path.to_path_buf(),
         problem,
     })?;

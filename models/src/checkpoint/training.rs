@@ -15,9 +15,8 @@ use autodiff::Element;
 use kernels::rng::RngState;
 use safetensors::Dtype;
 
-use super::file::{RawTensor, Values, encode};
-use super::{CheckpointError, FORMAT, fill, read};
-use crate::atomic::write_atomic;
+use super::file::{RawTensor, Values};
+use super::{CheckpointError, FORMAT, fill, read, write};
 use crate::network::Network;
 use crate::train::{StepInfo, TrainState};
 
@@ -127,14 +126,7 @@ pub fn save_training<T: Element>(
     for (key, text) in &extra.texts {
         metadata.insert(format!("extra.{key}"), text.clone());
     }
-    let bytes = encode(&tensors, metadata).map_err(|problem| CheckpointError::Format {
-        path: path.to_path_buf(),
-        problem,
-    })?;
-    write_atomic(path, &bytes).map_err(|source| CheckpointError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    write(path, &tensors, metadata)
 }
 
 /// Loads a checkpoint written by [`save_training`] into `net`, which must have the

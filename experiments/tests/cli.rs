@@ -308,6 +308,82 @@ fn sweep_shards_merge_into_the_whole_grid() {
 }
 
 #[test]
+fn sweep_slurm_writes_the_array_and_its_merge_job_and_refuses_what_cannot_work() {
+    let dir = scratch("slurm");
+    let out = dir.join("sweep");
+    let grid = [
+        "--depths",
+        "2,3",
+        "--seeds",
+        "0,1,2",
+        "--data",
+        "gaussian:dim=5,n=20,margin=0.1,seed=0",
+    ];
+    let mut args = vec!["slurm"];
+    args.extend(grid);
+    args.extend([
+        "--tasks",
+        "5",
+        "--time",
+        "2:00:00",
+        "--sbatch=--mem=2G",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let o = run(env!("CARGO_BIN_EXE_sweep"), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("5 tasks over 48 points"), "{stdout}");
+    let array = std::fs::read_to_string(out.join("slurm/array.sbatch")).unwrap();
+    for line in [
+        "#SBATCH --array=0-4%5\n",
+        "#SBATCH --mem=2G\n",
+        "#SBATCH --time=2:00:00\n",
+    ] {
+        assert!(array.contains(line), "`{line}` not in {array}");
+    }
+    assert!(
+        array.contains(
+            "'--depths=2,3' '--seeds=0,1,2' '--data=gaussian:dim=5,n=20,margin=0.1,seed=0'"
+        ),
+        "{array}"
+    );
+    for script in ["array.sbatch", "merge.sbatch", "submit"] {
+        let path = out.join("slurm").join(script);
+        let syntax = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+        assert!(syntax.status.success(), "{script}: {}", stderr(&syntax));
+    }
+    assert!(
+        out.join("slurm/logs").is_dir(),
+        "Slurm does not create the log folder"
+    );
+    for (bad, needle) in [
+        (vec!["--shard", "0/2"], "--shard does not apply"),
+        (vec!["--resume", "x"], "--resume does not apply"),
+        (vec!["--fresh"], "--fresh does not apply"),
+        (vec!["--seed", "4"], "--seed does not apply"),
+        (vec!["--tasks", "49"], "--tasks 49"),
+        (vec!["--time", "1"], "--signal-seconds 120"),
+        (vec!["--time", "tomorrow"], "--time"),
+        (vec!["--depths", "2,2"], "appears twice"),
+    ] {
+        let other = dir.join("other");
+        let mut args = vec!["slurm"];
+        args.extend(grid);
+        args.extend(bad.iter().copied());
+        if !bad.contains(&"--resume") {
+            args.extend(["--out", other.to_str().unwrap()]);
+        }
+        let o = run(env!("CARGO_BIN_EXE_sweep"), &args);
+        let err = stderr(&o);
+        assert!(!o.status.success(), "{bad:?} should fail");
+        assert!(err.contains(needle), "{bad:?}: `{needle}` not in: {err}");
+        assert!(!other.exists(), "{bad:?}: wrote {}", other.display());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_diverged_run_is_written_unjudged_and_fails_the_exit_status() {
     let dir = scratch("diverged");
     let args = [

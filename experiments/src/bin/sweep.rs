@@ -7,13 +7,14 @@ use std::process::ExitCode;
 
 use autodiff::MarginLoss;
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use experiments::claims;
 use experiments::cli::{self, CommonArgs, create_out_dir, with_threads};
 use experiments::data;
 use experiments::error::RunError;
 use experiments::runner::Resume;
 use experiments::runner::rundir::RunDir;
+use experiments::suite::slurm::ArrayJob;
 use experiments::suite::sweep::{self, Family, Grid, Shard, SweepRow, SweepSettings};
 use models::StepRule;
 
@@ -66,6 +67,53 @@ enum Command {
         #[arg(long)]
         allow_partial: bool,
     },
+    /// Write a Slurm job array that runs the grid (the same flags as a sweep) in shards, and a
+    /// merge job that joins their tables once every task has succeeded.
+    Slurm(Box<SlurmArgs>),
+}
+
+#[derive(clap::Args, Debug)]
+struct SlurmArgs {
+    #[command(flatten)]
+    grid: GridArgs,
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    job: JobArgs,
+}
+
+/// What the job array asks Slurm for.
+#[derive(clap::Args, Debug)]
+struct JobArgs {
+    /// Array tasks, each a shard of the grid [default: one per point]
+    #[arg(long, value_name = "N")]
+    tasks: Option<usize>,
+    /// At most K tasks at once (the array's %K) [default: all]
+    #[arg(long, value_name = "K")]
+    max_running: Option<usize>,
+    /// Time limit of each attempt of a task, in Slurm's format (minutes, HH:MM:SS, D-HH:MM:SS…);
+    /// before it a task writes its checkpoints and requeues itself.
+    #[arg(long, default_value = "1:00:00")]
+    time: String,
+    /// Seconds before the time limit at which a task checkpoints and requeues (Slurm may signal
+    /// up to a minute earlier).
+    #[arg(long, value_name = "S", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
+    signal_seconds: u32,
+    /// CPUs per task: the sweep's --threads, unless that is given.
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    cpus_per_task: u16,
+    /// The partition of both jobs.
+    #[arg(long)]
+    partition: Option<String>,
+    /// The account of both jobs.
+    #[arg(long)]
+    account: Option<String>,
+    /// The array's job name (the merge job's is NAME-merge).
+    #[arg(long, value_name = "NAME", default_value = "lowrank-sweep")]
+    job_name: String,
+    /// A further #SBATCH option for both jobs, e.g. --sbatch=--mem=4G (repeatable).
+    #[arg(long, value_name = "OPTION", allow_hyphen_values = true)]
+    sbatch: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -147,8 +195,9 @@ fn repeated<T: PartialEq + std::fmt::Display>(values: &[T]) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
-    let g = &cli.grid;
+/// The grid and the fixed settings the flags give, checked: distinct values on every axis, no
+/// `--seed`, depths of 2 or more, scales that are numbers.
+fn checked(g: &GridArgs, seed_given: bool) -> Result<(Grid, SweepSettings), RunError> {
     if seed_given {
         return Err(RunError::Config(
             "--seed does not apply to a sweep: give its seeds with --seeds (e.g. --seeds 5)".into(),
@@ -206,6 +255,12 @@ fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
         lr: g.lr,
         steps: g.steps,
     };
+    Ok((grid, settings))
+}
+
+fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
+    let g = &cli.grid;
+    let (grid, settings) = checked(g, seed_given)?;
     let shard = shard(g.shard)?;
     cli.common.check_resume()?;
     let dir = create_out_dir(&cli.common.out_dir("sweep"))?;
@@ -217,6 +272,101 @@ fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
         sweep::run(&grid, &settings, shard, &common, &dir)
     })??;
     Ok(show(&rows, &dir))
+}
+
+/// The sweep flags given on `sweep slurm`'s command line, each as one `--name=value` word (so
+/// the tasks run exactly the grid checked here), without the array's own flags and the ones
+/// the array decides (`--out`, `--shard`).
+fn forwarded(matches: &ArgMatches) -> Result<Vec<String>, RunError> {
+    let own = JobArgs::augment_args(clap::Command::new("job"));
+    let skip = |id: &str| {
+        ["out", "shard", "resume"].contains(&id) || own.get_arguments().any(|a| a.get_id() == id)
+    };
+    let command = Cli::command();
+    let slurm = command
+        .find_subcommand("slurm")
+        .expect("sweep has a slurm subcommand");
+    let mut words = Vec::new();
+    for arg in slurm.get_arguments() {
+        let id = arg.get_id().as_str();
+        if skip(id) || matches.value_source(id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let Some(long) = arg.get_long() else { continue };
+        if !arg.get_action().takes_values() {
+            words.push(format!("--{long}"));
+            continue;
+        }
+        let values = matches
+            .get_raw(id)
+            .into_iter()
+            .flatten()
+            .map(|v| {
+                v.to_str().map(str::to_owned).ok_or_else(|| {
+                    RunError::Config(format!("--{long}: `{}` is not UTF-8", v.display()))
+                })
+            })
+            .collect::<Result<Vec<String>, _>>()?;
+        match arg.get_value_delimiter() {
+            Some(d) => words.push(format!("--{long}={}", values.join(&d.to_string()))),
+            None => words.extend(values.iter().map(|v| format!("--{long}={v}"))),
+        }
+    }
+    Ok(words)
+}
+
+fn slurm(matches: &ArgMatches, args: &SlurmArgs) -> Result<bool, RunError> {
+    let SlurmArgs { grid, common, job } = args;
+    let refuse = |e: &str| Err(RunError::Config(e.into()));
+    if common.resume.is_some() {
+        return refuse(
+            "--resume does not apply to `sweep slurm`: a requeued task continues by itself (to go on after a failure, submit the same sweep into the same --out)",
+        );
+    }
+    if grid.shard.is_some() {
+        return refuse(
+            "--shard does not apply to `sweep slurm`: the array's tasks are the shards (see --tasks)",
+        );
+    }
+    if grid.fresh {
+        return refuse(
+            "--fresh does not apply to `sweep slurm`: a requeued task would start its points again (remove the old --out folder instead)",
+        );
+    }
+    let seed_given = matches.value_source("seed") == Some(ValueSource::CommandLine);
+    let (points, _) = checked(grid, seed_given)?;
+    let points = points.points().len();
+    let out_flag = common.out_dir("sweep");
+    let out = std::path::absolute(&out_flag)
+        .map_err(|e| RunError::io(format!("--out {}", out_flag.display()), e))?;
+    let binary = std::env::current_exe()
+        .map_err(|e| RunError::io("finding the sweep binary".to_string(), e))?;
+    let tasks = job.tasks.unwrap_or(points);
+    let mut options: Vec<String> = [("partition", &job.partition), ("account", &job.account)]
+        .into_iter()
+        .filter_map(|(name, v)| v.as_ref().map(|v| format!("--{name}={v}")))
+        .collect();
+    options.extend(job.sbatch.iter().cloned());
+    let array = ArrayJob {
+        binary,
+        flags: forwarded(matches)?,
+        out,
+        points,
+        tasks,
+        max_running: job.max_running.unwrap_or(tasks).min(tasks),
+        time: job.time.clone(),
+        signal_seconds: job.signal_seconds,
+        cpus_per_task: job.cpus_per_task,
+        job_name: job.job_name.clone(),
+        options,
+    };
+    let submit = array.write()?;
+    println!(
+        "a job array of {tasks} tasks over {points} points and its merge job: {}",
+        submit.with_file_name("").display()
+    );
+    println!("submit with: {}", submit.display());
+    Ok(true)
 }
 
 fn merge(dirs: &[PathBuf], out: &Path, allow_partial: bool) -> Result<bool, RunError> {
@@ -276,6 +426,12 @@ fn main() -> ExitCode {
             out,
             allow_partial,
         }) => merge(dirs, out, *allow_partial),
+        Some(Command::Slurm(args)) => slurm(
+            matches
+                .subcommand_matches("slurm")
+                .expect("the slurm subcommand was given"),
+            args,
+        ),
         None => run_grid(&cli, seed_given),
     };
     match result {

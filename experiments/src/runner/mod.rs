@@ -368,7 +368,14 @@ fn train_and_record<T: Element>(
         None
     };
     let (mut net, state, extra) = match earlier {
-        Some((net, state, extra)) => (net, Some(state), Some(extra)),
+        Some((net, state, extra)) => {
+            // Said even when quiet: a cluster job's log shows where each attempt began.
+            eprintln!(
+                "run `{}`: continuing from its checkpoint at step {} of {}",
+                spec.name, state.step, spec.train.steps
+            );
+            (net, Some(state), Some(extra))
+        }
         None => (build::<T>(spec)?, None, None),
     };
     let mut recorder = Recorder::new(

@@ -8,6 +8,7 @@ pub mod fashion;
 pub mod invariance;
 pub mod relu_tail;
 pub mod residual;
+pub mod slurm;
 pub mod sweep;
 mod training;
 

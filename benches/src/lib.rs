@@ -1,5 +1,5 @@
 //! Measuring lowrank against its peers: shared helpers of the criterion benches and the report
-//! binaries (`roofline`, `train-step` and `research-scale`).
+//! binaries (`roofline`, `train-step`, `research-scale` and `checkpoint-cost`).
 //!
 //! Timing, flop counting, the benchmark shapes, the operands and the peer GEMM wrappers live here
 //! so that every bench and report measures the same products the same way.

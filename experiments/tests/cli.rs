@@ -75,6 +75,15 @@ fn train_writes_every_file_and_restarts_from_its_checkpoint() {
         csv.contains("\n200,layer,1,layers.1.weight,r,"),
         "last step logged per layer"
     );
+    // Tidy: one row per (step, scope, index, metric), so a pivot needs no aggregation.
+    let mut keys = std::collections::HashSet::new();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 6, "{line}");
+        assert!(f[5].parse::<f64>().is_ok(), "value not a number: {line}");
+        assert!(keys.insert((f[0], f[1], f[2], f[4])), "key twice: {line}");
+    }
+    assert!(keys.contains(&("0", "run", "0", "loss")), "step 0 logged");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["config"]["arch"], "10,relu:8,linear:6,1");

@@ -10,6 +10,7 @@ pub mod relu_tail;
 pub mod residual;
 pub mod slurm;
 pub mod sweep;
+mod sweep_table;
 mod training;
 
 use std::time::Instant;

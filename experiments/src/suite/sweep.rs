@@ -5,6 +5,8 @@
 //! i modulo n (i counts from 0), and `sweep merge DIR…` joins the shards' `sweep.json` files,
 //! reporting points that are missing or duplicated.
 
+pub use super::sweep_table::{table, tidy_table, write_tables};
+
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -14,17 +16,15 @@ use models::{Arch, LayerSpec, StepRule};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::claims::{ClaimSpec, Verdict, catalogue, fmt_value, in_judging_order, judge_all};
+use crate::claims::{ClaimSpec, Verdict, catalogue, judge_all};
 use crate::data::Dataset;
 use crate::error::RunError;
 use crate::metrics::Metric;
 use crate::metrics::log::Scope;
-use crate::report::table::Table;
 use crate::runner::progress::Progress;
 use crate::runner::rundir::RunDir;
 use crate::runner::{self, RunOptions, RunRecord};
 use crate::suite::{Common, Training, gaussian_start, scalar_net, spec};
-use models::atomic::write_atomic;
 
 /// The network families a sweep can build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
@@ -269,74 +269,6 @@ impl SweepRow {
             rank_one_step: None,
         }
     }
-}
-
-/// The sweep table.
-pub fn table(rows: &[SweepRow]) -> Table {
-    let mut headers = [
-        "index", "family", "depth", "width", "init", "loss", "rule", "seed", "status", "steps",
-        "seconds", "ln R", "accuracy",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect::<Vec<_>>();
-    let columns: Vec<&str> = in_judging_order(CLAIMS).iter().map(|s| s.id).collect();
-    for id in &columns {
-        headers.push(id.to_string());
-        headers.push(format!("{id} verdict"));
-    }
-    headers.push("rank-one step".to_string());
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let mut t = Table::new(&headers);
-    let opt = |v: Option<f64>| v.map_or("—".to_string(), fmt_value);
-    for r in rows {
-        let p = &r.point;
-        let mut cells: Vec<String> = vec![
-            r.index.to_string(),
-            p.family.name().to_string(),
-            p.depth.to_string(),
-            p.width.to_string(),
-            p.init_scale.to_string(),
-            p.loss.clone(),
-            p.rule.clone(),
-            p.seed.to_string(),
-            r.status.clone(),
-            r.steps.to_string(),
-            format!("{:.2}", r.seconds),
-            opt(r.log_loss),
-            opt(r.accuracy),
-        ];
-        for id in &columns {
-            match r.claims.iter().find(|c| c.id == *id) {
-                Some(c) => {
-                    cells.push(opt(c.measured));
-                    cells.push(c.verdict.as_str().to_string());
-                }
-                None => cells.extend(["—".to_string(), "—".to_string()]),
-            }
-        }
-        cells.push(
-            r.rank_one_step
-                .map_or("never".to_string(), |s| s.to_string()),
-        );
-        t.push(cells);
-    }
-    t
-}
-
-/// Writes `sweep.json`, `sweep.csv` and `sweep.md` to `dir`.
-pub fn write_tables(dir: &RunDir, rows: &[SweepRow], title: &str) -> Result<(), RunError> {
-    let write = |name: &str, text: &str| {
-        let path = dir.root().join(name);
-        write_atomic(&path, text.as_bytes())
-            .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
-    };
-    let json = serde_json::to_string_pretty(rows)
-        .map_err(|e| RunError::io("encoding sweep.json", std::io::Error::other(e)))?;
-    write("sweep.json", &json)?;
-    let t = table(rows);
-    write("sweep.csv", &t.to_csv())?;
-    write("sweep.md", &format!("# {title}\n\n{}", t.to_markdown()))
 }
 
 /// Fixed settings of every run of a sweep.

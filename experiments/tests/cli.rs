@@ -62,6 +62,7 @@ fn train_writes_every_file_and_restarts_from_its_checkpoint() {
         "final.safetensors",
         "report.md",
         "ratio.svg",
+        "second_ratio.svg",
         "alignment.svg",
         "log_loss.svg",
         "drift.svg",

@@ -51,19 +51,22 @@ fn series(label: String, points: Vec<(usize, f64)>) -> Series {
     }
 }
 
-/// The threshold lines of the claims `specs` that read the last value of one of `metrics`:
-/// the bound of an `Above`/`Below` threshold, the target of a `Near` one, labelled by claim.
-fn threshold_lines(specs: &[&ClaimSpec], metrics: &[Metric]) -> Vec<Reference> {
+/// The threshold lines of the claims `specs` whose quantity `shown` says the chart shows: the
+/// bound of an `Above`/`Below` threshold, the target of a `Near` one, labelled by claim.
+fn threshold_lines(specs: &[&ClaimSpec], shown: impl Fn(&Quantity) -> bool) -> Vec<Reference> {
     specs
         .iter()
-        .filter_map(|spec| match spec.quantity {
-            Quantity::Last(m) if metrics.contains(&m) => Some(Reference {
-                label: format!("{} ({})", spec.id, spec.threshold.describe()),
-                y: spec.threshold.reference(),
-            }),
-            _ => None,
+        .filter(|spec| shown(&spec.quantity))
+        .map(|spec| Reference {
+            label: format!("{} ({})", spec.id, spec.threshold.describe()),
+            y: spec.threshold.reference(),
         })
         .collect()
+}
+
+/// The quantity is the last value of one of `metrics`.
+fn last_of(metrics: &[Metric]) -> impl Fn(&Quantity) -> bool + '_ {
+    move |q| matches!(q, Quantity::Last(m) if metrics.contains(m))
 }
 
 fn chart(title: &str, y_label: &str, log_y: bool) -> Chart {
@@ -88,7 +91,14 @@ fn pair_label(record: &RunRecord, p: usize) -> String {
 }
 
 /// The file stems of a run's charts, in the order reports show them.
-pub const CHART_STEMS: [&str; 5] = ["ratio", "alignment", "log_loss", "drift", "margin"];
+pub const CHART_STEMS: [&str; 6] = [
+    "ratio",
+    "second_ratio",
+    "alignment",
+    "log_loss",
+    "drift",
+    "margin",
+];
 
 /// The charts of a run, each with the file stem it is written under, with the threshold lines
 /// of the claims `specs` judged on it.
@@ -101,7 +111,27 @@ pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(&'static str
             log.series(Scope::Layer, k, Metric::Ratio),
         ));
     }
-    ratio.references = threshold_lines(specs, &[Metric::Ratio]);
+    ratio.references = threshold_lines(specs, last_of(&[Metric::Ratio]));
+
+    let mut second = chart("σ₂/σ₁ per layer", "σ₂/σ₁", false);
+    for k in 0..record.layers.len() {
+        let sigma1 = log.series(Scope::Layer, k, Metric::Sigma1);
+        let quotient: Vec<(usize, f64)> = log
+            .series(Scope::Layer, k, Metric::Sigma2)
+            .into_iter()
+            .filter_map(|(step, s2)| {
+                let s1 = sigma1.iter().find(|(s, _)| *s == step)?.1;
+                Some((step, s2 / s1))
+            })
+            .collect();
+        // A single row (the output layer) has no σ₂.
+        if !quotient.is_empty() {
+            second.series.push(series(layer_label(record, k), quotient));
+        }
+    }
+    second.references = threshold_lines(specs, |q| {
+        matches!(q, Quantity::LastRatio(Metric::Sigma2, Metric::Sigma1))
+    });
 
     let mut alignment = chart(
         "alignment |⟨v₁(W_k+1), u₁(W_k)⟩| per pair",
@@ -114,42 +144,42 @@ pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(&'static str
             log.series(Scope::Pair, p, Metric::Alignment),
         ));
     }
-    alignment.references = threshold_lines(specs, &[Metric::Alignment]);
+    alignment.references = threshold_lines(specs, last_of(&[Metric::Alignment]));
 
-    let mut loss = chart("log-loss ln R", "ln R", false);
-    loss.series.push(series(
-        "ln R".into(),
-        log.series(Scope::Run, 0, Metric::LogLoss),
-    ));
+    let loss = loss_chart(log.series(Scope::Run, 0, Metric::LogLoss));
 
     let mut drift = chart(
         "invariance drift ‖Δ(t) − Δ(0)‖ / the scale of its quantity",
         "relative drift",
         true,
     );
+    // A drift is 0 at step 0 by definition: only the later logs say anything.
+    let after_start =
+        |points: Vec<(usize, f64)>| points.into_iter().filter(|(s, _)| *s > 0).collect();
     for p in 0..record.pairs.len() {
         drift.series.push(series(
             format!("full {}", pair_label(record, p)),
-            log.series(Scope::Pair, p, Metric::DriftFull),
+            after_start(log.series(Scope::Pair, p, Metric::DriftFull)),
         ));
         if !record.layers[record.pairs[p].0].linear {
             drift.series.push(series(
                 format!("active block {}", pair_label(record, p)),
-                log.series(Scope::Pair, p, Metric::DriftActive),
+                after_start(log.series(Scope::Pair, p, Metric::DriftActive)),
             ));
         }
     }
     drift.references = threshold_lines(
         specs,
-        &[Metric::DriftNeuron, Metric::DriftLayer, Metric::DriftActive],
+        last_of(&[Metric::DriftNeuron, Metric::DriftLayer, Metric::DriftActive]),
     );
     for (name, label) in [
         (Metric::DriftNeuron, "per neuron (max)"),
         (Metric::DriftLayer, "per layer (max)"),
     ] {
-        drift
-            .series
-            .push(series(label.into(), max_over_pairs(record, name)));
+        drift.series.push(series(
+            label.into(),
+            after_start(max_over_pairs(record, name)),
+        ));
     }
 
     let mut margin = chart(
@@ -169,8 +199,31 @@ pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(&'static str
     }
     CHART_STEMS
         .into_iter()
-        .zip([ratio, alignment, loss, drift, margin])
+        .zip([ratio, second, alignment, loss, drift, margin])
         .collect()
+}
+
+/// The log-loss chart: −ln R on a log axis once the loss has fallen by decades of e-folds (ln R
+/// from −0.7 to −36,000 on a linear axis leaves the early phase flat), else ln R itself.
+fn loss_chart(ln_r: Vec<(usize, f64)>) -> Chart {
+    let magnitudes: Vec<f64> = ln_r
+        .iter()
+        .map(|&(_, v)| v)
+        .filter(|v| v.is_finite())
+        .map(|v| -v)
+        .collect();
+    let smallest = magnitudes.iter().copied().fold(f64::INFINITY, f64::min);
+    let largest = magnitudes.iter().copied().fold(0.0, f64::max);
+    if smallest > 0.0 && largest >= 100.0 * smallest {
+        let mut c = chart("log-loss: −ln R (log scale)", "−ln R", true);
+        let negated = ln_r.into_iter().map(|(s, v)| (s, -v)).collect();
+        c.series.push(series("−ln R".into(), negated));
+        c
+    } else {
+        let mut c = chart("log-loss ln R", "ln R", false);
+        c.series.push(series("ln R".into(), ln_r));
+        c
+    }
 }
 
 /// At each logged step, the largest value of a pair metric over all pairs.
@@ -318,4 +371,24 @@ pub fn write_run_report(
 pub fn write_text(path: &Path, text: &str) -> Result<(), RunError> {
     write_atomic(path, text.as_bytes())
         .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_loss_goes_on_a_log_axis_once_it_spans_decades() {
+        let deep = loss_chart(vec![(0, -0.69), (10, -50.0), (1000, -36_000.0)]);
+        assert!(deep.log_y);
+        assert_eq!(
+            deep.series[0].points,
+            [(1.0, 0.69), (11.0, 50.0), (1001.0, 36_000.0)]
+        );
+        let shallow = loss_chart(vec![(0, -0.69), (10, -5.0)]);
+        assert!(!shallow.log_y);
+        assert_eq!(shallow.series[0].points, [(1.0, -0.69), (11.0, -5.0)]);
+        // A loss above 1 (ln R > 0) cannot go on the log axis of −ln R.
+        assert!(!loss_chart(vec![(0, 0.5), (10, -500.0)]).log_y);
+    }
 }

@@ -63,8 +63,14 @@ pub enum PlotError {
     },
 }
 
-/// Pixel size of every chart.
-const SIZE: (u32, u32) = (720, 420);
+/// Pixel size of every chart: the plot, and the legend in a panel to its right, where it can
+/// hide no data.
+const SIZE: (u32, u32) = (960, 420);
+/// Width of the plot; the legend panel takes the rest.
+const PLOT_WIDTH: u32 = 680;
+/// Legend rows: line height, and the characters a label keeps before it is cut.
+const LEGEND_ROW: i32 = 18;
+const LEGEND_CHARS: usize = 40;
 
 impl Chart {
     /// The points that can be drawn: finite, x > 0, and y > 0 on a log y axis.
@@ -74,6 +80,28 @@ impl Chart {
             .copied()
             .filter(|&(x, y)| x.is_finite() && y.is_finite() && x > 0.0 && (!self.log_y || y > 0.0))
             .collect()
+    }
+
+    /// What of a series is not drawn, for its legend entry (None when all of it is).
+    fn not_drawn(&self, series: &Series) -> Option<String> {
+        let drawn = self.drawable(&series.points).len();
+        let finite = series
+            .points
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .count();
+        if drawn == 0 && finite == 0 {
+            Some("not drawn: no finite value".into())
+        } else if drawn == 0 {
+            Some("not drawn: none > 0 on a log axis".into())
+        } else if drawn < finite {
+            Some(format!(
+                "{} of {finite} values ≤ 0 not drawn",
+                finite - drawn
+            ))
+        } else {
+            None
+        }
     }
 
     /// The x and y ranges covering every drawable point and reference, padded so that a flat
@@ -125,9 +153,10 @@ impl Chart {
         {
             let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
             root.fill(&WHITE).map_err(|e| e.to_string())?;
+            let (plot, legend) = root.split_horizontally(PLOT_WIDTH);
             match self.ranges() {
                 None => {
-                    root.draw(&Text::new(
+                    plot.draw(&Text::new(
                         format!("{}: nothing to plot", self.title),
                         (20, 20),
                         ("sans-serif", 18),
@@ -137,12 +166,13 @@ impl Chart {
                 Some(((x0, x1), (y0, y1))) => {
                     let x = (x0..x1).log_scale();
                     if self.log_y {
-                        self.draw(&root, x, (y0..y1).log_scale())?;
+                        self.draw(&plot, x, (y0..y1).log_scale())?;
                     } else {
-                        self.draw(&root, x, y0..y1)?;
+                        self.draw(&plot, x, y0..y1)?;
                     }
                 }
             }
+            self.draw_legend(&legend).map_err(|e| e.to_string())?;
             root.present().map_err(|e| e.to_string())?;
         }
         Ok(svg)
@@ -150,7 +180,7 @@ impl Chart {
 
     fn draw<DB, X, Y>(
         &self,
-        root: &DrawingArea<DB, plotters::coord::Shift>,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
         x: X,
         y: Y,
     ) -> Result<(), String>
@@ -162,18 +192,21 @@ impl Chart {
         Y::CoordDescType: ValueFormatter<f64>,
     {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let mut chart = ChartBuilder::on(root)
+        let mut chart = ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
             .build_cartesian_2d(x, y)
             .map_err(err)?;
-        // plotters prints log-axis ticks with every digit (9.999999999e-5); one digit is enough.
+        // The x axis counts steps: whole numbers. plotters prints log-axis ticks with every
+        // digit (9.999999999e-5); one digit is enough on a log y axis.
+        let whole = |v: &f64| format!("{v:.0}");
         let short = |v: &f64| format!("{v:.0e}");
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str());
+            .y_desc(self.y_label.as_str())
+            .x_label_formatter(&whole);
         if self.log_y {
             mesh.y_label_formatter(&short);
         }
@@ -181,16 +214,15 @@ impl Chart {
         let (x_lo, x_hi) = self.ranges().map(|(x, _)| x).unwrap_or((1.0, 10.0));
         for (i, s) in self.series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
-            chart
-                .draw_series(LineSeries::new(
-                    self.drawable(&s.points),
-                    color.stroke_width(2),
-                ))
-                .map_err(err)?
-                .label(s.label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+            let points = self.drawable(&s.points);
+            let style = color.stroke_width(2);
+            match dashes(i) {
+                None => chart.draw_series(LineSeries::new(points, style)),
+                Some((dash, gap)) => {
+                    chart.draw_series(DashedLineSeries::new(points, dash, gap, style))
+                }
+            }
+            .map_err(err)?;
         }
         for r in self
             .references
@@ -204,19 +236,72 @@ impl Chart {
                     5,
                     BLACK.stroke_width(1),
                 ))
-                .map_err(err)?
-                .label(format!("{} = {}", r.label, crate::claims::fmt_value(r.y)))
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1))
-                });
+                .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(err)?;
+        Ok(())
+    }
+
+    /// The legend panel: one row per series (its line, its label, and what of it is not drawn)
+    /// and per reference line (dashed, with its value).
+    fn draw_legend<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let font = ("sans-serif", 13).into_font();
+        let mut y = 48;
+        // A row: the sample line, the label, and a note on a line of its own below it.
+        let mut row = |sample: &dyn Fn(i32) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>,
+                       label: String,
+                       note: Option<String>|
+         -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+            sample(y)?;
+            area.draw(&Text::new(cut(&label), (34, y - 7), font.clone()))?;
+            y += LEGEND_ROW;
+            if let Some(note) = note {
+                area.draw(&Text::new(
+                    cut(&format!("({note})")),
+                    (34, y - 7),
+                    font.clone(),
+                ))?;
+                y += LEGEND_ROW;
+            }
+            Ok(())
+        };
+        for (i, s) in self.series.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            row(
+                &|y| {
+                    let (dash, gap) = dashes(i).map_or((22, 0), |(d, g)| (d as i32, g as i32));
+                    let mut x = 4;
+                    while x < 26 {
+                        let end = (x + dash).min(26);
+                        area.draw(&PathElement::new(
+                            vec![(x, y), (end, y)],
+                            color.stroke_width(2),
+                        ))?;
+                        x = end + gap.max(1);
+                    }
+                    Ok(())
+                },
+                s.label.clone(),
+                self.not_drawn(s),
+            )?;
+        }
+        for r in &self.references {
+            row(
+                &|y| {
+                    for x in [4, 14] {
+                        area.draw(&PathElement::new(
+                            vec![(x, y), (x + 7, y)],
+                            BLACK.stroke_width(1),
+                        ))?;
+                    }
+                    Ok(())
+                },
+                format!("{} = {}", r.label, crate::claims::fmt_value(r.y)),
+                None,
+            )?;
+        }
         Ok(())
     }
 
@@ -232,6 +317,22 @@ impl Chart {
             source,
         })
     }
+}
+
+/// A label cut to what the legend panel holds.
+fn cut(label: &str) -> String {
+    if label.chars().count() <= LEGEND_CHARS {
+        label.to_string()
+    } else {
+        let kept: String = label.chars().take(LEGEND_CHARS - 1).collect();
+        format!("{kept}…")
+    }
+}
+
+/// The dash pattern of series `i` (dash and gap in pixels; None: solid): solid, dashed and dotted
+/// in turn, so that a series lying on another stays seen through its gaps.
+fn dashes(i: usize) -> Option<(u32, u32)> {
+    [None, Some((9, 5)), Some((2, 4))][i % 3]
 }
 
 #[cfg(test)]
@@ -269,6 +370,49 @@ mod tests {
         assert!(svg.contains("layer 1"));
         assert!(svg.contains("threshold = 0.9900"));
         assert!(svg.matches("<polyline").count() >= 3, "lines drawn");
+    }
+
+    #[test]
+    fn the_legend_sits_beside_the_plot_and_says_what_is_not_drawn() {
+        let svg = chart(true).to_svg().unwrap();
+        // layer 1 has 0.3 and 0.0 finite: the 0.0 cannot go on the log axis.
+        assert!(svg.contains("(1 of 2 values ≤ 0 not drawn)"), "{svg}");
+        let zeros = Chart {
+            series: vec![Series {
+                label: "zeros".into(),
+                points: vec![(1.0, 0.0), (2.0, 0.0)],
+            }],
+            ..chart(true)
+        };
+        let svg_zeros = zeros.to_svg().unwrap();
+        assert!(
+            svg_zeros.contains("(not drawn: none &gt; 0 on a log axis)"),
+            "{svg_zeros}"
+        );
+        // Every legend label starts right of the plot, where it can hide no data.
+        for label in ["layer 0", "threshold = 0.9900"] {
+            let at = svg
+                .find(&format!(">\n{label}\n<"))
+                .unwrap_or_else(|| panic!("{label}"));
+            let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+            let x: f64 = tag
+                .split("x=\"")
+                .nth(1)
+                .and_then(|t| t.split('"').next())
+                .and_then(|t| t.parse().ok())
+                .unwrap_or_else(|| panic!("no x in {tag}"));
+            assert!(x > f64::from(PLOT_WIDTH), "{label} at x = {x}");
+        }
+    }
+
+    #[test]
+    fn step_ticks_are_whole_numbers() {
+        let svg = chart(false).to_svg().unwrap();
+        assert!(
+            svg.contains(">\n10\n<") && svg.contains(">\n100\n<"),
+            "{svg}"
+        );
+        assert!(!svg.contains(">\n10.0\n<"), "{svg}");
     }
 
     #[test]

@@ -33,6 +33,20 @@ impl GradCheckReport {
 ///
 /// `inputs` become parameters of a fresh `Tape<f64>`; `f` builds the scalar from their handles
 /// and is re-run (in no-grad mode, after `reset()`) for every perturbed element.
+///
+/// ```
+/// use autodiff::{Tensor, gradcheck};
+///
+/// let a = Tensor::from_vec(vec![0.3, -1.2, 2.0, 0.7], &[2, 2]).unwrap();
+/// let b = Tensor::from_vec(vec![1.5, 0.4], &[2, 1]).unwrap();
+/// // d/da and d/db of sum(tanh(a·b)).
+/// let report = gradcheck(&[a, b], |tape, v| {
+///     let p = tape.matmul(v[0], v[1]);
+///     let t = tape.tanh(p);
+///     tape.sum(t)
+/// });
+/// assert!(report.max_error() < 1e-8, "{}", report.max_error());
+/// ```
 pub fn gradcheck(
     inputs: &[Tensor<f64>],
     f: impl Fn(&mut Tape<f64>, &[Var]) -> Var,

@@ -43,6 +43,26 @@ pub(crate) struct Node<T> {
 }
 
 /// The reverse-mode tape: parameters, this step's nodes, and their gradients.
+///
+/// Parameters live across steps; every op appends a node to this step's Wengert list, and
+/// [`Tape::backward`] sweeps it in reverse. [`Tape::reset`] starts the next step.
+///
+/// ```
+/// use autodiff::{Tape, Tensor};
+///
+/// let mut tape = Tape::<f64>::new();
+/// let w = tape.param(Tensor::from_vec(vec![2.0, -1.0], &[1, 2]).unwrap());
+/// // f(w) = sum(relu(x·wᵀ)) for the rows x = (1, 1) and (3, 1).
+/// let x = tape.input(&[1.0, 1.0, 3.0, 1.0], &[2, 2]);
+/// let z = tape.linear(x, w); // [[1], [5]]
+/// let h = tape.relu(z);
+/// let f = tape.sum(h);
+/// assert_eq!(tape.value(f).item(), 6.0);
+/// tape.backward(f);
+/// // Both rows are active, so ∂f/∂w is their sum.
+/// assert_eq!(tape.grad(w).unwrap().data(), &[4.0, 2.0]);
+/// tape.reset(); // the next step: w stays, the nodes go
+/// ```
 pub struct Tape<T: Element> {
     /// The Wengert list of the current step, in creation order.
     pub(crate) nodes: Vec<Node<T>>,

@@ -117,7 +117,21 @@ fn strides_are_injective(rows: usize, cols: usize, row_stride: usize, col_stride
     inner.1 > 0 && (inner.0 - 1) * inner.1 < outer.1
 }
 
-/// A read-only strided view of a matrix.
+/// A read-only strided view of a matrix: element (i, j) is `data[i·row_stride + j·col_stride]`,
+/// so transposes and submatrices are views, never copies.
+///
+/// ```
+/// use kernels::MatRef;
+///
+/// let data = [1, 2, 3, 4, 5, 6];
+/// let m = MatRef::from_row_major(&data, 2, 3).unwrap();
+/// assert_eq!(m.get(1, 2), 6);
+/// let t = m.t(); // 3 × 2, the same memory
+/// assert_eq!((t.rows(), t.cols(), t.get(2, 1)), (3, 2, 6));
+/// assert_eq!(m.submatrix(0, 1, 2, 2).get(1, 0), 5);
+/// // A view that would read past its data is an error, not undefined behaviour.
+/// assert!(MatRef::from_row_major(&data, 3, 3).is_err());
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct MatRef<'a, T> {
     data: &'a [T],

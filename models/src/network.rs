@@ -12,6 +12,23 @@ use crate::init::Init;
 use crate::layers::{LayerInfo, layer_list};
 
 /// A bias-free (except optionally the first layer) MLP or residual MLP with its own tape.
+///
+/// ```
+/// use autodiff::Tensor;
+/// use models::{Arch, Init, Network};
+///
+/// let arch: Arch = "3,relu:8,res(relu),linear:4,1".parse().unwrap();
+/// let mut net = Network::<f64>::new(&arch, Init::Gaussian { scale: 1.0 }, 7);
+/// // One line per weight matrix: its name, its shape, whether it is linear.
+/// for layer in net.layers() {
+///     println!("{} {:?}", layer.name, layer.shape);
+/// }
+/// let x = Tensor::from_vec(vec![0.1, 0.2, 0.3, -1.0, 0.0, 1.0], &[2, 3]).unwrap();
+/// assert_eq!(net.predict(&x).shape(), &[2, 1]);
+/// // The same seed gives the same weights, bit for bit.
+/// let mut again = Network::<f64>::new(&arch, Init::Gaussian { scale: 1.0 }, 7);
+/// assert_eq!(again.predict(&x).data(), net.predict(&x).data());
+/// ```
 pub struct Network<T: Element> {
     arch: Arch,
     layers: Vec<LayerInfo>,

@@ -41,6 +41,23 @@ use kernel_set::KernelSet;
 ///
 /// Large products run on the threads of the current rayon pool; the result is bitwise the same
 /// for every thread count.
+///
+/// ```
+/// use kernels::{MatMut, MatRef, gemm};
+///
+/// let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2 × 3, row-major
+/// let b = [1.0, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3 × 2
+/// let mut c = [10.0; 4];
+/// let a = MatRef::from_row_major(&a, 2, 3).unwrap();
+/// let b = MatRef::from_row_major(&b, 3, 2).unwrap();
+/// // C ← 1·A·B + 0·C: the old 10s are never read.
+/// gemm(1.0, a, b, 0.0, MatMut::from_row_major(&mut c, 2, 2).unwrap());
+/// assert_eq!(c, [4.0, 5.0, 10.0, 11.0]);
+/// // Aᵀ is a view with swapped strides, not a copy: C ← Aᵀ·A is 3 × 3.
+/// let mut g = [0.0; 9];
+/// gemm(1.0, a.t(), a, 0.0, MatMut::from_row_major(&mut g, 3, 3).unwrap());
+/// assert_eq!(g[0], 1.0 * 1.0 + 4.0 * 4.0);
+/// ```
 pub fn gemm<T: Element>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
     product(selected_kernel(), alpha, a, b, beta, c, false);
 }

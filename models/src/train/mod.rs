@@ -134,6 +134,26 @@ pub enum TrainError {
 /// threads poll for work between the step's products (busy for up to 200 µs after each, then
 /// napping), and work the callback hands to rayon directly runs on the calling thread only. A
 /// network too small to share runs as on one thread.
+///
+/// ```
+/// use autodiff::Tensor;
+/// use models::{Arch, Control, Init, MarginLoss, Network, StepRule, TrainConfig, train};
+///
+/// // Four points in the plane, labelled by the sign of their first coordinate.
+/// let x = Tensor::from_vec(vec![1.0, 0.5, 2.0, -1.0, -1.5, 0.2, -0.5, -2.0], &[4, 2]).unwrap();
+/// let y = Tensor::from_vec(vec![1.0, 1.0, -1.0, -1.0], &[4]).unwrap();
+/// let arch: Arch = "2,linear:3,linear:3,1".parse().unwrap();
+/// let mut net = Network::<f64>::new(&arch, Init::Gaussian { scale: 0.5 }, 0);
+/// let cfg = TrainConfig::new(MarginLoss::Logistic, StepRule::GradNormalized, 0.1, 500);
+/// let mut first_loss = None;
+/// let outcome = train(&mut net, &x, &y, &cfg, |info, _net| {
+///     first_loss.get_or_insert(info.loss);
+///     Control::Continue
+/// })
+/// .unwrap();
+/// assert_eq!(outcome.steps, 500);
+/// assert!(outcome.last.loss < first_loss.unwrap() / 10.0);
+/// ```
 pub fn train<T: Element>(
     net: &mut Network<T>,
     x: &Tensor<T>,

@@ -63,13 +63,7 @@ impl Cluster {
 
     fn run(&self, program: &str, args: &[&str]) -> String {
         let o = self.client(program).args(args).output().unwrap();
-        assert!(
-            o.status.success(),
-            "{program} {args:?}: {}\n{}",
-            o.status,
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        ok(o, &format!("{program} {args:?}"))
     }
 
     /// The state of job `id` (`PENDING`, `RUNNING`, `COMPLETED`, …; empty once forgotten).

@@ -124,6 +124,7 @@ fn claims_on_data_that_is_not_separable_are_not_applicable() {
         dim: 2,
         x: vec![0.6, 0.8, 0.6, 0.8, -0.8, 0.6, -0.8, 0.6],
         y: vec![1.0, -1.0, 1.0, -1.0],
+        input_divisor: 1.0,
     };
     let (_, claims) = judged(
         "not-separable",

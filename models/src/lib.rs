@@ -38,6 +38,7 @@ pub use arch::{Activation, Arch, ArchError, LayerSpec, Skip};
 pub use autodiff::MarginLoss;
 pub use checkpoint::{
     Attachments, CheckpointError, load, load_training, load_weights_into, save, save_training,
+    save_with_notes,
 };
 pub use init::Init;
 pub use layers::{LayerInfo, LayerKind};

@@ -126,6 +126,7 @@ mod tests {
             dim: 784,
             x: vec![0.001; 2 * 784],
             y: vec![1.0, -1.0],
+            input_divisor: 1.0,
         };
         let settings = Settings {
             steps: 20,

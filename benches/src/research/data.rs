@@ -56,6 +56,7 @@ pub fn first(data: &Dataset, n: usize) -> Result<Dataset, String> {
         dim: data.dim,
         x,
         y: data.y[..n].to_vec(),
+        input_divisor: data.input_divisor * largest,
     })
 }
 
@@ -70,6 +71,7 @@ mod tests {
             dim: 2,
             x: vec![0.3, 0.4, 0.0, 0.25, 0.6, 0.8],
             y: vec![1.0, -1.0, 1.0],
+            input_divisor: 1.0,
         }
     }
 
@@ -80,6 +82,7 @@ mod tests {
         assert_eq!(d.y, vec![1.0, -1.0]);
         assert!((d.max_norm() - 1.0).abs() < 1e-15);
         assert!((d.x[1] - 0.8).abs() < 1e-15 && (d.x[3] - 0.5).abs() < 1e-15);
+        assert!((d.input_divisor - 0.5).abs() < 1e-15);
         assert_eq!(first(&three(), 3).unwrap(), three());
     }
 

@@ -2,7 +2,11 @@
 
 use std::path::Path;
 
+use super::gzip::{gunzip, is_gzip};
 use super::{DataError, Dataset, Location};
+
+/// The UTF-8 byte-order mark some editors (and Excel) put at the start of a text file.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Numeric rows of a comma-separated text, each with its 1-based line number.
 pub(crate) struct Table {
@@ -13,7 +17,8 @@ pub(crate) struct Table {
 }
 
 /// Parses comma-separated numbers. Blank lines are skipped; the first non-blank line is a header
-/// when none of its fields is a number. Every row must have the header's (or the first row's)
+/// when none of its fields is a finite number (so a column named `nan` or `inf` is a header's
+/// name, not a value). Every row must have the header's (or the first row's)
 /// field count and only finite numbers; errors name `file`, the line and the problem.
 pub(crate) fn parse_table(text: &str, file: &str) -> Result<Table, DataError> {
     let mut columns = None;
@@ -27,7 +32,11 @@ pub(crate) fn parse_table(text: &str, file: &str) -> Result<Table, DataError> {
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         let first_line = columns.is_none() && !header_seen;
-        if first_line && fields.iter().all(|f| f.parse::<f64>().is_err()) {
+        if first_line
+            && !fields
+                .iter()
+                .any(|f| f.parse::<f64>().is_ok_and(f64::is_finite))
+        {
             header_seen = true;
             columns = Some(fields.len());
             continue;
@@ -82,24 +91,66 @@ fn parse_field(field: &str, column: usize, file: &str, line: usize) -> Result<f6
     }
 }
 
+/// The text of a CSV file's bytes: gunzipped if they are gzip (any file name), without a leading
+/// UTF-8 byte-order mark. Errors name the line of the first byte that is not text: invalid UTF-8,
+/// a UTF-16 byte-order mark, or a control character (a NUL byte is a binary file's sign).
+fn text_of(bytes: Vec<u8>, file: &str) -> Result<String, DataError> {
+    let mut bytes = if is_gzip(&bytes) {
+        gunzip(&bytes, file)?
+    } else {
+        bytes
+    };
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
+    let line_at =
+        |bytes: &[u8], end: usize| bytes[..end].iter().filter(|&&b| b == b'\n').count() + 1;
+    if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
+        return Err(DataError::malformed(
+            file,
+            Location::Line(1),
+            "starts with a UTF-16 byte-order mark: save the file as UTF-8 text",
+        ));
+    }
+    if let Some(at) = bytes
+        .iter()
+        .position(|&b| b.is_ascii_control() && !matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        let kind = if bytes[at] == 0 {
+            "a NUL byte"
+        } else {
+            "a control byte"
+        };
+        return Err(DataError::malformed(
+            file,
+            Location::Line(line_at(&bytes, at)),
+            format!(
+                "{kind} (0x{:02x}) at byte offset {at}: not a text file",
+                bytes[at]
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let line = line_at(e.as_bytes(), e.utf8_error().valid_up_to());
+        DataError::malformed(file, Location::Line(line), "not UTF-8 text")
+    })
+}
+
 /// Loads a CSV file: one example per line, features then the label, comma-separated, optional
-/// header (a first line with no number in it). Labels are all in {−1, +1} or all in {0, 1} (0 is
-/// then mapped to −1). Inputs are scaled so the largest has norm 1.
+/// header (a first line with no finite number in it). The file may be gzipped (`.csv.gz`) and may
+/// start with a UTF-8 byte-order mark. Labels are all in {−1, +1} or all in {0, 1} (0 is then
+/// mapped to −1). Inputs are divided by the largest input norm, so the largest has norm 1.
 ///
-/// Errors name the file, the line and the problem: unreadable file, empty file, ragged rows,
-/// fields that are not finite numbers, a row with no feature, a label outside the set, or labels
-/// mixing the two conventions.
+/// Errors name the file, the line and the problem: unreadable file, bytes that are not text,
+/// empty file, ragged rows, fields that are not finite numbers, a row with no feature, a label
+/// outside the set, or labels mixing the two conventions.
 pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| DataError::Io {
         file: file.clone(),
         source,
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        DataError::malformed(&file, Location::Line(line), "not UTF-8 text")
-    })?;
+    let text = text_of(bytes, &file)?;
     let table = parse_table(&text, &file)?;
     if table.columns < 2 {
         return Err(DataError::malformed(
@@ -148,13 +199,23 @@ pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
 mod tests {
     use super::*;
 
-    /// Writes `contents` to a fresh file in a per-test temporary folder and returns its path.
-    fn write(test: &str, contents: &[u8]) -> std::path::PathBuf {
+    /// Writes `contents` to the file `name` in a per-test temporary folder and returns its path.
+    fn write_named(test: &str, name: &str, contents: &[u8]) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("lowrank-csv-{}-{test}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("data.csv");
+        let path = dir.join(name);
         std::fs::write(&path, contents).unwrap();
         path
+    }
+
+    /// Writes `contents` to `data.csv` in a per-test temporary folder and returns its path.
+    fn write(test: &str, contents: &[u8]) -> std::path::PathBuf {
+        write_named(test, "data.csv", contents)
+    }
+
+    /// True when `a` and `b` agree to a relative `tolerance`.
+    fn close(a: f64, b: f64, tolerance: f64) -> bool {
+        (a - b).abs() <= tolerance * b.abs()
     }
 
     /// The error message of loading `contents`.
@@ -170,6 +231,109 @@ mod tests {
         assert_eq!(data.x, vec![0.6, 0.8, 0.0, 0.2]);
         assert_eq!(data.y, vec![1.0, -1.0]);
         assert_eq!(data.name, "data.csv");
+        assert_eq!(data.input_divisor, 5.0);
+    }
+
+    #[test]
+    fn values_up_to_the_largest_f64_are_scaled_not_zeroed() {
+        let data = load_csv(&write("big", b"1e308,1e308,1e308,1\n1,0,0,-1\n")).unwrap();
+        let third = 1.0 / 3f64.sqrt();
+        assert!(
+            data.x[..3].iter().all(|&v| close(v, third, 1e-15)),
+            "{:?}",
+            data.x
+        );
+        assert!(close(data.input_divisor, 3f64.sqrt() * 1e308, 1e-15));
+        assert!(close(data.x[3], 1.0 / data.input_divisor, 1e-15) && data.x[3] > 0.0);
+        let max = load_csv(&write("max", b"1.7976931348623157e308,0,1\n0,1,-1\n")).unwrap();
+        assert_eq!((max.x[0], max.x[1], max.x[2]), (1.0, 0.0, 0.0));
+        assert_eq!(max.input_divisor, f64::MAX);
+        assert!(close(max.x[3], 1.0 / f64::MAX, 1e-12) && max.x[3] > 0.0);
+    }
+
+    #[test]
+    fn subnormal_inputs_are_nonzero_and_scaled() {
+        let data = load_csv(&write("tiny", b"3e-320,4e-320,1\n0,1e-320,-1\n")).unwrap();
+        let want = [0.6, 0.8, 0.0, 0.2];
+        for (got, want) in data.x.iter().zip(want) {
+            assert!((got - want).abs() < 1e-3, "{:?}", data.x);
+        }
+        assert!(
+            close(data.input_divisor, 5e-320, 1e-3),
+            "{}",
+            data.input_divisor
+        );
+    }
+
+    #[test]
+    fn a_norm_beyond_the_largest_f64_is_named() {
+        let max = f64::MAX;
+        let message = error("huge", format!("1,0,1\n{max:e},{max:e},-1\n").as_bytes());
+        assert!(
+            message.contains(
+                "data.csv: example 2 has a norm above 1.7976931348623157e308, the largest f64"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_skipped() {
+        let data = load_csv(&write("bom", b"\xef\xbb\xbf1.488185,2,1\n0,1,-1\n")).unwrap();
+        assert_eq!((data.n, data.dim), (2, 2));
+        assert!(close(
+            data.input_divisor,
+            (1.488185f64.powi(2) + 4.0).sqrt(),
+            1e-15
+        ));
+        let header = load_csv(&write("bomhead", b"\xef\xbb\xbfa,b,y\n3,4,1\n")).unwrap();
+        assert_eq!(header.x, vec![0.6, 0.8]);
+    }
+
+    #[test]
+    fn a_column_named_nan_or_inf_is_part_of_a_header() {
+        let data = load_csv(&write("nanhead", b"x,nan,inf,label\n3,4,0,1\n0,0,1,-1\n")).unwrap();
+        assert_eq!((data.n, data.dim), (2, 3));
+        assert_eq!(data.x, vec![0.6, 0.8, 0.0, 0.0, 0.0, 0.2]);
+    }
+
+    #[test]
+    fn gzipped_csv_is_read() {
+        let gz = crate::data::gzip::member(b"a,b,y\n3,4,1\n0,1,-1\n");
+        let path = write_named("gz", "data.csv.gz", &gz);
+        let data = crate::data::resolve(path.to_str().unwrap()).unwrap();
+        assert_eq!(data.x, vec![0.6, 0.8, 0.0, 0.2]);
+        assert_eq!(data.name, "data.csv.gz");
+        let garbage = [gz.clone(), b"xx".to_vec()].concat();
+        let message = load_csv(&write_named("gzjunk", "data.csv.gz", &garbage))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains(&format!(
+                "data.csv.gz, byte offset {} of the gzip file: 2 bytes after the gzip data",
+                gz.len()
+            )),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn binary_bytes_are_not_text() {
+        let nul = error("nul", &[0; 64]);
+        assert!(
+            nul.contains("data.csv, line 1: a NUL byte (0x00) at byte offset 0: not a text file"),
+            "{nul}"
+        );
+        let control = error("ctl", b"1,2,1\n1,\x01,1\n");
+        assert!(
+            control.contains("line 2: a control byte (0x01) at byte offset 8: not a text file"),
+            "{control}"
+        );
+        let utf16 = error("utf16", b"\xff\xfe1\x00,\x001\x00");
+        assert!(
+            utf16.contains("line 1: starts with a UTF-16 byte-order mark"),
+            "{utf16}"
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub enum Location {
     Line(usize),
     /// A 0-based byte offset into a binary file (into the decompressed stream for gzip files).
     Offset(u64),
+    /// A 0-based byte offset into a gzip file as stored, before decompression.
+    Compressed(u64),
 }
 
 impl fmt::Display for Location {
@@ -19,6 +21,7 @@ impl fmt::Display for Location {
             Location::File => Ok(()),
             Location::Line(line) => write!(f, ", line {line}"),
             Location::Offset(offset) => write!(f, ", byte offset {offset}"),
+            Location::Compressed(offset) => write!(f, ", byte offset {offset} of the gzip file"),
         }
     }
 }

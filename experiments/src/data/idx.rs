@@ -1,10 +1,8 @@
 //! IDX files (the MNIST format): an images file and a labels file, two classes selected.
 
-use std::io::Read;
 use std::path::Path;
 
-use flate2::read::GzDecoder;
-
+use super::gzip::{gunzip, is_gzip};
 use super::{DataError, Dataset, Location};
 
 /// Magic number of an unsigned-byte, three-dimensional IDX file (images × rows × columns).
@@ -24,9 +22,10 @@ struct Idx {
 /// `a` (labelled +1) or `b` (labelled −1); pixels become features, scaled so the largest image
 /// has norm 1.
 ///
-/// Errors name the file, the byte offset and the problem: unreadable file, wrong magic number,
-/// truncated header or payload, trailing bytes, image and label counts that differ, equal
-/// classes, or a class with no example.
+/// A gzipped file may have several members (`cat a.gz b.gz`); bytes after the last member are an
+/// error. Errors name the file, the byte offset and the problem: unreadable file, corrupt gzip,
+/// wrong magic number, truncated header or payload, trailing bytes, image and label counts that
+/// differ, equal classes, or a class with no example.
 pub fn load_idx(images: &Path, labels: &Path, a: u8, b: u8) -> Result<Dataset, DataError> {
     let images_name = images.display().to_string();
     let labels_name = labels.display().to_string();
@@ -83,12 +82,8 @@ fn read_idx(path: &Path, file: &str, magic: u32, what: &str) -> Result<Idx, Data
         file: file.to_owned(),
         source,
     })?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::malformed(file, Location::File, format!("bad gzip: {e}")))?;
-        out
+    let bytes = if is_gzip(&raw) {
+        gunzip(&raw, file)?
     } else {
         raw
     };
@@ -155,13 +150,10 @@ fn read_idx(path: &Path, file: &str, magic: u32, what: &str) -> Result<Idx, Data
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
     use std::path::PathBuf;
 
-    use flate2::Compression;
-    use flate2::write::GzEncoder;
-
     use super::*;
+    use crate::data::gzip::member;
 
     /// An IDX file with the given magic number, dimensions and payload.
     fn idx_bytes(magic: u32, dims: &[u32], payload: &[u8]) -> Vec<u8> {
@@ -207,10 +199,32 @@ mod tests {
     #[test]
     fn reads_gzipped_files() {
         let (images, labels) = good_pair();
-        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
-        gz.write_all(&images).unwrap();
-        let (i, l) = write_pair("gz", &gz.finish().unwrap(), &labels);
+        let (i, l) = write_pair("gz", &member(&images), &labels);
         assert_eq!(load_idx(&i, &l, 7, 5).unwrap().y, vec![1.0, -1.0]);
+    }
+
+    #[test]
+    fn reads_every_member_of_a_multi_member_gzip() {
+        let (images, labels) = good_pair();
+        let (head, tail) = images.split_at(20);
+        let (i, l) = write_pair("multi", &[member(head), member(tail)].concat(), &labels);
+        assert_eq!(load_idx(&i, &l, 7, 5).unwrap().y, vec![1.0, -1.0]);
+    }
+
+    #[test]
+    fn bytes_after_the_gzip_data_are_an_error_naming_the_offset() {
+        let (images, labels) = good_pair();
+        let compressed = member(&images);
+        let end = compressed.len();
+        let (i, l) = write_pair("garbage", &[compressed, vec![0, 1, 2]].concat(), &labels);
+        let message = load_idx(&i, &l, 7, 5).unwrap_err().to_string();
+        assert!(
+            message.ends_with(&format!(
+                "images.idx, byte offset {end} of the gzip file: 3 bytes after the gzip data do \
+                 not start a gzip member (trailing garbage)"
+            )),
+            "{message}"
+        );
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! folder).
 //!
 //! Every data set has labels in {−1, +1} and is scaled so that its largest input has norm 1, the
-//! setting of the theory (‖x_i‖ ≤ 1). Loaders never panic on bad input: they return a
+//! setting of the theory (‖x_i‖ ≤ 1); the divisor is kept in [`Dataset::input_divisor`] so that
+//! runs can record it. Loaders never panic on bad input: they return a
 //! [`DataError`] naming the file, the line or byte offset, and the problem.
 
 mod csv;
 mod digits;
 mod error;
+mod gzip;
 mod idx;
 mod mnist;
 mod resolve;
@@ -37,6 +39,9 @@ pub struct Dataset {
     pub x: Vec<f64>,
     /// Labels, each −1 or +1.
     pub y: Vec<f64>,
+    /// What every input was divided by, the largest input norm as loaded (1 for data generated
+    /// already scaled): a model trained on `x` sees a raw input divided by this number.
+    pub input_divisor: f64,
 }
 
 impl Dataset {
@@ -57,8 +62,9 @@ impl Dataset {
     }
 
     /// Builds a data set from unscaled inputs and ±1 labels, dividing every input by the largest
-    /// norm. Fails, naming `file`, when there are no examples or every input is zero (nothing to
-    /// scale, and no direction can separate a zero input).
+    /// norm. Fails, naming `file`, when there are no examples, every input is zero (nothing to
+    /// scale, and no direction can separate a zero input), or the largest norm exceeds the largest
+    /// f64 (the data could be scaled, but the divisor could not be recorded).
     pub(crate) fn scaled(
         name: String,
         dim: usize,
@@ -81,6 +87,19 @@ impl Dataset {
                 "every input is zero, so the data cannot be scaled or separated",
             ));
         }
+        if max_norm.is_infinite() {
+            let example = x.chunks(dim).position(|row| norm(row).is_infinite());
+            return Err(DataError::malformed(
+                file,
+                Location::File,
+                format!(
+                    "example {} has a norm above {:e}, the largest f64, so the factor that scales \
+                     the inputs to norm 1 cannot be recorded; divide the data by a constant first",
+                    example.map_or(0, |i| i + 1),
+                    f64::MAX
+                ),
+            ));
+        }
         x.iter_mut().for_each(|v| *v /= max_norm);
         Ok(Self {
             name,
@@ -88,11 +107,12 @@ impl Dataset {
             dim,
             x,
             y,
+            input_divisor: max_norm,
         })
     }
 }
 
-/// Euclidean norm of a vector.
+/// Euclidean norm of a vector, without overflow or underflow (a norm above the largest f64 is ∞).
 pub(crate) fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|a| a * a).sum::<f64>().sqrt()
+    kernels::reduce::norm2(v)
 }

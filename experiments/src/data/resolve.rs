@@ -6,14 +6,14 @@ use super::{DataError, Dataset, digits, gaussian, load_csv, load_idx, two_point}
 
 /// The grammar, quoted in errors.
 const GRAMMAR: &str = "expected `gaussian[:dim=20,n=200,margin=0.1,seed=0]`, `two-point`, \
-                       `digits[:A,B]`, `idx:IMAGES,LABELS,A,B`, or a path to a .csv file";
+                       `digits[:A,B]`, `idx:IMAGES,LABELS,A,B`, or a path to a .csv or .csv.gz file";
 
 /// Resolves a `--data` value: "gaussian[:dim=20,n=200,margin=0.1,seed=0]", "two-point",
-/// "digits\[:0,1\]", "idx:IMAGES,LABELS,A,B", or a path to a .csv file.
+/// "digits\[:0,1\]", "idx:IMAGES,LABELS,A,B", or a path to a .csv or .csv.gz file.
 ///
 /// Gaussian options may be given in any order and any subset (the defaults are those shown);
 /// `margin` must lie in [0, 1). `digits` alone means digits 0 (+1) against 1 (−1). Any other value
-/// ending in `.csv`, or naming an existing file, is loaded with [`load_csv`].
+/// ending in `.csv` or `.csv.gz`, or naming an existing file, is loaded with [`load_csv`].
 pub fn resolve(spec: &str) -> Result<Dataset, DataError> {
     let (head, options) = match spec.split_once(':') {
         Some((head, options)) => (head, Some(options)),
@@ -42,7 +42,11 @@ pub fn resolve(spec: &str) -> Result<Dataset, DataError> {
                 "idx takes two files and two classes, as `idx:images.idx,labels.idx,3,8`",
             )),
         },
-        _ if spec.to_ascii_lowercase().ends_with(".csv") || Path::new(spec).is_file() => {
+        _ if [".csv", ".csv.gz"]
+            .iter()
+            .any(|end| spec.to_ascii_lowercase().ends_with(end))
+            || Path::new(spec).is_file() =>
+        {
             load_csv(Path::new(spec))
         }
         _ => Err(DataError::spec(spec, GRAMMAR)),
@@ -128,6 +132,10 @@ mod tests {
             (
                 "/nonexistent/data.csv",
                 "/nonexistent/data.csv: cannot read",
+            ),
+            (
+                "/nonexistent/data.csv.gz",
+                "/nonexistent/data.csv.gz: cannot read",
             ),
         ];
         for (spec, expected) in cases {

@@ -74,6 +74,7 @@ pub fn two_point() -> Dataset {
         dim: 2,
         x: vec![1.0, 0.0, 0.0, 1.0],
         y: vec![1.0, -1.0],
+        input_divisor: 1.0,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod rundir;
 pub mod schedule;
 mod watch;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -30,6 +31,10 @@ use crate::runner::progress::Progress;
 use crate::runner::rundir::RunDir;
 use crate::runner::schedule::LogSchedule;
 use crate::runner::watch::{Stopped, Watch};
+
+/// The metadata key of `final.safetensors` that holds what every input was divided by (see
+/// [`Dataset::input_divisor`]): the weights expect raw inputs divided by this number.
+pub const INPUTS_DIVIDED_BY: &str = "data.inputs_divided_by";
 
 /// Where the initial weights come from.
 #[derive(Clone, Debug, PartialEq)]
@@ -322,7 +327,12 @@ pub fn config_json(spec: &RunSpec) -> serde_json::Value {
     json!({
         "arch": spec.arch.to_string(),
         "start": start,
-        "data": { "name": spec.data.name, "n": spec.data.n, "dim": spec.data.dim },
+        "data": {
+            "name": spec.data.name,
+            "n": spec.data.n,
+            "dim": spec.data.dim,
+            "inputs_divided_by": spec.data.input_divisor,
+        },
         "loss": spec.train.loss.to_string(),
         "step_rule": spec.train.rule.to_string(),
         "lr": spec.train.lr,
@@ -468,7 +478,11 @@ fn train_and_record<T: Element>(
     } else {
         (status, stop_reason)
     };
-    models::save(&net, &dir.checkpoint())?;
+    let notes = HashMap::from([(
+        INPUTS_DIVIDED_BY.to_string(),
+        format!("{:e}", spec.data.input_divisor),
+    )]);
+    models::save_with_notes(&net, &dir.checkpoint(), notes)?;
     let metrics_seconds = recorder.seconds();
     let layers = layer_metas(recorder.layers());
     let pairs = recorder.pairs().to_vec();

@@ -64,6 +64,17 @@ pub enum CheckpointError {
 
 /// Saves the network's weights and architecture to `path`, atomically.
 pub fn save<T: Element>(net: &Network<T>, path: &Path) -> Result<(), CheckpointError> {
+    save_with_notes(net, path, HashMap::new())
+}
+
+/// Saves as [`save`] does, with `notes` added to the metadata: facts a reader of the file alone
+/// needs to use the weights (what the inputs were divided by, say). The keys [`load`] reads win
+/// over a note of the same name, so a note can never make the file unloadable.
+pub fn save_with_notes<T: Element>(
+    net: &Network<T>,
+    path: &Path,
+    mut notes: HashMap<String, String>,
+) -> Result<(), CheckpointError> {
     let tensors: Vec<(String, RawTensor)> = net
         .named_params()
         .into_iter()
@@ -75,12 +86,12 @@ pub fn save<T: Element>(net: &Network<T>, path: &Path) -> Result<(), CheckpointE
             )
         })
         .collect();
-    let metadata = HashMap::from([
+    notes.extend([
         ("format".to_string(), FORMAT.to_string()),
         ("arch".to_string(), net.arch().to_string()),
         ("dtype".to_string(), T::NAME.to_string()),
     ]);
-    write(path, &tensors, metadata)
+    write(path, &tensors, notes)
 }
 
 /// Encodes named tensors with metadata and writes them to `path` atomically.

@@ -11,6 +11,7 @@ fn dataset(rows: &[[f64; 2]], y: &[f64]) -> Dataset {
         dim: 2,
         x: rows.iter().flatten().copied().collect(),
         y: y.to_vec(),
+        input_divisor: 1.0,
     }
 }
 

@@ -280,3 +280,103 @@ fn saving_into_a_missing_folder_is_an_error() {
     let m = message(save(&net::<f32>(KINDS[0], 0), &path).unwrap_err(), &path);
     assert!(m.contains("No such file"), "{m}");
 }
+
+#[test]
+fn a_metadata_architecture_that_disagrees_with_the_tensors_is_refused_before_allocating() {
+    let dir = Dir::new("lying-arch");
+    let good = dir.file("good.safetensors");
+    save(&net::<f32>("10,linear:10,1", 0), &good).unwrap();
+    let cases = [
+        (
+            "10,linear:100000000000,1",
+            "tensor `layers.0.weight` has shape [10, 10], the metadata architecture \
+             `10,linear:100000000000,1` needs [100000000000, 10]",
+        ),
+        (
+            "2,linear:18446744073709551615,1",
+            "tensor `layers.0.weight` has shape [10, 10], the metadata architecture \
+             `2,linear:18446744073709551615,1` needs [18446744073709551615, 2]",
+        ),
+        (
+            "10,linear:10+bias,1",
+            "tensor `layers.0.bias` is missing (the metadata architecture `10,linear:10+bias,1`)",
+        ),
+        (
+            "10,linear:10,res(relu),1",
+            "tensor `blocks.0.y.weight` is missing (the metadata architecture \
+             `10,linear:10,res(relu),1`)",
+        ),
+        (
+            "10,linear:10,linear:10,1",
+            "tensor `layers.1.weight` has shape [1, 10], the metadata architecture \
+             `10,linear:10,linear:10,1` needs [10, 10]",
+        ),
+        (
+            "10,1000000000000",
+            "does not parse: architecture `10,1000000000000` has 2 comma-separated part(s)",
+        ),
+    ];
+    for (i, (arch, expected)) in cases.into_iter().enumerate() {
+        let path = dir.file(&format!("{i}.safetensors"));
+        rewrite(&good, &path, |_, m| {
+            drop(m.insert("arch".into(), arch.into()))
+        });
+        let m = message(load::<f32>(&path).unwrap_err(), &path);
+        assert!(m.contains(expected), "{arch}: {m}");
+    }
+    let path = dir.file("relu.safetensors");
+    rewrite(&good, &path, |_, m| {
+        drop(m.insert("arch".into(), "10,relu:10,1".into()))
+    });
+    assert_eq!(
+        load::<f32>(&path).unwrap().arch().to_string(),
+        "10,relu:10,1"
+    );
+}
+
+#[test]
+fn weights_load_only_into_the_architecture_their_file_records() {
+    let dir = Dir::new("init-arch");
+    let relu = dir.file("relu.safetensors");
+    let original = net::<f64>("10,relu:10,1", 0);
+    save(&original, &relu).unwrap();
+    let mut linear = net::<f64>("10,linear:10,1", 1);
+    let before: Vec<Tensor<f64>> = linear
+        .named_params()
+        .iter()
+        .map(|(_, t)| (*t).clone())
+        .collect();
+    let m = message(load_weights_into(&mut linear, &relu).unwrap_err(), &relu);
+    assert!(
+        m.contains(
+            "it was saved from the network `10,relu:10,1`, not `10,linear:10,1`: every tensor \
+             has the shape the network needs, but the activations or blocks differ"
+        ),
+        "{m}"
+    );
+    let after: Vec<Tensor<f64>> = linear
+        .named_params()
+        .iter()
+        .map(|(_, t)| (*t).clone())
+        .collect();
+    assert_eq!(before, after);
+
+    // A file another tool wrote, without lowrank metadata, is taken by its tensors.
+    let foreign = dir.file("foreign.safetensors");
+    rewrite(&relu, &foreign, |_, m| m.clear());
+    load_weights_into(&mut linear, &foreign).unwrap();
+    assert_eq!(linear.named_params()[0].1, original.named_params()[0].1);
+
+    let broken = dir.file("broken.safetensors");
+    rewrite(&relu, &broken, |_, m| {
+        drop(m.insert("arch".into(), "10,relu:10".into()))
+    });
+    let m = message(
+        load_weights_into(&mut linear, &broken).unwrap_err(),
+        &broken,
+    );
+    assert!(
+        m.contains("metadata: the recorded architecture does not parse"),
+        "{m}"
+    );
+}

@@ -254,6 +254,11 @@ impl ClaimSpec {
         {
             return Some(reason);
         }
+        if self.quantity == Quantity::SvmMargin
+            && let Some(reason) = record.separability.inapplicable()
+        {
+            return Some(reason);
+        }
         self.premises.iter().find_map(|p| {
             let verdict = premise(p);
             (verdict != Verdict::Holds)
@@ -319,10 +324,10 @@ impl ClaimSpec {
             }
             Quantity::MarginOverSvm => vec![
                 record
-                    .svm_margin
+                    .svm_margin()
                     .map_or(f64::NAN, |svm| last(0, Metric::NormalizedMargin) / svm),
             ],
-            Quantity::SvmMargin => vec![record.svm_margin.unwrap_or(0.0)],
+            Quantity::SvmMargin => vec![record.svm_margin().unwrap_or(0.0)],
             Quantity::LossBelowStart => {
                 let start = log_loss_term(0.0, record.loss) - (record.examples.max(1) as f64).ln();
                 let lowest = record

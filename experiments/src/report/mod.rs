@@ -191,7 +191,7 @@ pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(&'static str
         "normalized margin".into(),
         log.series(Scope::Run, 0, Metric::NormalizedMargin),
     ));
-    if let Some(m) = record.svm_margin {
+    if let Some(m) = record.svm_margin() {
         margin.references.push(Reference {
             label: "SVM margin".into(),
             y: m,
@@ -350,9 +350,7 @@ pub fn write_run_report(
         "\n## Outcome\n\n{:?} after {} steps ({}), {:.2} s ({:.2} s of it computing metrics).",
         o.status, o.steps, o.stop_reason, o.seconds, o.metrics_seconds
     );
-    if let Some(m) = record.svm_margin {
-        let _ = writeln!(md, "Hard-margin SVM margin of the data: {}.", fmt_value(m));
-    }
+    let _ = writeln!(md, "Data: {}.", record.separability);
     let _ = writeln!(md, "\n## Claims\n");
     md.push_str(&claims_table(&summary.claims, true).to_markdown());
     let _ = writeln!(md, "\n## Layers at the end\n");

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::claims::{Claim, Verdict};
+use crate::data::svm::Separability;
 use models::atomic::write_atomic;
 
 /// The paper whose claims the runs test.
@@ -43,6 +44,29 @@ pub struct Outcome {
     pub metrics_seconds: f64,
 }
 
+/// The data's separability as `summary.json` states it: the finding with its numbers, and in words.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataPremise {
+    /// False when the data breaks the premise: the claims resting on it are not applicable.
+    pub separable: bool,
+    /// The finding in words, as the report and the warning print it.
+    pub evidence: String,
+    /// The finding and its numbers.
+    #[serde(flatten)]
+    pub finding: Separability,
+}
+
+impl DataPremise {
+    /// The premise as found in `finding`.
+    pub fn new(finding: Separability) -> Self {
+        Self {
+            separable: finding.margin().is_some(),
+            evidence: finding.to_string(),
+            finding,
+        }
+    }
+}
+
 /// Everything `summary.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -54,6 +78,10 @@ pub struct Summary {
     pub config: serde_json::Value,
     /// How the run ended.
     pub outcome: Outcome,
+    /// Whether the data meets the premise of the claims that rest on separability, and why not
+    /// (None in summaries written before it was recorded).
+    #[serde(default)]
+    pub data: Option<DataPremise>,
     /// The last logged value of every metric, keyed `run.<metric>`, `layer.<k>.<metric>` or
     /// `pair.<k>.<metric>` (non-finite values left out).
     pub final_metrics: BTreeMap<String, f64>,
@@ -106,6 +134,11 @@ mod tests {
                 seconds: 0.5,
                 metrics_seconds: 0.1,
             },
+            data: Some(DataPremise::new(Separability::Contradictory {
+                first: 1,
+                second: 3,
+                examples: 2,
+            })),
             final_metrics,
             claims: vec![Claim::evaluate(
                 "r",
@@ -122,6 +155,14 @@ mod tests {
         s.write(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\"verdict\": \"holds\""), "{text}");
+        assert!(
+            text.contains(
+                "\"data\": {\n    \"separable\": false,\n    \"evidence\": \"contradictory: \
+                 examples 1 and 3 have the same input and opposite labels"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\"finding\": \"contradictory\""), "{text}");
         assert_eq!(Summary::read(&path).unwrap(), s);
         std::fs::write(&path, "{}").unwrap();
         let e = Summary::read(&path).unwrap_err().to_string();

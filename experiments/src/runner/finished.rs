@@ -7,7 +7,8 @@ use models::{Init, Network};
 
 use super::rundir::RunDir;
 use super::watch::fits;
-use super::{RunRecord, RunSpec, layer_metas, svm_margin};
+use super::{RunRecord, RunSpec, layer_metas};
+use crate::data::svm::Separability;
 use crate::error::RunError;
 use crate::metrics::log::MetricsLog;
 use crate::report::summary::Summary;
@@ -42,7 +43,7 @@ pub(super) fn read(
         pairs: net.adjacent_pairs(),
         log,
         outcome: summary.outcome.clone(),
-        svm_margin: svm_margin(&spec.data),
+        separability: Separability::of(&spec.data),
         loss: spec.train.loss,
         examples: spec.data.n,
     };

@@ -21,12 +21,12 @@ use serde_json::json;
 
 use crate::claims::{ClaimSpec, Verdict, judge_all};
 use crate::data::Dataset;
-use crate::data::svm::{self, SvmResult};
+use crate::data::svm::Separability;
 use crate::error::RunError;
 use crate::metrics::log::{MetricsLog, Scope};
 use crate::metrics::{Metric, MetricSet, Recorder};
 use crate::report;
-use crate::report::summary::{Outcome, REFERENCE, Status, Summary};
+use crate::report::summary::{DataPremise, Outcome, REFERENCE, Status, Summary};
 use crate::runner::progress::Progress;
 use crate::runner::rundir::RunDir;
 use crate::runner::schedule::LogSchedule;
@@ -104,8 +104,8 @@ pub struct RunRecord {
     pub log: MetricsLog,
     /// How training ended.
     pub outcome: Outcome,
-    /// The data's hard-margin SVM margin (None if not separable).
-    pub svm_margin: Option<f64>,
+    /// Whether the data is separable, with the SVM margin or the evidence against.
+    pub separability: Separability,
     /// The loss it was trained on.
     pub loss: MarginLoss,
     /// Training examples.
@@ -113,6 +113,11 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// The data's hard-margin SVM margin (None if not separable).
+    pub fn svm_margin(&self) -> Option<f64> {
+        self.separability.margin()
+    }
+
     /// Why the run collapsed (its stop reason), or None when it did not.
     pub fn collapse(&self) -> Option<String> {
         (self.outcome.status == Status::Collapsed).then(|| self.outcome.stop_reason.clone())
@@ -246,6 +251,15 @@ pub fn execute(
         Dtype::F32 => train_and_record::<f32>(spec, &dir, options)?,
         Dtype::F64 => train_and_record::<f64>(spec, &dir, options)?,
     };
+    if record.separability.margin().is_none() {
+        // Said even when quiet: the claims resting on separability are not applicable, and a
+        // table of them alone would not say that the data is why.
+        eprintln!(
+            "warning: run `{}`: the data `{}` breaks the premise of the claims resting on \
+             separability, which are not applicable: {}",
+            spec.name, spec.data.name, record.separability
+        );
+    }
     let mut claims = judge_all(specs, &record);
     let left_out = spec.metrics.missing();
     if !left_out.is_empty() {
@@ -268,7 +282,7 @@ pub fn execute(
             .collect();
     }
     let mut final_metrics = report::final_metrics(&record.log);
-    if let Some(m) = record.svm_margin {
+    if let Some(m) = record.svm_margin() {
         final_metrics.insert("run.svm_margin".to_string(), m);
     }
     let summary = Summary {
@@ -276,6 +290,7 @@ pub fn execute(
         reference: REFERENCE.to_string(),
         config: config_json(spec),
         outcome: record.outcome.clone(),
+        data: Some(DataPremise::new(record.separability.clone())),
         final_metrics,
         claims,
     };
@@ -307,15 +322,6 @@ fn layer_metas(layers: &[LayerInfo]) -> Vec<LayerMeta> {
             activation: l.activation.to_string(),
         })
         .collect()
-}
-
-/// The data's hard-margin SVM margin, None if it is not separable. Once per data set per
-/// process: the runs of an experiment and the points of a sweep share it.
-fn svm_margin(data: &Dataset) -> Option<f64> {
-    match svm::cached_hard_margin(data) {
-        SvmResult::Separable { margin, .. } => Some(margin),
-        SvmResult::NotSeparable => None,
-    }
 }
 
 /// The full configuration of a run as JSON, for `summary.json`.
@@ -498,7 +504,7 @@ fn train_and_record<T: Element>(
             seconds: seconds_before + started.elapsed().as_secs_f64(),
             metrics_seconds,
         },
-        svm_margin: svm_margin(&spec.data),
+        separability: Separability::of(&spec.data),
         loss: spec.train.loss,
         examples: spec.data.n,
     })

@@ -3,7 +3,7 @@
 //! | file | content |
 //! | --- | --- |
 //! | `metrics.csv` | every logged metric, long format: `step,scope,index,name,metric,value` |
-//! | `summary.json` | the config, the outcome, the final metrics, and each claim with its verdict |
+//! | `summary.json` | the config, the outcome, the data's separability, the final metrics, and each claim with its verdict |
 //! | `final.safetensors` | the trained weights (loadable with `--init` or `models::load`) |
 //! | `report.md` | tables and the plots below, embedded |
 //! | `*.svg` | r per layer, alignment per pair, log-loss, invariance drifts, margins |

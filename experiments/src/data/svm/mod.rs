@@ -23,6 +23,7 @@
 
 mod ascent;
 mod cache;
+mod premise;
 #[cfg(test)]
 mod tests;
 
@@ -30,6 +31,7 @@ use kernels::reduce::dot;
 use kernels::rng::Rng;
 
 pub use cache::{MarginCache, cached_hard_margin, cached_solve};
+pub use premise::Separability;
 
 use crate::data::Dataset;
 use ascent::Ascent;

@@ -540,7 +540,10 @@ mod tests {
     #[test]
     fn parameter_count_counts_matrices_blocks_and_bias() {
         let count = |s: &str| s.parse::<Arch>().unwrap().parameter_count();
-        assert_eq!(count("20,relu:40,linear:20,1"), Some(20 * 40 + 40 * 20 + 20));
+        assert_eq!(
+            count("20,relu:40,linear:20,1"),
+            Some(20 * 40 + 40 * 20 + 20)
+        );
         assert_eq!(count("3,relu:4+bias,1"), Some(3 * 4 + 4 + 4));
         // A residual block keeps the width: Y and U are 5×5, a learned skip adds Z.
         assert_eq!(count("5,res(relu),1"), Some(2 * 25 + 5));

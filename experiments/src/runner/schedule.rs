@@ -45,7 +45,7 @@ impl LogSchedule {
     /// `usize::MAX`, far beyond anything that fits in memory).
     pub fn every_len(every: usize, total: usize) -> usize {
         let every = every.max(1);
-        let last_is_extra = usize::from(total % every != 0);
+        let last_is_extra = usize::from(!total.is_multiple_of(every));
         (total / every).saturating_add(1 + last_is_extra)
     }
 

@@ -63,7 +63,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub log_every: Option<u64>,
     /// Logs per decade of steps on the log-spaced schedule.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000), conflicts_with = "log_every")]
     pub log_per_decade: u64,
     /// Metric families to compute at each log, comma-separated: margin, spectral, alignment,
     /// invariance, activity, flips, or all, default (all but invariance), none. A claim whose
@@ -120,6 +120,25 @@ pub fn has_staging(out: &Path) -> bool {
     publish::staging_path(out).is_ok_and(|p| p.is_dir())
 }
 
+/// Parses a run's name into a plain folder name: the run's folder is `runs/NAME`, and a name
+/// with a path separator, `.` or `..` would put it elsewhere (`--name ../x` wrote outside runs/).
+pub fn folder_name(s: &str) -> Result<String, String> {
+    let problem = if s.is_empty() {
+        "is empty"
+    } else if s.contains(['/', '\\']) {
+        "contains a path separator"
+    } else if s == "." || s == ".." {
+        "means the folder itself or its parent"
+    } else if s.contains('\0') {
+        "contains a NUL byte"
+    } else {
+        return Ok(s.to_string());
+    };
+    Err(format!(
+        "`{s}` {problem}: a run's name must be a plain folder name (its folder is runs/NAME; use --out for another place)"
+    ))
+}
+
 /// Parses a number of seconds: finite and not negative.
 fn seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
@@ -154,11 +173,28 @@ pub fn create_out_dir(out: &Path) -> Result<RunDir, RunError> {
     RunDir::create(out).map_err(|e| RunError::io(format!("--out {}", out.display()), e))
 }
 
-/// Runs `f` on a rayon pool of `threads` workers (the global pool when None).
+/// The warning for `--threads` beyond the cores this process may use (None when within them):
+/// more workers than cores give the same results, but they take turns and spin waiting for
+/// each other, and a run became more than ten times slower.
+pub fn oversubscribed(threads: u16, cores: usize) -> Option<String> {
+    (usize::from(threads) > cores).then(|| {
+        format!(
+            "warning: --threads {threads} is more than the {cores} cores available (std::thread::available_parallelism); the results are the same, but the run will be slower than with --threads {cores}"
+        )
+    })
+}
+
+/// Runs `f` on a rayon pool of `threads` workers (the global pool when None), warning on stderr
+/// when there are more workers than cores.
 pub fn with_threads<R: Send>(
     threads: Option<u16>,
     f: impl FnOnce() -> R + Send,
 ) -> Result<R, RunError> {
+    if let (Some(n), Ok(cores)) = (threads, std::thread::available_parallelism())
+        && let Some(warning) = oversubscribed(n, cores.get())
+    {
+        eprintln!("{warning}");
+    }
     match threads {
         None => Ok(f()),
         Some(n) => rayon::ThreadPoolBuilder::new()
@@ -189,6 +225,7 @@ pub fn experiment_main(
     run: impl FnOnce(&Common, &RunDir) -> Result<ExperimentResult, RunError> + Send,
 ) -> ExitCode {
     let out = args.out_dir(name);
+    let existed = out.exists();
     let outcome = (|| {
         catch_signals()?;
         args.check_resume()?;
@@ -216,7 +253,14 @@ pub fn experiment_main(
                 ExitCode::FAILURE
             }
         }
-        Err(e) => exit_for(&e, &out),
+        Err(e) => {
+            if !existed {
+                // An experiment refused before its first run (a run too big for the memory, a
+                // bad setting) leaves no empty folder behind; remove_dir keeps anything written.
+                let _ = std::fs::remove_dir(&out);
+            }
+            exit_for(&e, &out)
+        }
     }
 }
 
@@ -277,6 +321,57 @@ mod tests {
             "{e}"
         );
         assert!(Cli::try_parse_from(["x", "--bogus"]).is_err());
+    }
+
+    /// Regression: `--log-per-decade` beside `--log-every` was silently ignored.
+    #[test]
+    fn log_per_decade_conflicts_with_log_every_only_when_given() {
+        let e = Cli::try_parse_from(["x", "--log-every", "5", "--log-per-decade", "3"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--log-per-decade") && e.contains("--log-every"),
+            "{e}"
+        );
+        let every = Cli::parse_from(["x", "--log-every", "5"]).common;
+        assert_eq!(every.common().log_every, Some(5));
+    }
+
+    /// Regression: `--name ../x` wrote outside runs/.
+    #[test]
+    fn run_names_are_plain_folder_names() {
+        assert_eq!(folder_name("deep-linear_2.a").unwrap(), "deep-linear_2.a");
+        assert_eq!(folder_name("..x").unwrap(), "..x");
+        for (bad, problem) in [
+            ("../x", "contains a path separator"),
+            ("a/b", "contains a path separator"),
+            ("/abs", "contains a path separator"),
+            ("a\\b", "contains a path separator"),
+            ("..", "means the folder itself or its parent"),
+            (".", "means the folder itself or its parent"),
+            ("", "is empty"),
+            ("a\0b", "contains a NUL byte"),
+        ] {
+            let e = folder_name(bad).unwrap_err();
+            assert!(
+                e.starts_with(&format!(
+                    "`{bad}` {problem}: a run's name must be a plain folder name"
+                )),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    /// Regression: `--threads 500` on 2 cores ran more than ten times slower without a word.
+    #[test]
+    fn more_threads_than_cores_is_warned_naming_both() {
+        assert_eq!(oversubscribed(2, 2), None);
+        assert_eq!(oversubscribed(1, 8), None);
+        let w = oversubscribed(500, 2).unwrap();
+        assert!(
+            w.starts_with("warning: --threads 500 is more than the 2 cores available"),
+            "{w}"
+        );
     }
 
     #[test]

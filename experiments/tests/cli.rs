@@ -225,6 +225,166 @@ fn other_binaries_reject_bad_input_clearly() {
     }
 }
 
+/// Runs `exe` with `args` in `dir` and expects a clear error holding every one of `needles`,
+/// and that no output folder was left behind (`out`, and its staging folder `.NAME.partial`).
+fn refused_leaving_nothing(exe: &str, dir: &Path, args: &[&str], needles: &[&str]) {
+    let out = dir.join("out");
+    let o = Command::new(exe)
+        .args(args)
+        .args(["--quiet", "--out", out.to_str().unwrap()])
+        .current_dir(dir)
+        .output()
+        .expect("the binary starts");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{args:?}: `{needle}` not in: {err}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
+    assert!(left.is_empty(), "{args:?} left {left:?}");
+}
+
+/// Regression: each of these aborted allocating (leaving an empty folder) or panicked.
+#[test]
+fn oversized_numbers_are_refused_before_anything_is_allocated() {
+    let dir = scratch("sizes");
+    let train = env!("CARGO_BIN_EXE_train");
+    refused_leaving_nothing(
+        train,
+        &dir,
+        &["--steps", "100000000000", "--log-every", "1"],
+        &[
+            "error: --steps 100000000000 with --log-every 1 asks for 2.1 PB of metrics log for \
+             100000000001 logs",
+            "; this machine has ",
+        ],
+    );
+    refused_leaving_nothing(
+        train,
+        &dir,
+        &["--arch", "20,relu:100000000000,1", "--steps", "5"],
+        &[
+            "error: --arch 20,relu:100000000000,1 asks for 800.0 TB of activations for 200 \
+             examples",
+            "84.0 TB of weights",
+            "MemAvailable in /proc/meminfo",
+        ],
+    );
+    refused_leaving_nothing(
+        train,
+        &dir,
+        &["--data", "gaussian:dim=20,n=1000000000", "--steps", "5"],
+        &["error: data spec `gaussian:dim=20,n=1000000000`: --data asks for 352.0 GB of data"],
+    );
+    refused_leaving_nothing(
+        env!("CARGO_BIN_EXE_deep-linear"),
+        &dir,
+        &["--width", "100000000000", "--steps", "5"],
+        &["error: run `depth-2`: the network `10,linear:100000000000,1` asks for 400.0 TB"],
+    );
+    refused_leaving_nothing(
+        env!("CARGO_BIN_EXE_sweep"),
+        &dir,
+        &["--widths", "10,100000000000", "--steps", "5"],
+        &["error: --depths 2 --widths 100000000000 (point linear-d2-w100000000000-"],
+    );
+    let o = run(train, &["--arch", "20,relu:18446744073709551615,1"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "architecture `20,relu:18446744073709551615,1` has more than 18446744073709551615 weights"
+        ),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Regression: `--steps 18446744073709551615` hung building its log schedule; now it trains
+/// (until stopped: a SIGTERM writes its checkpoint, exit status 75).
+#[test]
+fn the_largest_step_budget_trains() {
+    let dir = scratch("max-steps");
+    let out = dir.join("max");
+    let child = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(["--quiet", "--steps", "18446744073709551615"])
+        .args(["--out", out.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("train starts");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -TERM failed");
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(75), "{err}");
+    let at = err
+        .split("stopped on SIGTERM at step ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|step| step.parse::<u64>().ok());
+    assert!(at.is_some_and(|step| step > 0), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Regression: these flags were accepted and silently ignored, or wrote outside runs/.
+#[test]
+fn flags_that_would_do_nothing_or_escape_runs_are_errors() {
+    let dir = scratch("flags");
+    let train = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_train"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("train starts")
+    };
+    for (args, needles) in [
+        (
+            &["--init", "w.safetensors", "--init-scheme", "he"][..],
+            &["'--init <FILE.safetensors>' cannot be used with '--init-scheme <INIT_SCHEME>'"][..],
+        ),
+        (
+            &["--log-every", "3", "--log-per-decade", "5"],
+            &["'--log-every <N>' cannot be used with '--log-per-decade <LOG_PER_DECADE>'"],
+        ),
+        (
+            &["--name", "../x"],
+            &["`../x` contains a path separator: a run's name must be a plain folder name"],
+        ),
+        (
+            &["--name", ".."],
+            &["`..` means the folder itself or its parent"],
+        ),
+        (&["--name", ""], &["`` is empty"]),
+    ] {
+        let o = train(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        for needle in needles {
+            assert!(err.contains(needle), "{args:?}: `{needle}` not in: {err}");
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "left {left:?}");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 64 {
+        let o = train(&["--quiet", "--steps", "3", "--threads", "64", "--out", "t"]);
+        let err = stderr(&o);
+        assert!(o.status.success(), "{err}");
+        assert!(
+            err.contains(&format!(
+                "warning: --threads 64 is more than the {cores} cores available"
+            )),
+            "{err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn sweep_shards_merge_into_the_whole_grid() {
     let dir = scratch("sweep");

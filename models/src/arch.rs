@@ -85,6 +85,15 @@ pub enum ArchError {
         /// How many parts it had.
         parts: usize,
     },
+    /// The weights cannot even be counted: their number exceeds `usize::MAX`.
+    #[error(
+        "architecture `{text}` has more than {} weights, more than any machine can hold",
+        usize::MAX
+    )]
+    TooLarge {
+        /// The whole architecture.
+        text: String,
+    },
     /// One token (a size, layer or block) could not be understood.
     #[error("architecture part {position} `{token}`: {problem}")]
     Token {
@@ -357,7 +366,26 @@ impl Arch {
                 "the output size must be positive",
             ));
         }
+        if self.parameter_count().is_none() {
+            return Err(ArchError::TooLarge { text: render });
+        }
         Ok(())
+    }
+
+    /// The number of weights (every matrix and the first layer's bias), or None when it exceeds
+    /// `usize::MAX`. Counted with checked arithmetic from the shapes alone, so a caller can size
+    /// a network (or a checkpoint claiming to hold one) before allocating it: an unchecked
+    /// product of two huge widths wraps around to a small number, or overflows a capacity.
+    pub fn parameter_count(&self) -> Option<usize> {
+        let (layers, _) = crate::layers::layer_list(self);
+        let bias = match (self.has_bias(), layers.first()) {
+            (true, Some(first)) => first.shape[0],
+            _ => 0,
+        };
+        layers.iter().try_fold(bias, |total, layer| {
+            let [rows, cols] = layer.shape;
+            rows.checked_mul(cols)?.checked_add(total)
+        })
     }
 
     /// The width of the hidden state after each entry of `layers` (blocks keep the width before them).
@@ -507,5 +535,47 @@ mod tests {
             output: 1,
         };
         assert!(matches!(empty.validate(), Err(ArchError::TooShort { .. })));
+    }
+
+    #[test]
+    fn parameter_count_counts_matrices_blocks_and_bias() {
+        let count = |s: &str| s.parse::<Arch>().unwrap().parameter_count();
+        assert_eq!(
+            count("20,relu:40,linear:20,1"),
+            Some(20 * 40 + 40 * 20 + 20)
+        );
+        assert_eq!(count("3,relu:4+bias,1"), Some(3 * 4 + 4 + 4));
+        // A residual block keeps the width: Y and U are 5×5, a learned skip adds Z.
+        assert_eq!(count("5,res(relu),1"), Some(2 * 25 + 5));
+        assert_eq!(count("5,resz(relu),1"), Some(3 * 25 + 5));
+        assert_eq!(
+            count("20,relu:100000000000,1"),
+            Some(20 * 100_000_000_000 + 100_000_000_000)
+        );
+    }
+
+    /// Regression: `20,relu:18446744073709551615,1` parsed, and building the network panicked
+    /// with a capacity overflow (20 × usize::MAX wrapped around).
+    #[test]
+    fn weights_beyond_usize_are_an_error_naming_the_architecture() {
+        for s in [
+            "20,relu:18446744073709551615,1",
+            "2,linear:18446744073709551615,1",
+            "1,linear:4294967296,linear:4294967296,1",
+        ] {
+            let e = error(s);
+            assert_eq!(
+                e,
+                format!(
+                    "architecture `{s}` has more than 18446744073709551615 weights, more than any machine can hold"
+                )
+            );
+        }
+        let huge = Arch {
+            input: usize::MAX,
+            layers: vec![LayerSpec::dense(2, Activation::Relu)],
+            output: 1,
+        };
+        assert!(matches!(huge.validate(), Err(ArchError::TooLarge { .. })));
     }
 }

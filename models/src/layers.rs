@@ -54,8 +54,9 @@ impl LayerInfo {
     }
 }
 
-/// The layer list and adjacency of an architecture (which must be valid).
-pub(crate) fn layer_list(arch: &Arch) -> (Vec<LayerInfo>, Vec<(usize, usize)>) {
+/// The layer list and adjacency of an architecture (which must be valid): what a network of it
+/// holds, known before anything is allocated (the experiments size a run from it).
+pub fn layer_list(arch: &Arch) -> (Vec<LayerInfo>, Vec<(usize, usize)>) {
     let mut layers = Vec::new();
     let mut pairs = Vec::new();
     // The layers whose outputs make up the current hidden state h (none: h is the input).

@@ -13,9 +13,11 @@ use experiments::cli::{self, CommonArgs, create_out_dir, with_threads};
 use experiments::data;
 use experiments::error::RunError;
 use experiments::runner::Resume;
+use experiments::runner::budget::Askers;
 use experiments::runner::rundir::RunDir;
 use experiments::suite::slurm::ArrayJob;
 use experiments::suite::sweep::{self, Family, Grid, Shard, SweepRow, SweepSettings};
+use experiments::suite::{self, Common, Training};
 use models::StepRule;
 
 const TABLE_HELP: &str = "\
@@ -258,13 +260,41 @@ fn checked(g: &GridArgs, seed_given: bool) -> Result<(Grid, SweepSettings), RunE
     Ok((grid, settings))
 }
 
+/// Checks, before the sweep's folder is created, that each point of the grid fits in the
+/// memory, naming its depth and width flags and the point.
+fn points_fit(grid: &Grid, settings: &SweepSettings, common: &Common) -> Result<(), RunError> {
+    for point in grid.points() {
+        let arch = point
+            .family
+            .arch(settings.data.dim, point.depth, point.width);
+        let rule: StepRule = point.rule.parse().map_err(|e| {
+            RunError::Config(format!("sweep point {}: step rule: {e}", point.name()))
+        })?;
+        // The loss does not change the size.
+        let training = Training::logistic(rule, settings.lr, settings.steps);
+        let name = point.name();
+        let askers = Askers {
+            network: format!(
+                "--depths {} --widths {} (point {name}, network `{arch}`)",
+                point.depth, point.width
+            ),
+            data: format!("--data {}", settings.data.name),
+            logs: format!("--steps {} with {}", settings.steps, common.schedule_flag()),
+            metrics: format!("--metrics {}", common.metric_set()),
+        };
+        suite::fits(&arch, &settings.data, &training, common, &askers)?;
+    }
+    Ok(())
+}
+
 fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
     let g = &cli.grid;
     let (grid, settings) = checked(g, seed_given)?;
     let shard = shard(g.shard)?;
     cli.common.check_resume()?;
-    let dir = create_out_dir(&cli.common.out_dir("sweep"))?;
     let mut common = cli.common.common();
+    points_fit(&grid, &settings, &common)?;
+    let dir = create_out_dir(&cli.common.out_dir("sweep"))?;
     if common.durability.resume == Resume::Fresh && !g.fresh {
         common.durability.resume = Resume::IfSame;
     }

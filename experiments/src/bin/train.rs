@@ -12,9 +12,10 @@ use experiments::data;
 use experiments::error::RunError;
 use experiments::metrics::MetricSet;
 use experiments::report::summary::Status;
+use experiments::runner::budget::Askers;
 use experiments::runner::rundir::RunDir;
 use experiments::runner::{self, Start, publish};
-use experiments::suite::{Training, spec};
+use experiments::suite::{self, Training, spec};
 use models::{Arch, Init, StepRule};
 
 const GRAMMAR: &str = "\
@@ -62,7 +63,7 @@ struct Cli {
     #[arg(long, value_name = "FILE.safetensors")]
     init: Option<PathBuf>,
     /// Random initialization when no --init: gaussian:S (N(0, S²/fan_in)), he, xavier, orthogonal:S, zeros.
-    #[arg(long, default_value = "gaussian:0.5")]
+    #[arg(long, default_value = "gaussian:0.5", conflicts_with = "init")]
     init_scheme: Init,
     /// Loss of the margins: logistic, exponential, squared.
     #[arg(long, default_value = "logistic")]
@@ -76,8 +77,8 @@ struct Cli {
     /// Number of steps.
     #[arg(long, default_value_t = 3000)]
     steps: usize,
-    /// Name of the run (its default folder is runs/NAME).
-    #[arg(long, default_value = "train")]
+    /// Name of the run (its default folder is runs/NAME): a plain folder name.
+    #[arg(long, default_value = "train", value_parser = cli::folder_name)]
     name: String,
     #[command(flatten)]
     common: CommonArgs,
@@ -105,6 +106,13 @@ fn run(cli: &Cli) -> Result<experiments::report::summary::Summary, RunError> {
         lr: cli.lr,
         steps: cli.steps,
     };
+    let askers = Askers {
+        network: format!("--arch {}", cli.arch),
+        data: format!("--data {}", cli.data),
+        logs: format!("--steps {} with {}", cli.steps, common.schedule_flag()),
+        metrics: format!("--metrics {}", common.metric_set()),
+    };
+    suite::fits(&cli.arch, &data, &training, &common, &askers)?;
     let s = spec(&cli.name, &cli.arch, start, &data, training, &common)?;
     let out = cli.common.out_dir(&cli.name);
     if cli.common.resume.is_some() {

@@ -24,7 +24,7 @@ pub use error::{DataError, Location};
 pub use idx::load_idx;
 pub use mnist::{TRAIN_IMAGES, TRAIN_LABELS, load_mnist_dir, mnist_files};
 pub use resolve::resolve;
-pub use synthetic::{gaussian, two_point};
+pub use synthetic::{gaussian, gaussian_bytes, two_point};
 
 /// A binary data set, labels in {−1, +1}, scaled so max ‖x_i‖ = 1 (unless empty).
 #[derive(Clone, Debug, PartialEq)]

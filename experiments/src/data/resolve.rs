@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use super::{DataError, Dataset, digits, gaussian, load_csv, load_idx, two_point};
+use super::{DataError, Dataset, digits, gaussian, gaussian_bytes, load_csv, load_idx, two_point};
+use crate::runner::budget::{self, Memory, Need};
 
 /// The grammar, quoted in errors.
 const GRAMMAR: &str = "expected `gaussian[:dim=20,n=200,margin=0.1,seed=0]`, `two-point`, \
@@ -86,6 +87,13 @@ fn resolve_gaussian(spec: &str, options: &str) -> Result<Dataset, DataError> {
             format!("margin {margin} must lie in [0, 1): inputs have norm at most 1"),
         ));
     }
+    let need = Need::new(
+        format!("data for {n} examples × {dim} features"),
+        "--data",
+        gaussian_bytes(dim, n),
+    );
+    budget::check(&[need], &Memory::of_this_machine())
+        .map_err(|e| DataError::spec(spec, e.to_string()))?;
     Ok(gaussian(dim, n, margin, seed))
 }
 
@@ -120,6 +128,16 @@ mod tests {
             ("gaussian:n=0", "dim and n must be positive"),
             ("gaussian:width=3", "unknown gaussian option `width`"),
             ("gaussian:dim", "option `dim` is not key=value"),
+            // Regression: n=1000000000 aborted allocating 24 GB; this is beyond any machine.
+            (
+                "gaussian:dim=20,n=10000000000000000",
+                "data spec `gaussian:dim=20,n=10000000000000000`: --data asks for 3.5 EB of data \
+                 for 10000000000000000 examples × 20 features; this machine has",
+            ),
+            (
+                "gaussian:dim=18446744073709551615,n=2",
+                "--data asks for more than 18.4 EB of data",
+            ),
             ("digits:3", "digits takes two classes"),
             ("digits:3,x", "class `x` is not a number"),
             ("digits:3,3", "two different digits"),

@@ -7,6 +7,14 @@ use super::{Dataset, norm};
 /// Fresh draws tried for a point inside the margin slab before it is pushed out of the slab.
 const REDRAWS: usize = 64;
 
+/// The most memory [`gaussian`] holds at once for `n` points in `dim` dimensions: the raw draws
+/// (a vector each) and the scaled inputs, both n × dim f64, and the labels. None beyond u64.
+pub fn gaussian_bytes(dim: usize, n: usize) -> Option<u64> {
+    let (dim, n) = (dim as u64, n as u64);
+    let per_point = dim.checked_mul(2 * 8)?.checked_add(24 + 8)?;
+    n.checked_mul(per_point)
+}
+
 /// Gaussian data separable through the origin with margin at least `margin`.
 ///
 /// A unit direction w* is drawn at random; the points are standard Gaussian in `dim` dimensions,
@@ -134,6 +142,16 @@ mod tests {
             .map(|i| data.y[i] * dot(data.row(i), &w_star))
             .fold(f64::INFINITY, f64::min);
         assert!(worst >= 0.15 - 1e-12, "worst margin {worst}");
+    }
+
+    #[test]
+    fn gaussian_bytes_counts_both_copies_and_overflows_to_none() {
+        assert_eq!(
+            gaussian_bytes(20, 1_000_000_000),
+            Some(1_000_000_000 * (320 + 32))
+        );
+        assert_eq!(gaussian_bytes(usize::MAX, 2), None);
+        assert_eq!(gaussian_bytes(1, usize::MAX), None);
     }
 
     #[test]

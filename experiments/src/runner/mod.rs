@@ -1,6 +1,7 @@
 //! The runner: trains one network on one data set with `models::train`, records the metrics at
 //! the logged steps, checks the claims, and writes the run's files (see [`crate::runner::rundir`]).
 
+pub mod budget;
 mod finished;
 pub mod interrupt;
 pub mod progress;

@@ -28,6 +28,7 @@ use crate::data::Dataset;
 use crate::error::RunError;
 use crate::metrics::MetricSet;
 use crate::report::summary::{Status, Summary};
+use crate::runner::budget::{self, Askers, RunSize};
 use crate::runner::rundir::RunDir;
 use crate::runner::schedule::LogSchedule;
 use crate::runner::{self, Dtype, Durability, RunOptions, RunRecord, RunSpec, Start};
@@ -75,17 +76,75 @@ impl Common {
         }
     }
 
-    /// The logging schedule for a run of `steps` steps.
+    /// The logging schedule for a run of `steps` steps (check [`Common::logs`] against the
+    /// memory first: an every-N schedule holds one entry per log).
     pub fn schedule(&self, steps: usize) -> LogSchedule {
         match self.log_every {
             Some(every) => LogSchedule::every(every, steps),
             None => LogSchedule::log_spaced(steps, self.log_per_decade),
         }
     }
+
+    /// The number of logs of a run of `steps` steps, without building an every-N schedule.
+    pub fn logs(&self, steps: usize) -> usize {
+        match self.log_every {
+            Some(every) => LogSchedule::every_len(every, steps),
+            None => LogSchedule::log_spaced(steps, self.log_per_decade).len(),
+        }
+    }
+
+    /// The metric families of a run: the flag's, else every family.
+    pub fn metric_set(&self) -> MetricSet {
+        self.metrics.clone().unwrap_or_else(MetricSet::all)
+    }
+
+    /// The settings that ask for each part of run `name`, by the values an experiment derived
+    /// from its flags (an experiment's flags differ; `train` names its own, see [`fits`]).
+    pub fn askers(&self, name: &str, arch: &Arch, data: &Dataset, steps: usize) -> Askers {
+        Askers {
+            network: format!("run `{name}`: the network `{arch}`"),
+            data: format!("run `{name}`: the data `{}`", data.name),
+            logs: format!("run `{name}`: {steps} steps with {}", self.schedule_flag()),
+            metrics: format!("run `{name}`: --metrics {}", self.metric_set()),
+        }
+    }
+
+    /// The flag that sets the log schedule, with its value: `--log-every N` or
+    /// `--log-per-decade K`.
+    pub fn schedule_flag(&self) -> String {
+        match self.log_every {
+            Some(every) => format!("--log-every {every}"),
+            None => format!("--log-per-decade {}", self.log_per_decade),
+        }
+    }
+}
+
+/// Checks, before anything of the run is allocated or its folder created, that a run of `arch`
+/// on `data` trained by `training` fits in this machine's memory (see [`budget`]); a refusal
+/// names the setting in `askers` that asks for the most.
+pub fn fits(
+    arch: &Arch,
+    data: &Dataset,
+    training: &Training,
+    common: &Common,
+    askers: &Askers,
+) -> Result<(), RunError> {
+    let metrics = common.metric_set();
+    let size = RunSize {
+        arch,
+        examples: data.n,
+        features: data.dim,
+        dtype: common.dtype,
+        rule: training.rule,
+        logs: common.logs(training.steps),
+        metrics: &metrics,
+    };
+    budget::check_run(&size, askers).map_err(|e| RunError::Config(e.to_string()))
 }
 
 /// Builds a run specification, naming the run in any error (an architecture that does not
-/// validate, or whose input width does not match the data or whose output is not scalar).
+/// validate, or whose input width does not match the data or whose output is not scalar, or a
+/// run too big for the memory, see [`fits`]).
 pub fn spec(
     name: &str,
     arch: &Arch,
@@ -108,6 +167,8 @@ pub fn spec(
             arch.output
         )));
     }
+    let askers = common.askers(name, arch, data, training.steps);
+    fits(arch, data, &training, common, &askers)?;
     Ok(RunSpec {
         name: name.to_string(),
         arch: arch.clone(),
@@ -127,7 +188,7 @@ pub fn spec(
         // Drifts are measured from step 0, so a unit counts as stably active only if it was
         // active on every example at every log since the start (Theorem 1's hypothesis).
         active_window: usize::MAX,
-        metrics: common.metrics.clone().unwrap_or_else(MetricSet::all),
+        metrics: common.metric_set(),
     })
 }
 

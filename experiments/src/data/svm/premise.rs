@@ -212,6 +212,7 @@ mod tests {
             dim: 2,
             x: rows.iter().flatten().copied().collect(),
             y: y.to_vec(),
+            input_divisor: 1.0,
         }
     }
 

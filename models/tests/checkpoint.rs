@@ -293,9 +293,10 @@ fn a_metadata_architecture_that_disagrees_with_the_tensors_is_refused_before_all
              `10,linear:100000000000,1` needs [100000000000, 10]",
         ),
         (
+            // Refused by the grammar itself: its weights cannot be counted.
             "2,linear:18446744073709551615,1",
-            "tensor `layers.0.weight` has shape [10, 10], the metadata architecture \
-             `2,linear:18446744073709551615,1` needs [18446744073709551615, 2]",
+            "does not parse: architecture `2,linear:18446744073709551615,1` has more than \
+             18446744073709551615 weights",
         ),
         (
             "10,linear:10+bias,1",

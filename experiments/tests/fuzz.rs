@@ -5,7 +5,7 @@ use experiments::fuzz::{self, Budget};
 
 /// Runs the target `name` on its seeds and `iterations` mutants of seed `seed`, and fails
 /// listing every kind of broken property with the first input that broke it. The counts below
-/// keep each target near half a second on an idle core: the slower the loader, the fewer.
+/// keep each target near a quarter of a second on an idle core: the slower the loader, the fewer.
 fn fuzz_target(name: &str, seed: u64, iterations: u64) {
     let target = fuzz::target(name).unwrap();
     let dir = fuzz::scratch(&format!("test-{name}"));
@@ -31,27 +31,27 @@ fn fuzz_target(name: &str, seed: u64, iterations: u64) {
 
 #[test]
 fn arch_grammar() {
-    fuzz_target("arch", 1, 2000);
+    fuzz_target("arch", 1, 20000);
 }
 
 #[test]
 fn csv_loader() {
-    fuzz_target("csv", 2, 1000);
+    fuzz_target("csv", 2, 20000);
 }
 
 #[test]
 fn idx_loader() {
-    fuzz_target("idx", 3, 500);
+    fuzz_target("idx", 3, 5000);
 }
 
 #[test]
 fn weights_checkpoint() {
-    fuzz_target("weights", 4, 500);
+    fuzz_target("weights", 4, 5000);
 }
 
 #[test]
 fn training_checkpoint() {
-    fuzz_target("training", 5, 500);
+    fuzz_target("training", 5, 5000);
 }
 
 #[test]

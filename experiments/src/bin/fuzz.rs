@@ -2,9 +2,9 @@
 //! long as asked; every finding is saved with the command that reproduces it.
 //!
 //! Each target's campaign runs in a child process (this binary with `--worker`), which writes
-//! every input to `OUT/TARGET/current/` before loading it: when the child dies (an abort from a
-//! failed allocation, a signal) or stops making progress (a hang), the parent saves that folder
-//! as the finding and carries on with a fresh child and the next seed.
+//! every input to a scratch folder of the parent's before loading it: when the child dies (an
+//! abort from a failed allocation, a signal) or stops making progress (a hang), the parent saves
+//! that folder as the finding and carries on with a fresh child and the next seed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode};
@@ -44,9 +44,10 @@ struct Cli {
     /// Instead of fuzzing, run the one target (--target) on the input saved in this folder.
     #[arg(long, value_name = "DIR")]
     reproduce: Option<PathBuf>,
-    /// Internal: run one target's campaign in this process (the parent supervises it).
-    #[arg(long, hide = true)]
-    worker: bool,
+    /// Internal: run one target's campaign in this process, writing each input to this folder
+    /// (the parent supervises it and saves the folder if the process dies).
+    #[arg(long, hide = true, value_name = "DIR")]
+    worker: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -82,11 +83,11 @@ fn run(cli: &Cli) -> Result<bool, String> {
         };
         return reproduce(target, dir);
     }
-    if cli.worker {
+    if let Some(current) = &cli.worker {
         let [target] = targets.as_slice() else {
             return Err("--worker needs exactly one --target".into());
         };
-        return worker(target, cli.seed, cli.seconds, &cli.out);
+        return worker(target, cli.seed, cli.seconds, current, &cli.out);
     }
     let share = cli.seconds / targets.len() as f64;
     let mut clean = true;
@@ -125,13 +126,18 @@ fn reproduce(target: &Target, dir: &Path) -> Result<bool, String> {
 }
 
 /// The child: one campaign of `target`, saving each finding as it is found.
-fn worker(target: &Target, seed: u64, seconds: f64, out: &Path) -> Result<bool, String> {
+fn worker(
+    target: &Target,
+    seed: u64,
+    seconds: f64,
+    current: &Path,
+    out: &Path,
+) -> Result<bool, String> {
     let base = out.join(target.name);
-    let current = base.join("current");
     let started = Instant::now();
     let until = Budget::Until(started + Duration::from_secs_f64(seconds));
-    let report = fuzz::fuzz(target, seed, until, &current, |failure| {
-        let saved = save(&base, &format!("seed{seed}-{}", label(failure)), &current);
+    let report = fuzz::fuzz(target, seed, until, current, |failure| {
+        let saved = save(&base, &format!("seed{seed}-{}", label(failure)), current);
         report_finding(target, &failure.to_string(), saved);
     })
     .map_err(|e| format!("{}: {e}", current.display()))?;
@@ -189,12 +195,13 @@ fn report_finding(target: &Target, what: &str, saved: Result<PathBuf, String>) {
 /// after each one that died. True when no property was broken.
 fn supervise(target: &Target, seed: u64, seconds: f64, out: &Path) -> Result<bool, String> {
     let end = Instant::now() + Duration::from_secs_f64(seconds);
-    let current = out.join(target.name).join("current");
+    let current = fuzz::scratch(&format!("campaign-{}", target.name));
     let mut clean = true;
     let mut seed = seed;
     loop {
         let left = end.saturating_duration_since(Instant::now()).as_secs_f64();
         if left < 0.1 {
+            let _ = std::fs::remove_dir_all(&current);
             return Ok(clean);
         }
         // An earlier worker's input would look stalled before this one writes its first.
@@ -202,9 +209,12 @@ fn supervise(target: &Target, seed: u64, seconds: f64, out: &Path) -> Result<boo
             std::fs::remove_dir_all(&current)
                 .map_err(|e| format!("cannot clear {}: {e}", current.display()))?;
         }
-        let mut child = spawn(target, seed, left, out)?;
+        let mut child = spawn(target, seed, left, &current, out)?;
         match watch(&mut child, &current)? {
-            Ended::Finished(ok) => return Ok(clean && ok),
+            Ended::Finished(ok) => {
+                let _ = std::fs::remove_dir_all(&current);
+                return Ok(clean && ok);
+            }
             Ended::Died(how) => {
                 clean = false;
                 let what = format!(
@@ -220,10 +230,18 @@ fn supervise(target: &Target, seed: u64, seconds: f64, out: &Path) -> Result<boo
 }
 
 /// Starts the worker of one campaign.
-fn spawn(target: &Target, seed: u64, seconds: f64, out: &Path) -> Result<Child, String> {
+fn spawn(
+    target: &Target,
+    seed: u64,
+    seconds: f64,
+    current: &Path,
+    out: &Path,
+) -> Result<Child, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
     Command::new(exe)
-        .args(["--worker", "--target", target.name])
+        .arg("--worker")
+        .arg(current)
+        .args(["--target", target.name])
         .args([
             "--seed",
             &seed.to_string(),

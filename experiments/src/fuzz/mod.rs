@@ -16,6 +16,7 @@
 mod arch;
 mod csv;
 mod idx;
+mod layout;
 pub mod mutate;
 mod training;
 mod weights;
@@ -301,9 +302,17 @@ impl std::fmt::Display for Failure {
 /// Bytes of each file of an input that a failure shows.
 const SHOWN: usize = 200;
 
-/// A scratch folder of this process under the system's temporary folder.
+/// A scratch folder of this process: in shared memory where there is one, since every input is
+/// written before it is read, and rewriting a file thousands of times a second on a disk that
+/// discards freed blocks costs milliseconds each; else under the system's temporary folder.
 pub fn scratch(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("lowrank-fuzz-{name}-{}", std::process::id()))
+    let shm = Path::new("/dev/shm");
+    let base = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    base.join(format!("lowrank-fuzz-{name}-{}", std::process::id()))
 }
 
 /// The invariants of a data set a loader accepted: examples, finite inputs scaled so that the

@@ -5,7 +5,7 @@ use std::path::Path;
 use autodiff::{MarginLoss, Tensor};
 use models::{Arch, Attachments, Init, Network, StepRule, TrainConfig, Trainer};
 
-use super::{Input, Outcome, Target};
+use super::{Input, Outcome, Target, layout};
 use crate::data;
 use crate::metrics::{MetricSet, Recorder};
 use crate::runner::schedule::LogSchedule;
@@ -30,7 +30,7 @@ pub(super) fn target() -> Target {
         about: "the training checkpoint and its run configuration, as `train --resume` reads them: \
                 `models::load_training`, the stored configuration against the run's, the \
                 recorder's attachments, `Trainer::resume` and one more step",
-        files: &["training.safetensors"],
+        files: layout::FILES,
         seeds,
         run,
     }
@@ -64,7 +64,8 @@ fn specs() -> Vec<RunSpec> {
 }
 
 /// Checkpoints of real runs, taken as the runner takes them: the trainer's state after a few
-/// updates, the recorder's attachments, the run's configuration and its seconds so far.
+/// updates, the recorder's attachments, the run's configuration and its seconds so far; split
+/// into their parts.
 fn seeds() -> Vec<Input> {
     let dir = super::scratch("training-seeds");
     let seeds = specs()
@@ -74,7 +75,7 @@ fn seeds() -> Vec<Input> {
             let path = dir.join(format!("{i}.safetensors"));
             std::fs::create_dir_all(&dir).ok()?;
             checkpoint(spec, &path).ok()?;
-            std::fs::read(&path).ok().map(|bytes| vec![bytes])
+            layout::split(&std::fs::read(&path).ok()?)
         })
         .collect();
     let _ = std::fs::remove_dir_all(&dir);
@@ -114,7 +115,10 @@ fn recorder<'x>(spec: &RunSpec, net: &Network<f64>, x: &'x Tensor<f64>) -> Recor
 }
 
 fn run(dir: &Path) -> Outcome {
-    let path = dir.join("training.safetensors");
+    let path = match layout::assemble(dir, "training.safetensors") {
+        Ok(path) => path,
+        Err(e) => return Outcome::Refused(format!("cannot assemble the checkpoint: {e}")),
+    };
     let specs = specs();
     let Some(first) = specs.first() else {
         return Outcome::Refused("no run to resume".into());

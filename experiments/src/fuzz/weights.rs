@@ -5,7 +5,7 @@ use std::path::Path;
 use autodiff::Element;
 use models::{Arch, Init, Network};
 
-use super::{Input, Outcome, Target};
+use super::{Input, Outcome, Target, layout};
 
 /// The networks whose checkpoints seed the target: every layer kind, a bias, f64 and f32.
 const ARCHS: &[&str] = &[
@@ -19,15 +19,16 @@ pub(super) fn target() -> Target {
     Target {
         name: "weights",
         about: "the safetensors network checkpoint: `models::load` (the network rebuilt from the \
-                metadata, which must save and load back the same) and `models::load_weights_into` \
-                networks of the seeds' architectures, f64 and f32",
-        files: &["net.safetensors"],
+                metadata, whose weights `models::load_weights_into` must read the same) and \
+                `models::load_weights_into` networks of the seeds' architectures, f64 and f32",
+        files: layout::FILES,
         seeds,
         run,
     }
 }
 
-/// Checkpoints written by `models::save`, into a scratch folder and read back.
+/// Checkpoints written by `models::save`, into a scratch folder and read back, split into
+/// their parts.
 fn seeds() -> Vec<Input> {
     let dir = super::scratch("weights-seeds");
     let mut seeds = Vec::new();
@@ -45,8 +46,9 @@ fn seeds() -> Vec<Input> {
             }
             .map_err(|e| e.to_string())
         });
-        if let Ok(bytes) = saved.and_then(|()| std::fs::read(&path).map_err(|e| e.to_string())) {
-            seeds.push(vec![bytes]);
+        let bytes = saved.and_then(|()| std::fs::read(&path).map_err(|e| e.to_string()));
+        if let Some(parts) = bytes.ok().and_then(|b| layout::split(&b)) {
+            seeds.push(parts);
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -54,8 +56,11 @@ fn seeds() -> Vec<Input> {
 }
 
 fn run(dir: &Path) -> Outcome {
-    let path = dir.join("net.safetensors");
-    let mut outcomes = vec![load::<f64>(dir, &path), load::<f32>(dir, &path)];
+    let path = match layout::assemble(dir, "net.safetensors") {
+        Ok(path) => path,
+        Err(e) => return Outcome::Refused(format!("cannot assemble the checkpoint: {e}")),
+    };
+    let mut outcomes = vec![load::<f64>(&path), load::<f32>(&path)];
     for arch in ARCHS.iter().filter_map(|a| a.parse::<Arch>().ok()) {
         let mut net = Network::<f64>::new(&arch, Init::Zeros, 0);
         outcomes.push(match models::load_weights_into(&mut net, &path) {
@@ -76,24 +81,23 @@ fn run(dir: &Path) -> Outcome {
         .unwrap_or(Outcome::Accepted)
 }
 
-/// `models::load` as `T`; what it accepts must save and load back the same network.
-fn load<T: Element>(dir: &Path, path: &Path) -> Outcome {
+/// `models::load` as `T`; what it accepts, `models::load_weights_into` a network of the same
+/// architecture must read the same, bit for bit.
+fn load<T: Element>(path: &Path) -> Outcome {
     let net = match models::load::<T>(path) {
         Ok(net) => net,
         Err(e) => return Outcome::Refused(e.to_string()),
     };
-    let again = dir.join("again.safetensors");
-    let reloaded = models::save(&net, &again).and_then(|()| models::load::<T>(&again));
-    match reloaded {
-        Ok(back) if back.arch() == net.arch() && same_weights(&back, &net) => Outcome::Accepted,
-        Ok(back) => Outcome::Wrong(format!(
-            "the network `{}` it loaded as {} saves and loads back as `{}` with other weights",
+    let mut again = Network::<T>::new(net.arch(), Init::Zeros, 0);
+    match models::load_weights_into(&mut again, path) {
+        Ok(()) if same_weights(&again, &net) => Outcome::Accepted,
+        Ok(()) => Outcome::Wrong(format!(
+            "the network `{}` it loaded as {} has other weights than load_weights_into reads",
             net.arch(),
-            T::NAME,
-            back.arch()
+            T::NAME
         )),
         Err(e) => Outcome::Wrong(format!(
-            "the network `{}` it loaded as {} does not save and load back: {e}",
+            "the network `{}` it loaded as {} cannot be loaded into: {e}",
             net.arch(),
             T::NAME
         )),

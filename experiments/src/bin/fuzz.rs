@@ -221,7 +221,7 @@ fn supervise(target: &Target, seed: u64, seconds: f64, out: &Path) -> Result<boo
                     "{}: the worker (seed {seed}) {how}, on the input it was reading",
                     target.name
                 );
-                let name = format!("seed{seed}-crash");
+                let name = format!("seed{seed}-died");
                 report_finding(target, &what, save(&out.join(target.name), &name, &current));
             }
         }
@@ -237,7 +237,13 @@ fn spawn(
     current: &Path,
     out: &Path,
 ) -> Result<Child, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
+    // This very image, even when a rebuild has replaced the file it was started from.
+    let own = Path::new("/proc/self/exe");
+    let exe = if own.exists() {
+        own.to_path_buf()
+    } else {
+        std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?
+    };
     Command::new(exe)
         .arg("--worker")
         .arg(current)

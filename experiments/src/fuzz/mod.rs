@@ -359,7 +359,14 @@ fn install_panic_capture() {
             let message = payload_message(info.payload());
             let at = info
                 .location()
-                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .map(|l| {
+                    let caller = if l.file().starts_with("/rustc/") {
+                        caller()
+                    } else {
+                        String::new()
+                    };
+                    format!(" at {}:{}{caller}", l.file(), l.line())
+                })
                 .unwrap_or_default();
             let captured = CAPTURING.with(|c| match c.borrow_mut().as_mut() {
                 Some(slot) => {
@@ -373,6 +380,24 @@ fn install_panic_capture() {
             }
         }));
     });
+}
+
+/// Crates whose frames name the code that called into the standard library when it panicked
+/// (a panic located in `alloc` says nothing about which loader asked for the capacity).
+const WORKSPACE: &[&str] = &["models::", "experiments::", "autodiff::", "kernels::"];
+
+/// ` (called from FUNCTION)`: the innermost workspace function on the stack outside this
+/// module, or nothing when the backtrace names none.
+fn caller() -> String {
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    trace
+        .lines()
+        .filter_map(|line| line.trim().split_once(": ").map(|(_, name)| name))
+        .find(|name| {
+            WORKSPACE.iter().any(|c| name.starts_with(c)) && !name.starts_with("experiments::fuzz")
+        })
+        .map(|name| format!(" (called from {name})"))
+        .unwrap_or_default()
 }
 
 /// The text of a panic's payload.

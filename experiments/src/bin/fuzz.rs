@@ -25,8 +25,7 @@ const POLL: Duration = Duration::from_millis(100);
     about = "Fuzz the loaders (arch grammar, CSV, IDX, checkpoints) with seeded mutants of files \
              the project writes; save every input that panics, hangs, aborts, takes too long, gets \
              an empty message or is accepted but loaded wrong.",
-    after_help = "Targets: arch, csv, idx, weights, training (all by default).\n\
-                  Exit status: 0 when nothing was found, 1 when something was, 2 on a bad flag."
+    after_help = after_help()
 )]
 struct Cli {
     /// A target to fuzz (repeat the flag for several); all of them when omitted.
@@ -48,6 +47,19 @@ struct Cli {
     /// (the parent supervises it and saves the folder if the process dies).
     #[arg(long, hide = true, value_name = "DIR")]
     worker: Option<PathBuf>,
+}
+
+/// The help after the flags: every target and what it loads, then the exit status.
+fn after_help() -> String {
+    let targets: Vec<String> = fuzz::targets()
+        .iter()
+        .map(|t| format!("  {:<9} {}", t.name, t.about))
+        .collect();
+    format!(
+        "Targets (all by default):\n{}\n\nExit status: 0 when nothing was found, 1 when something \
+         was, 2 on a bad flag.",
+        targets.join("\n")
+    )
 }
 
 fn main() -> ExitCode {

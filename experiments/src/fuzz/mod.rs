@@ -40,15 +40,14 @@ pub type Input = Vec<Vec<u8>>;
 pub struct Target {
     /// The name `--target` takes.
     pub name: &'static str,
-    /// What the target loads, for `--help` and reports.
+    /// What the target loads and checks, for the binary's `--help`.
     pub about: &'static str,
     /// The names of the files an input consists of, written into the scratch folder.
     pub files: &'static [&'static str],
     /// The seed inputs: files the project writes, made in-process.
     pub seeds: fn() -> Vec<Input>,
-    /// Loads the files (named as in `files`, in that folder): `Ok` when they were accepted and
-    /// everything accepted checks out, `Err` with the loader's message when refused; a panic or
-    /// a broken invariant is a finding.
+    /// Loads the files (named as in `files`, in that folder) and judges what the loaders made
+    /// of them; [`check`] catches a panic and times it.
     pub run: fn(&Path) -> Outcome,
 }
 

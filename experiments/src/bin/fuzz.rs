@@ -37,7 +37,7 @@ struct Cli {
     /// The seed of the first campaign of each target (the next ones, after a crash, count up).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Where the findings (and each target's current input) are written.
+    /// Where the findings are written, one folder per target.
     #[arg(long, default_value = "fuzz-findings")]
     out: PathBuf,
     /// Instead of fuzzing, run the one target (--target) on the input saved in this folder.

@@ -42,6 +42,7 @@ pub mod claims;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod fuzz;
 pub mod metrics;
 pub mod report;
 pub mod runner;

@@ -36,6 +36,7 @@ fn head(data: &Dataset, n: usize) -> Dataset {
         dim: data.dim,
         x: data.x[..n * data.dim].to_vec(),
         y: data.y[..n].to_vec(),
+        input_divisor: data.input_divisor,
     }
 }
 

@@ -71,6 +71,10 @@ pub struct CommonArgs {
     /// train]
     #[arg(long, value_name = "LIST")]
     pub metrics: Option<MetricSet>,
+    /// Print the result as one JSON document on stdout (the run's summary.json; a sweep's
+    /// sweep.json) instead of the tables; messages and warnings stay on stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl CommonArgs {
@@ -207,6 +211,20 @@ pub fn with_threads<R: Send>(
     }
 }
 
+/// Prints the document `file` (a summary.json or sweep.json the run just wrote) on stdout, for
+/// `--json`: exactly the file, so a pipe and the folder agree.
+pub fn print_json(file: &Path) -> Result<(), RunError> {
+    use std::io::Write;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| RunError::io(format!("reading {}", file.display()), e))?;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{}", text.trim_end()).and_then(|()| stdout.flush()) {
+        // A reader that stopped early (`| head`) has what it wanted; the files are written.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(|e| RunError::io("writing the JSON to stdout".to_string(), e)),
+    }
+}
+
 /// Prints the claims table and a one-line tally to stdout.
 pub fn print_claims(claims: &[Claim]) {
     let holding = claims
@@ -236,13 +254,19 @@ pub fn experiment_main(
     })();
     match outcome {
         Ok((result, dir)) => {
-            print_claims(&result.claims);
-            println!(
-                "{} in {:.1} s; report: {}",
-                result.name,
-                result.seconds,
-                dir.report_md().display()
-            );
+            if args.json {
+                if let Err(e) = print_json(&dir.summary_json()) {
+                    return exit_for(&e, &out);
+                }
+            } else {
+                print_claims(&result.claims);
+                println!(
+                    "{} in {:.1} s; report: {}",
+                    result.name,
+                    result.seconds,
+                    dir.report_md().display()
+                );
+            }
             let diverged = result.diverged();
             for d in &diverged {
                 eprintln!("error: {d} (its files are written; its claims are not judged)");

@@ -626,3 +626,44 @@ fn metrics_selects_families_and_rejects_unknown_names() {
         .count();
     assert_eq!(zeros, 1, "{csv}");
 }
+
+#[test]
+fn json_prints_the_summary_and_nothing_else_on_stdout() {
+    let dir = scratch("json");
+    let small = ["--quiet", "--json", "--steps", "20"];
+    let cases: [(&str, &str, &[&str]); 3] = [
+        (env!("CARGO_BIN_EXE_train"), "summary.json", &[]),
+        (env!("CARGO_BIN_EXE_counterexample"), "summary.json", &[]),
+        (
+            env!("CARGO_BIN_EXE_sweep"),
+            "sweep.json",
+            &[
+                "--families",
+                "linear",
+                "--depths",
+                "2",
+                "--seeds",
+                "0",
+                "--init-scales",
+                "1",
+            ],
+        ),
+    ];
+    for (i, (exe, file, extra)) in cases.into_iter().enumerate() {
+        let out = dir.join(i.to_string());
+        let mut args: Vec<&str> = small.to_vec();
+        if !exe.ends_with("counterexample") {
+            args.extend(extra);
+        } else {
+            args.retain(|a| *a != "--steps" && *a != "20");
+        }
+        args.extend(["--out", out.to_str().unwrap()]);
+        let o = run(exe, &args);
+        assert!(o.status.success(), "{exe}: {}", stderr(&o));
+        let printed = String::from_utf8(o.stdout).unwrap();
+        let written = std::fs::read_to_string(out.join(file)).unwrap();
+        assert_eq!(printed.trim_end(), written.trim_end(), "{exe}");
+        let _: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

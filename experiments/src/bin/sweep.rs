@@ -301,6 +301,10 @@ fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
     let rows = with_threads(cli.common.threads, || {
         sweep::run(&grid, &settings, shard, &common, &dir)
     })??;
+    if cli.common.json {
+        cli::print_json(&dir.root().join("sweep.json"))?;
+        return Ok(rows.iter().all(|r| !r.status.starts_with("error")));
+    }
     Ok(show(&rows, &dir))
 }
 

@@ -84,7 +84,7 @@ struct Cli {
     common: CommonArgs,
 }
 
-fn run(cli: &Cli) -> Result<experiments::report::summary::Summary, RunError> {
+fn run(cli: &Cli) -> Result<(experiments::report::summary::Summary, RunDir), RunError> {
     if !(cli.lr.is_finite() && cli.lr > 0.0) {
         return Err(RunError::Config(format!(
             "--lr {}: the learning rate must be a positive number",
@@ -121,8 +121,7 @@ fn run(cli: &Cli) -> Result<experiments::report::summary::Summary, RunError> {
     let (summary, _) = cli::with_threads(cli.common.threads, || {
         runner::execute(&s, &out, &common.options(), catalogue::for_arch(&cli.arch))
     })??;
-    println!("report: {}", RunDir::at(&out).report_md().display());
-    Ok(summary)
+    Ok((summary, RunDir::at(&out)))
 }
 
 /// Checks that `--resume out` names a run: a finished one, or one with a checkpoint.
@@ -152,13 +151,20 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     match run(&cli) {
-        Ok(summary) => {
-            cli::print_claims(&summary.claims);
+        Ok((summary, dir)) => {
             let o = &summary.outcome;
-            println!(
-                "{:?} after {} steps in {:.2} s ({}).",
-                o.status, o.steps, o.seconds, o.stop_reason
-            );
+            if cli.common.json {
+                if let Err(e) = cli::print_json(&dir.summary_json()) {
+                    return cli::exit_for(&e, dir.root());
+                }
+            } else {
+                cli::print_claims(&summary.claims);
+                println!(
+                    "{:?} after {} steps in {:.2} s ({}).",
+                    o.status, o.steps, o.seconds, o.stop_reason
+                );
+                println!("report: {}", dir.report_md().display());
+            }
             if o.status == Status::Diverged {
                 eprintln!(
                     "error: the run {} (its files are written; its claims are not judged)",

@@ -211,6 +211,27 @@ pub fn with_threads<R: Send>(
     }
 }
 
+/// Writes a line of human output to stdout, like `println!`, but a reader that stopped early
+/// (`train | head -3`) is not a panic: the run's files are written, so the rest of the output is
+/// dropped. Any other failure to write is said on stderr.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::say_line(format_args!($($arg)*))
+    };
+}
+
+/// The body of [`say!`].
+pub fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: writing to stdout: {e}");
+        }
+        _ => {}
+    }
+}
+
 /// Prints the document `file` (a summary.json or sweep.json the run just wrote) on stdout, for
 /// `--json`: exactly the file, so a pipe and the folder agree.
 pub fn print_json(file: &Path) -> Result<(), RunError> {
@@ -231,8 +252,8 @@ pub fn print_claims(claims: &[Claim]) {
         .iter()
         .filter(|c| c.verdict == Verdict::Holds)
         .count();
-    println!("\n{}", claims_table(claims, false).to_text());
-    println!("{holding} of {} claims hold.", claims.len());
+    crate::say!("\n{}", claims_table(claims, false).to_text());
+    crate::say!("{holding} of {} claims hold.", claims.len());
 }
 
 /// The body of an experiment binary: runs the experiment into its folder, prints the claims
@@ -260,7 +281,7 @@ pub fn experiment_main(
                 }
             } else {
                 print_claims(&result.claims);
-                println!(
+                crate::say!(
                     "{} in {:.1} s; report: {}",
                     result.name,
                     result.seconds,

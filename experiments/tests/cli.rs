@@ -667,3 +667,29 @@ fn json_prints_the_summary_and_nothing_else_on_stdout() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_a_panic() {
+    let dir = scratch("pipe");
+    for json in [false, true] {
+        let out = dir.join(format!("json-{json}"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_train"));
+        command.args(["--quiet", "--steps", "20", "--out", out.to_str().unwrap()]);
+        if json {
+            command.arg("--json");
+        }
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `| head -0`: the reader is gone before the first line.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        assert!(o.status.success(), "json {json}: {} {err}", o.status);
+        assert!(!err.contains("panicked"), "json {json}: {err}");
+        assert!(out.join("summary.json").is_file());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

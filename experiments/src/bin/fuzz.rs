@@ -123,15 +123,15 @@ fn reproduce(target: &Target, dir: &Path) -> Result<bool, String> {
     }
     match fuzz::check(target, dir) {
         Ok(fuzz::Outcome::Refused(message)) => {
-            println!("{}: refused, as it should be: {message}", target.name);
+            experiments::say!("{}: refused, as it should be: {message}", target.name);
             Ok(true)
         }
         Ok(_) => {
-            println!("{}: accepted, and what it loaded checks out", target.name);
+            experiments::say!("{}: accepted, and what it loaded checks out", target.name);
             Ok(true)
         }
         Err(finding) => {
-            println!("{}: {finding}", target.name);
+            experiments::say!("{}: {finding}", target.name);
             Ok(false)
         }
     }
@@ -153,7 +153,7 @@ fn worker(
         report_finding(target, &failure.to_string(), saved);
     })
     .map_err(|e| format!("{}: {e}", current.display()))?;
-    println!(
+    experiments::say!(
         "{}: {} inputs in {:.1} s ({} accepted), seed {seed}: {} kinds of finding",
         target.name,
         report.iterations,
@@ -162,7 +162,7 @@ fn worker(
         report.failures.len()
     );
     for failure in &report.failures {
-        println!("  {}: {} inputs", failure.finding, failure.count);
+        experiments::say!("  {}: {} inputs", failure.finding, failure.count);
     }
     Ok(report.failures.is_empty())
 }
@@ -191,15 +191,15 @@ fn save(base: &Path, name: &str, current: &Path) -> Result<PathBuf, String> {
 
 /// Prints a finding and how to reproduce it.
 fn report_finding(target: &Target, what: &str, saved: Result<PathBuf, String>) {
-    println!("FINDING {what}");
+    experiments::say!("FINDING {what}");
     match saved {
-        Ok(dir) => println!(
+        Ok(dir) => experiments::say!(
             "  saved in {0}; reproduce with:\n  cargo run --release -p experiments --bin fuzz -- \
              --target {1} --reproduce {0}",
             dir.display(),
             target.name
         ),
-        Err(e) => println!("  {e}"),
+        Err(e) => experiments::say!("  {e}"),
     }
 }
 

@@ -97,13 +97,13 @@ fn main() -> ExitCode {
     };
     let seconds = started.elapsed().as_secs_f64();
     let summaries = over_seeds(&per_seed);
-    println!("\n{}", seeds_table(&summaries).to_text());
+    experiments::say!("\n{}", seeds_table(&summaries).to_text());
     if let Err(e) = write_seeds_report(&dir, &seeds, &summaries, &failures, seconds) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
     let always = summaries.iter().filter(|s| s.holds == s.seeds).count();
-    println!(
+    experiments::say!(
         "{always} of {} claims hold on every one of {} seeds; {} experiment runs failed to run; {seconds:.1} s; report: {}",
         summaries.len(),
         seeds.len(),

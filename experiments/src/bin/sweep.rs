@@ -395,11 +395,11 @@ fn slurm(matches: &ArgMatches, args: &SlurmArgs) -> Result<bool, RunError> {
         options,
     };
     let submit = array.write()?;
-    println!(
+    experiments::say!(
         "a job array of {tasks} tasks over {points} points and its merge job: {}",
         submit.with_file_name("").display()
     );
-    println!("submit with: {}", submit.display());
+    experiments::say!("submit with: {}", submit.display());
     Ok(true)
 }
 
@@ -438,8 +438,8 @@ fn merge(dirs: &[PathBuf], out: &Path, allow_partial: bool) -> Result<bool, RunE
 
 /// Prints the table and where it was written; true when every point ran.
 fn show(rows: &[SweepRow], dir: &RunDir) -> bool {
-    println!("{}", sweep::table(rows).to_text());
-    println!("table: {}", dir.root().join("sweep.md").display());
+    experiments::say!("{}", sweep::table(rows).to_text());
+    experiments::say!("table: {}", dir.root().join("sweep.md").display());
     rows.iter().all(|r| !r.status.starts_with("error"))
 }
 

@@ -159,11 +159,14 @@ fn main() -> ExitCode {
                 }
             } else {
                 cli::print_claims(&summary.claims);
-                println!(
+                experiments::say!(
                     "{:?} after {} steps in {:.2} s ({}).",
-                    o.status, o.steps, o.seconds, o.stop_reason
+                    o.status,
+                    o.steps,
+                    o.seconds,
+                    o.stop_reason
                 );
-                println!("report: {}", dir.report_md().display());
+                experiments::say!("report: {}", dir.report_md().display());
             }
             if o.status == Status::Diverged {
                 eprintln!(

@@ -15,7 +15,7 @@ use experiments::report::summary::Status;
 use experiments::runner::budget::Askers;
 use experiments::runner::rundir::RunDir;
 use experiments::runner::{self, Start, publish};
-use experiments::suite::{self, Training, spec};
+use experiments::suite::{self, Training};
 use models::{Arch, Init, StepRule};
 
 const GRAMMAR: &str = "\
@@ -112,8 +112,9 @@ fn run(cli: &Cli) -> Result<(experiments::report::summary::Summary, RunDir), Run
         logs: format!("--steps {} with {}", cli.steps, common.schedule_flag()),
         metrics: format!("--metrics {}", common.metric_set()),
     };
-    suite::fits(&cli.arch, &data, &training, &common, &askers)?;
-    let s = spec(&cli.name, &cli.arch, start, &data, training, &common)?;
+    let s = suite::spec_asked_by(
+        &cli.name, &cli.arch, start, &data, training, &common, &askers,
+    )?;
     let out = cli.common.out_dir(&cli.name);
     if cli.common.resume.is_some() {
         holds_a_run(&out)?;

@@ -153,6 +153,21 @@ pub fn spec(
     training: Training,
     common: &Common,
 ) -> Result<RunSpec, RunError> {
+    let askers = common.askers(name, arch, data, training.steps);
+    spec_asked_by(name, arch, start, data, training, common, &askers)
+}
+
+/// [`spec`], with a refusal for the memory naming the settings `askers` gives (a binary's own
+/// flags) rather than the run's values.
+pub fn spec_asked_by(
+    name: &str,
+    arch: &Arch,
+    start: Start,
+    data: &Dataset,
+    training: Training,
+    common: &Common,
+    askers: &Askers,
+) -> Result<RunSpec, RunError> {
     arch.validate()
         .map_err(|e| RunError::Config(format!("run `{name}`: architecture `{arch}`: {e}")))?;
     if arch.input != data.dim {
@@ -167,8 +182,7 @@ pub fn spec(
             arch.output
         )));
     }
-    let askers = common.askers(name, arch, data, training.steps);
-    fits(arch, data, &training, common, &askers)?;
+    fits(arch, data, &training, common, askers)?;
     Ok(RunSpec {
         name: name.to_string(),
         arch: arch.clone(),

@@ -15,6 +15,8 @@ use crate::runner::rundir::RunDir;
 use crate::runner::{DEFAULT_CHECKPOINT_SECONDS, Dtype, Durability, Resume, interrupt, publish};
 use crate::suite::{Common, ExperimentResult};
 
+pub mod config;
+
 /// The defaults of a set of flags, exactly as the command line would give them with no flag set
 /// (so the defaults are written once, in the `#[arg]` attributes).
 pub fn defaults<A: Args + FromArgMatches>() -> A {
@@ -28,6 +30,11 @@ pub fn defaults<A: Args + FromArgMatches>() -> A {
 /// Flags every experiment binary takes.
 #[derive(Args, Clone, Debug, PartialEq)]
 pub struct CommonArgs {
+    /// Take the flags from this TOML file (keys are the long flags: `steps = 500`,
+    /// `step-rule = "adam"`); flags on the command line override it. Every run writes its
+    /// resolved configuration as config.toml in its folder, which reproduces it.
+    #[arg(long, value_name = "FILE.toml")]
+    pub config: Option<PathBuf>,
     /// Folder for the run's files [default: runs/NAME]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -261,6 +268,7 @@ pub fn print_claims(claims: &[Claim]) {
 pub fn experiment_main(
     name: &str,
     args: &CommonArgs,
+    config: &str,
     run: impl FnOnce(&Common, &RunDir) -> Result<ExperimentResult, RunError> + Send,
 ) -> ExitCode {
     let out = args.out_dir(name);
@@ -269,6 +277,7 @@ pub fn experiment_main(
         catch_signals()?;
         args.check_resume()?;
         let dir = create_out_dir(&out)?;
+        write_config(&dir, config)?;
         let common = args.common();
         let result = with_threads(args.threads, || run(&common, &dir))??;
         Ok::<_, RunError>((result, dir))
@@ -307,6 +316,14 @@ pub fn experiment_main(
             exit_for(&e, &out)
         }
     }
+}
+
+/// Writes an invocation's resolved configuration `config` (see [`config::Invocation::resolved`])
+/// into its folder `dir`.
+pub fn write_config(dir: &RunDir, config: &str) -> Result<(), RunError> {
+    let path = dir.config_toml();
+    models::atomic::write_atomic(&path, config.as_bytes())
+        .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
 }
 
 /// Parses `--dtype`, listing the two names in `--help` and in the error for any other value.

@@ -113,6 +113,7 @@ fn options(durability: Durability) -> RunOptions {
     RunOptions {
         quiet: true,
         durability,
+        config: None,
     }
 }
 

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
 use experiments::suite::counterexample;
 
@@ -17,8 +18,12 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    experiment_main(counterexample::NAME, &cli.common, |common, dir| {
-        counterexample::run(&cli.config, common, dir)
-    })
+    let invocation = config::parse::<Cli>();
+    let cli = &invocation.args;
+    experiment_main(
+        counterexample::NAME,
+        &cli.common,
+        &invocation.resolved(),
+        |common, dir| counterexample::run(&cli.config, common, dir),
+    )
 }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
 use experiments::suite::digits;
 
@@ -17,8 +18,12 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    experiment_main(digits::NAME, &cli.common, |common, dir| {
-        digits::run(&cli.config, common, dir)
-    })
+    let invocation = config::parse::<Cli>();
+    let cli = &invocation.args;
+    experiment_main(
+        digits::NAME,
+        &cli.common,
+        &invocation.resolved(),
+        |common, dir| digits::run(&cli.config, common, dir),
+    )
 }

@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
 use experiments::suite::fashion;
 
@@ -22,8 +23,12 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    experiment_main(fashion::NAME, &cli.common, |common, dir| {
-        fashion::run(&cli.config, common, dir)
-    })
+    let invocation = config::parse::<Cli>();
+    let cli = &invocation.args;
+    experiment_main(
+        fashion::NAME,
+        &cli.common,
+        &invocation.resolved(),
+        |common, dir| fashion::run(&cli.config, common, dir),
+    )
 }

@@ -37,7 +37,8 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let invocation = cli::config::parse::<Cli>();
+    let cli = &invocation.args;
     let entries = suite::all();
     if let Some(bad) = cli
         .only
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
     let dir = match cli::catch_signals()
         .and_then(|()| cli.common.check_resume())
         .and_then(|()| create_out_dir(&out))
+        .and_then(|dir| cli::write_config(&dir, &invocation.resolved()).map(|()| dir))
     {
         Ok(dir) => dir,
         Err(e) => return cli::exit_for(&e, &out),

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use autodiff::MarginLoss;
-use clap::parser::ValueSource;
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use experiments::claims;
+use experiments::cli::config::{self, Invocation};
 use experiments::cli::{self, CommonArgs, create_out_dir, with_threads};
 use experiments::data;
 use experiments::error::RunError;
@@ -287,14 +287,17 @@ fn points_fit(grid: &Grid, settings: &SweepSettings, common: &Common) -> Result<
     Ok(())
 }
 
-fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
+fn run_grid(invocation: &Invocation<Cli>) -> Result<bool, RunError> {
+    let cli = &invocation.args;
     let g = &cli.grid;
-    let (grid, settings) = checked(g, seed_given)?;
+    let (grid, settings) = checked(g, invocation.given("seed"))?;
     let shard = shard(g.shard)?;
     cli.common.check_resume()?;
     let mut common = cli.common.common();
     points_fit(&grid, &settings, &common)?;
     let dir = create_out_dir(&cli.common.out_dir("sweep"))?;
+    // A sweep's seeds are --seeds; its --seed, refused when given, is not part of it.
+    cli::write_config(&dir, &invocation.resolved_without(&["seed"]))?;
     if common.durability.resume == Resume::Fresh && !g.fresh {
         common.durability.resume = Resume::IfSame;
     }
@@ -311,7 +314,11 @@ fn run_grid(cli: &Cli, seed_given: bool) -> Result<bool, RunError> {
 /// The sweep flags given on `sweep slurm`'s command line, each as one `--name=value` word (so
 /// the tasks run exactly the grid checked here), without the array's own flags and the ones
 /// the array decides (`--out`, `--shard`).
-fn forwarded(matches: &ArgMatches) -> Result<Vec<String>, RunError> {
+fn forwarded(invocation: &Invocation<Cli>) -> Result<Vec<String>, RunError> {
+    let matches = invocation
+        .matches
+        .subcommand_matches("slurm")
+        .expect("the slurm subcommand was given");
     let own = JobArgs::augment_args(clap::Command::new("job"));
     let skip = |id: &str| {
         ["out", "shard", "resume"].contains(&id) || own.get_arguments().any(|a| a.get_id() == id)
@@ -323,7 +330,7 @@ fn forwarded(matches: &ArgMatches) -> Result<Vec<String>, RunError> {
     let mut words = Vec::new();
     for arg in slurm.get_arguments() {
         let id = arg.get_id().as_str();
-        if skip(id) || matches.value_source(id) != Some(ValueSource::CommandLine) {
+        if skip(id) || !invocation.given(id) {
             continue;
         }
         let Some(long) = arg.get_long() else { continue };
@@ -349,7 +356,7 @@ fn forwarded(matches: &ArgMatches) -> Result<Vec<String>, RunError> {
     Ok(words)
 }
 
-fn slurm(matches: &ArgMatches, args: &SlurmArgs) -> Result<bool, RunError> {
+fn slurm(invocation: &Invocation<Cli>, args: &SlurmArgs) -> Result<bool, RunError> {
     let SlurmArgs { grid, common, job } = args;
     let refuse = |e: &str| Err(RunError::Config(e.into()));
     if common.resume.is_some() {
@@ -367,7 +374,7 @@ fn slurm(matches: &ArgMatches, args: &SlurmArgs) -> Result<bool, RunError> {
             "--fresh does not apply to `sweep slurm`: a requeued task would start its points again (remove the old --out folder instead)",
         );
     }
-    let seed_given = matches.value_source("seed") == Some(ValueSource::CommandLine);
+    let seed_given = invocation.given("seed");
     let (points, _) = checked(grid, seed_given)?;
     let points = points.points().len();
     let out_flag = common.out_dir("sweep");
@@ -383,7 +390,7 @@ fn slurm(matches: &ArgMatches, args: &SlurmArgs) -> Result<bool, RunError> {
     options.extend(job.sbatch.iter().cloned());
     let array = ArrayJob {
         binary,
-        flags: forwarded(matches)?,
+        flags: forwarded(invocation)?,
         out,
         points,
         tasks,
@@ -444,12 +451,8 @@ fn show(rows: &[SweepRow], dir: &RunDir) -> bool {
 }
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let seed_given = matches.value_source("seed") == Some(ValueSource::CommandLine);
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => e.exit(),
-    };
+    let invocation = config::parse::<Cli>();
+    let cli = &invocation.args;
     if let Err(e) = cli::catch_signals() {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
@@ -460,13 +463,8 @@ fn main() -> ExitCode {
             out,
             allow_partial,
         }) => merge(dirs, out, *allow_partial),
-        Some(Command::Slurm(args)) => slurm(
-            matches
-                .subcommand_matches("slurm")
-                .expect("the slurm subcommand was given"),
-            args,
-        ),
-        None => run_grid(&cli, seed_given),
+        Some(Command::Slurm(args)) => slurm(&invocation, args),
+        None => run_grid(&invocation),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -14,7 +14,7 @@ use experiments::metrics::MetricSet;
 use experiments::report::summary::Status;
 use experiments::runner::budget::Askers;
 use experiments::runner::rundir::RunDir;
-use experiments::runner::{self, Start, publish};
+use experiments::runner::{self, RunOptions, Start, publish};
 use experiments::suite::{self, Training};
 use models::{Arch, Init, StepRule};
 
@@ -84,7 +84,10 @@ struct Cli {
     common: CommonArgs,
 }
 
-fn run(cli: &Cli) -> Result<(experiments::report::summary::Summary, RunDir), RunError> {
+fn run(
+    cli: &Cli,
+    config: String,
+) -> Result<(experiments::report::summary::Summary, RunDir), RunError> {
     if !(cli.lr.is_finite() && cli.lr > 0.0) {
         return Err(RunError::Config(format!(
             "--lr {}: the learning rate must be a positive number",
@@ -120,7 +123,11 @@ fn run(cli: &Cli) -> Result<(experiments::report::summary::Summary, RunDir), Run
         holds_a_run(&out)?;
     }
     let (summary, _) = cli::with_threads(cli.common.threads, || {
-        runner::execute(&s, &out, &common.options(), catalogue::for_arch(&cli.arch))
+        let options = RunOptions {
+            config: Some(config),
+            ..common.options()
+        };
+        runner::execute(&s, &out, &options, catalogue::for_arch(&cli.arch))
     })??;
     Ok((summary, RunDir::at(&out)))
 }
@@ -146,12 +153,13 @@ fn holds_a_run(out: &std::path::Path) -> Result<(), RunError> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let invocation = cli::config::parse::<Cli>();
+    let cli = &invocation.args;
     if let Err(e) = cli::catch_signals() {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    match run(&cli) {
+    match run(cli, invocation.resolved()) {
         Ok((summary, dir)) => {
             let o = &summary.outcome;
             if cli.common.json {

@@ -210,12 +210,16 @@ impl Default for Durability {
 }
 
 /// How a run is shown and kept while it trains.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunOptions {
     /// Hide the progress bar.
     pub quiet: bool,
     /// Checkpoints and resuming.
     pub durability: Durability,
+    /// The resolved configuration of the invocation this run is (see
+    /// [`crate::cli::config::Invocation::resolved`]), written as `config.toml` with the run's
+    /// files; None for the runs of a multi-run invocation, whose folder holds its own.
+    pub config: Option<String>,
 }
 
 /// Trains `spec` and publishes its folder at `out`: `metrics.csv`, `final.safetensors`,
@@ -303,6 +307,9 @@ pub fn execute(
         .write(&dir.summary_json())
         .map_err(|e| RunError::io(format!("writing {}", dir.summary_json().display()), e))?;
     report::write_run_report(&dir, &record, &summary, specs)?;
+    if let Some(config) = &options.config {
+        crate::cli::write_config(&dir, config)?;
+    }
     let checkpoint = dir.training_checkpoint();
     if checkpoint.exists() {
         std::fs::remove_file(&checkpoint).map_err(folder)?;

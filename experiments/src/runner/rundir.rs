@@ -6,6 +6,7 @@
 //! | `summary.json` | the config, the outcome, the data's separability, the final metrics, and each claim with its verdict |
 //! | `final.safetensors` | the trained weights (loadable with `--init` or `models::load`) |
 //! | `report.md` | tables and the plots below, embedded |
+//! | `config.toml` | the flags that reproduce the run (`train --config config.toml`) |
 //! | `*.svg` | r per layer, alignment per pair, log-loss, invariance drifts, margins |
 //!
 //! While the run trains, these are written to its staging folder, beside the training
@@ -71,6 +72,12 @@ impl RunDir {
     /// optimizer state, metrics so far), in its staging folder; gone once the run is published.
     pub fn training_checkpoint(&self) -> PathBuf {
         self.root.join("checkpoint.safetensors")
+    }
+
+    /// `config.toml`: the resolved configuration of the invocation that wrote the folder, which
+    /// `--config` reads back (see [`crate::cli::config`]).
+    pub fn config_toml(&self) -> PathBuf {
+        self.root.join(crate::cli::config::FILE_NAME)
     }
 
     /// `report.md`.

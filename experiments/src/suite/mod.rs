@@ -73,6 +73,7 @@ impl Common {
         RunOptions {
             quiet: self.quiet,
             durability: self.durability,
+            config: None,
         }
     }
 

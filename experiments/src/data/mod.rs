@@ -13,17 +13,19 @@ mod error;
 mod gzip;
 mod idx;
 mod mnist;
+mod provenance;
 mod resolve;
 pub mod svm;
 mod synthetic;
 mod tensors;
 
-pub use csv::load_csv;
+pub use csv::{ColumnRef, CsvOptions, HeaderMode, load_csv, load_csv_with};
 pub use digits::digits;
 pub use error::{DataError, Location};
 pub use idx::load_idx;
 pub use mnist::{TRAIN_IMAGES, TRAIN_LABELS, load_mnist_dir, mnist_files};
-pub use resolve::resolve;
+pub use provenance::{Classes, Column, DataRecord, PerClass, Provenance, Source};
+pub use resolve::{HELP, resolve};
 pub use synthetic::{gaussian, gaussian_bytes, two_point};
 
 /// A binary data set, labels in {−1, +1}, scaled so max ‖x_i‖ = 1 (unless empty).
@@ -42,6 +44,8 @@ pub struct Dataset {
     /// What every input was divided by, the largest input norm as loaded (1 for data generated
     /// already scaled): a model trained on `x` sees a raw input divided by this number.
     pub input_divisor: f64,
+    /// Where the examples came from, for `summary.json` (see [`Dataset::record`]).
+    pub provenance: Provenance,
 }
 
 impl Dataset {
@@ -62,7 +66,7 @@ impl Dataset {
     }
 
     /// Builds a data set from unscaled inputs and ±1 labels, dividing every input by the largest
-    /// norm. Fails, naming `file`, when there are no examples, every input is zero (nothing to
+    /// norm; `source` says where they came from. Fails, naming `file`, when there are no examples, every input is zero (nothing to
     /// scale, and no direction can separate a zero input), or the largest norm exceeds the largest
     /// f64 (the data could be scaled, but the divisor could not be recorded).
     pub(crate) fn scaled(
@@ -71,6 +75,7 @@ impl Dataset {
         mut x: Vec<f64>,
         y: Vec<f64>,
         file: &str,
+        source: Source,
     ) -> Result<Self, DataError> {
         debug_assert_eq!(x.len(), y.len() * dim);
         if y.is_empty() {
@@ -108,6 +113,7 @@ impl Dataset {
             x,
             y,
             input_divisor: max_norm,
+            provenance: Provenance::of(source),
         })
     }
 }

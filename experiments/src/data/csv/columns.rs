@@ -59,12 +59,12 @@ impl Layout {
             )));
         }
         if features[0] == 0 && is_pandas_index(table) {
-            return Err(error(
+            return Err(error(format!(
                 "field 1 has an empty name in the header and holds 0, 1, 2, …: the index column \
                  pandas' DataFrame.to_csv writes unless index=False, not a feature; add drop=0 \
-                 to the options (FILE.csv:drop=0), or name the column in the header to keep it"
-                    .to_owned(),
-            ));
+                 to the options (as in `{file}:drop=0`), or name the column in the header to \
+                 keep it"
+            )));
         }
         Ok(Self {
             label,

@@ -3,9 +3,10 @@
 //! folder).
 //!
 //! Every data set has labels in {−1, +1} and is scaled so that its largest input has norm 1, the
-//! setting of the theory (‖x_i‖ ≤ 1); the divisor is kept in [`Dataset::input_divisor`] so that
-//! runs can record it. Loaders never panic on bad input: they return a
-//! [`DataError`] naming the file, the line or byte offset, and the problem.
+//! setting of the theory (‖x_i‖ ≤ 1); the divisor is kept in [`Dataset::input_divisor`] and
+//! where the examples came from in [`Dataset::provenance`], so that runs can record both. Loaders
+//! never panic on bad input: they return a [`DataError`] naming the file, the line or byte
+//! offset, and the problem.
 
 mod csv;
 mod digits;
@@ -66,9 +67,10 @@ impl Dataset {
     }
 
     /// Builds a data set from unscaled inputs and ±1 labels, dividing every input by the largest
-    /// norm; `source` says where they came from. Fails, naming `file`, when there are no examples, every input is zero (nothing to
-    /// scale, and no direction can separate a zero input), or the largest norm exceeds the largest
-    /// f64 (the data could be scaled, but the divisor could not be recorded).
+    /// norm; `source` says where they came from. Fails, naming `file`, when there are no
+    /// examples, every input is zero (nothing to scale, and no direction can separate a zero
+    /// input), or the largest norm exceeds the largest f64 (the data could be scaled, but the
+    /// divisor could not be recorded).
     pub(crate) fn scaled(
         name: String,
         dim: usize,

@@ -32,7 +32,8 @@ pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
 /// Errors name the file, the line, the field and the problem: unreadable file, bytes that are not
 /// text, empty file, ragged rows, fields that are not finite numbers, a row with no feature, a
 /// column of the options that is not there, pandas' index column kept as a feature (a first
-/// column with an empty name in the header holding 0, 1, 2, …), a label outside the set, or labels mixing the two conventions.
+/// column with an empty name in the header holding 0, 1, 2, …), a label outside the set, or
+/// labels mixing the two conventions.
 pub fn load_csv_with(path: &Path, options: &CsvOptions) -> Result<Dataset, DataError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| DataError::Io {
@@ -103,7 +104,7 @@ mod tests {
     use super::*;
 
     /// Writes `contents` to the file `name` in a per-test temporary folder and returns its path.
-    pub(super) fn write_named(test: &str, name: &str, contents: &[u8]) -> std::path::PathBuf {
+    fn write_named(test: &str, name: &str, contents: &[u8]) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("lowrank-csv-{}-{test}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(name);
@@ -112,7 +113,7 @@ mod tests {
     }
 
     /// Writes `contents` to `data.csv` in a per-test temporary folder and returns its path.
-    pub(super) fn write(test: &str, contents: &[u8]) -> std::path::PathBuf {
+    fn write(test: &str, contents: &[u8]) -> std::path::PathBuf {
         write_named(test, "data.csv", contents)
     }
 

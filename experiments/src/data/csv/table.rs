@@ -198,8 +198,14 @@ mod tests {
         let data = load("quoted", text, "").unwrap();
         assert_eq!(data.x, vec![0.6, 0.8, 0.0, 0.2]);
         assert_eq!(data.y, vec![1.0, -1.0]);
-        let named = load("quotedname", text, "label=x, first");
-        assert!(named.is_err(), "a comma ends the option");
+        // A comma ends an option: such a column is named by its index.
+        let named = load("quotedname", text, "label=x, first").unwrap_err();
+        assert!(
+            named
+                .to_string()
+                .contains("csv option `first` is not key=value"),
+            "{named}"
+        );
         let message = load("quotedline", "\"a\nb\",c,y\n3,4,1\n3,x,1\n", "")
             .unwrap_err()
             .to_string();

@@ -1,7 +1,8 @@
 //! `train` on data files at the edges of what loads: values up to the largest f64 and down to
 //! subnormals (scaled, never zeroed), the divisor recorded in every file a run writes, CSV that is
-//! gzipped or has a byte-order mark or a column named `nan`, files that are not text, and gzipped
-//! IDX files of several members or with bytes after the gzip data.
+//! gzipped or has a byte-order mark or a column named `nan`, files that are not text, gzipped
+//! IDX files of several members or with bytes after the gzip data, and CSV options (header,
+//! quoted fields, pandas' index column, a label column in the middle) recorded as provenance.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -215,6 +216,19 @@ fn gzipped_idx_is_read_whole_and_nothing_after_it() {
     let s = summary(&o, &out);
     assert_eq!(s["config"]["data"]["n"], 3);
     assert_eq!(s["config"]["data"]["inputs_divided_by"], 10.0);
+    let absolute = |p: &Path| std::fs::canonicalize(p).unwrap().display().to_string();
+    let recorded = &s["config"]["data"];
+    assert_eq!(
+        (&recorded["kind"], &recorded["spec"]),
+        (&"idx".into(), &spec.as_str().into())
+    );
+    assert_eq!(recorded["images"], absolute(&multi));
+    assert_eq!(recorded["labels"], absolute(&l));
+    assert_eq!(recorded["classes"], serde_json::json!({ "+1": 3, "-1": 7 }));
+    assert_eq!(
+        recorded["examples_per_class"],
+        serde_json::json!({ "+1": 2, "-1": 1 })
+    );
     let spec = data(&junk);
     let o = train(&["--arch", "4,linear:3,1", "--steps", "5", "--data", &spec]);
     failure(
@@ -224,6 +238,87 @@ fn gzipped_idx_is_read_whole_and_nothing_after_it() {
              a gzip member (trailing garbage)",
             members.len()
         ),
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The bytes of a safetensors file after its header: the tensors alone.
+fn tensors(path: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap();
+    let length = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    bytes[8 + length..].to_vec()
+}
+
+#[test]
+fn csv_options_read_the_same_examples_and_are_recorded_as_provenance() {
+    let dir = scratch("options");
+    let plain = dir.join("plain.csv");
+    std::fs::write(&plain, "3,4,1\n-3,-4,-1\n0,2,1\n1,-2,-1\n").unwrap();
+    // What pandas' to_csv writes: an unnamed index column; the label in the middle, 0/1, quoted
+    // fields in the header and the rows.
+    let fancy = dir.join("fancy.csv");
+    std::fs::write(
+        &fancy,
+        ",\"x, first\",label,\"x \"\"two\"\"\"\n0,3,1,4\n1,-3,0,\"-4\"\n2,\"0\",1,2\n3,1,0,-2\n",
+    )
+    .unwrap();
+    let run = |spec: &str, out: &Path| {
+        train(&[
+            "--arch",
+            "2,linear:3,1",
+            "--data",
+            spec,
+            "--steps",
+            "40",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let unnamed = format!("{}", fancy.display());
+    failure(
+        &run(&unnamed, &dir.join("refused")),
+        "fancy.csv, line 1: field 1 has an empty name in the header and holds 0, 1, 2, …",
+    );
+    let (plain_out, fancy_out) = (dir.join("plain"), dir.join("fancy"));
+    let spec = format!("{}:label=label,drop=0", fancy.display());
+    let a = summary(&run(plain.to_str().unwrap(), &plain_out), &plain_out);
+    let b = summary(&run(&spec, &fancy_out), &fancy_out);
+    assert_eq!(a["final_metrics"], b["final_metrics"]);
+    assert_eq!(a["data"], b["data"]);
+    assert_eq!(
+        tensors(&plain_out.join("final.safetensors")),
+        tensors(&fancy_out.join("final.safetensors"))
+    );
+    let absolute = |p: &Path| std::fs::canonicalize(p).unwrap().display().to_string();
+    assert_eq!(
+        b["config"]["data"],
+        serde_json::json!({
+            "name": "fancy.csv",
+            "n": 4,
+            "dim": 2,
+            "examples_per_class": { "+1": 2, "-1": 2 },
+            "inputs_divided_by": 5.0,
+            "spec": spec,
+            "kind": "csv",
+            "file": absolute(&fancy),
+            "header": true,
+            "label_column": { "index": 2, "name": "label" },
+            "dropped_columns": [{ "index": 0, "name": "" }],
+            "classes": { "+1": 1, "-1": 0 },
+        })
+    );
+    let plain_data = &a["config"]["data"];
+    assert_eq!(plain_data["spec"], plain.to_str().unwrap());
+    assert_eq!(plain_data["file"], absolute(&plain));
+    assert_eq!(plain_data["header"], false);
+    assert_eq!(
+        plain_data["label_column"],
+        serde_json::json!({ "index": 2 })
+    );
+    assert_eq!(plain_data["dropped_columns"], serde_json::json!([]));
+    assert_eq!(
+        plain_data["classes"],
+        serde_json::json!({ "+1": 1, "-1": -1 })
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

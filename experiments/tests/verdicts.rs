@@ -4,7 +4,7 @@
 
 use autodiff::MarginLoss;
 use experiments::claims::{Claim, ClaimSpec, Verdict, catalogue, judge_all, markdown_table};
-use experiments::data::{self, Dataset};
+use experiments::data::{self, Dataset, Provenance, Source};
 use experiments::report::summary::Status;
 use experiments::runner::rundir::RunDir;
 use experiments::runner::{self, RunRecord};
@@ -125,6 +125,7 @@ fn claims_on_data_that_is_not_separable_are_not_applicable() {
         x: vec![0.6, 0.8, 0.6, 0.8, -0.8, 0.6, -0.8, 0.6],
         y: vec![1.0, -1.0, 1.0, -1.0],
         input_divisor: 1.0,
+        provenance: Provenance::of(Source::Memory),
     };
     let (_, claims) = judged(
         "not-separable",

@@ -93,6 +93,7 @@ pub fn run_spec(case: Case, settings: &Settings, data: &Dataset) -> Result<RunSp
 #[cfg(test)]
 mod tests {
     use super::*;
+    use experiments::data::{Provenance, Source};
     use experiments::runner::Start;
     use models::{Init, MarginLoss, StepRule};
 
@@ -127,6 +128,7 @@ mod tests {
             x: vec![0.001; 2 * 784],
             y: vec![1.0, -1.0],
             input_divisor: 1.0,
+            provenance: Provenance::of(Source::Memory),
         };
         let settings = Settings {
             steps: 20,

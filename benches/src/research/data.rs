@@ -57,12 +57,14 @@ pub fn first(data: &Dataset, n: usize) -> Result<Dataset, String> {
         x,
         y: data.y[..n].to_vec(),
         input_divisor: data.input_divisor * largest,
+        provenance: data.provenance.clone(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use experiments::data::{Provenance, Source};
 
     fn three() -> Dataset {
         Dataset {
@@ -72,6 +74,7 @@ mod tests {
             x: vec![0.3, 0.4, 0.0, 0.25, 0.6, 0.8],
             y: vec![1.0, -1.0, 1.0],
             input_divisor: 1.0,
+            provenance: Provenance::of(Source::Memory),
         }
     }
 

@@ -38,9 +38,14 @@ task takes I = $SLURM_ARRAY_TASK_ID and N = $SLURM_ARRAY_TASK_COUNT. Then
 --allow-partial. Every value of an axis must be distinct (a point twice would race on its
 folder).";
 
-/// The help after the flags: the table, cluster use, and the claims of every point.
+/// The help after the flags: the table, cluster use, the data grammar, and the claims of every
+/// point.
 fn after_help() -> String {
-    format!("{TABLE_HELP}\n\n{}", claims::help(sweep::CLAIMS))
+    format!(
+        "{TABLE_HELP}\n\n{}\n{}",
+        data::HELP,
+        claims::help(sweep::CLAIMS)
+    )
 }
 
 /// Run a grid of training runs and summarize the low-rank metrics in one table.
@@ -150,7 +155,7 @@ struct GridArgs {
     /// Seeds.
     #[arg(long, value_delimiter = ',', default_value = "0,1")]
     seeds: Vec<u64>,
-    /// The data of every run.
+    /// The data of every run (grammar below).
     #[arg(long, default_value = "gaussian:dim=10,n=100,margin=0.1,seed=0")]
     data: String,
     /// Learning rate of every run.

@@ -28,14 +28,10 @@ Architecture grammar (--arch):
          | 'resz(' ACT ')'                  residual block, learned skip: h ↦ σ(U·σ(Y·h) + Z·h)
   ACT   := 'relu' | 'linear' | 'leaky(' SLOPE ')'
   OUT   := 1 (scalar output; margins are y·f(x))
-Data (--data): gaussian[:dim=20,n=200,margin=0.1,seed=0] | two-point | digits[:A,B]
-  | idx:IMAGES,LABELS,A,B | FILE.csv (features then a label in {-1,+1} or {0,1}, header optional;
-  gzipped as FILE.csv.gz, or with a UTF-8 byte-order mark, is read too).
-  The inputs are scaled: every input is divided by the largest input norm of the data, so the
-  largest has norm 1 (the setting of the theory, ‖x‖ ≤ 1). The divisor is recorded as
-  config.data.inputs_divided_by in summary.json and as data.inputs_divided_by in the metadata of
-  final.safetensors; divide new inputs by it before feeding them to the trained network.
+";
 
+/// What a failing claim does to the exit status.
+const CLAIMS_NOTE: &str = "\
 A claim that does not hold is reported as FAILS; the exit status is non-zero only if the run could
 not run (bad flag, bad data, bad checkpoint, I/O).
 ";
@@ -43,7 +39,8 @@ not run (bad flag, bad data, bad checkpoint, I/O).
 /// The help after the flags: the grammars, then the claims judged on each kind of network.
 fn after_help() -> String {
     format!(
-        "{GRAMMAR}\nOn a deep linear network (every layer linear and fully connected):\n{}\nOn any other network:\n{}",
+        "{GRAMMAR}{}\n{CLAIMS_NOTE}\nOn a deep linear network (every layer linear and fully connected):\n{}\nOn any other network:\n{}",
+        data::HELP,
         claims::help(catalogue::DEEP_LINEAR),
         claims::help(catalogue::LINEAR_TAIL)
     )

@@ -6,10 +6,13 @@ use std::io::Read;
 use flate2::read::GzDecoder;
 
 use super::csv::parse_table;
-use super::{DataError, Dataset, Location};
+use super::{Classes, DataError, Dataset, HeaderMode, Location, Source};
 
 /// The gzipped CSV: 64 pixel values in 0..=16 then the digit, one image per line.
 const DIGITS_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
+
+/// The bundled file, as the repository holds it.
+const BUNDLED: &str = "experiments/data/digits.csv.gz";
 
 /// How the bundled file is named in errors.
 const SOURCE: &str = "digits (bundled experiments/data/digits.csv.gz)";
@@ -32,7 +35,7 @@ pub fn digits(a: u8, b: u8) -> Result<Dataset, DataError> {
     GzDecoder::new(DIGITS_GZ)
         .read_to_string(&mut text)
         .map_err(|e| DataError::malformed(SOURCE, Location::File, format!("corrupt: {e}")))?;
-    let table = parse_table(&text, SOURCE)?;
+    let table = parse_table(&text, SOURCE, HeaderMode::Auto)?;
     if table.columns != PIXELS + 1 {
         return Err(DataError::malformed(
             SOURCE,
@@ -52,7 +55,11 @@ pub fn digits(a: u8, b: u8) -> Result<Dataset, DataError> {
             y.push(if label == f64::from(a) { 1.0 } else { -1.0 });
         }
     }
-    Dataset::scaled(format!("digits({a} vs {b})"), PIXELS, x, y, SOURCE)
+    let source = Source::Digits {
+        bundled: BUNDLED,
+        classes: Classes::pair(a, b),
+    };
+    Dataset::scaled(format!("digits({a} vs {b})"), PIXELS, x, y, SOURCE, source)
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use super::gzip::{gunzip, is_gzip};
-use super::{DataError, Dataset, Location};
+use super::provenance::absolute;
+use super::{Classes, DataError, Dataset, Location, Source};
 
 /// Magic number of an unsigned-byte, three-dimensional IDX file (images × rows × columns).
 const IMAGES_MAGIC: u32 = 0x0000_0803;
@@ -73,7 +74,12 @@ pub fn load_idx(images: &Path, labels: &Path, a: u8, b: u8) -> Result<Dataset, D
             .file_name()
             .map_or_else(|| images_name.clone(), |n| n.to_string_lossy().into_owned())
     );
-    Dataset::scaled(name, dim, x, y, &images_name)
+    let source = Source::Idx {
+        images: absolute(images),
+        labels: absolute(labels),
+        classes: Classes::pair(a, b),
+    };
+    Dataset::scaled(name, dim, x, y, &images_name, source)
 }
 
 /// Reads and checks one IDX file with the expected magic number (`what` describes it in errors).

@@ -3,9 +3,10 @@
 //! folder).
 //!
 //! Every data set has labels in {−1, +1} and is scaled so that its largest input has norm 1, the
-//! setting of the theory (‖x_i‖ ≤ 1); the divisor is kept in [`Dataset::input_divisor`] so that
-//! runs can record it. Loaders never panic on bad input: they return a
-//! [`DataError`] naming the file, the line or byte offset, and the problem.
+//! setting of the theory (‖x_i‖ ≤ 1); the divisor is kept in [`Dataset::input_divisor`] and
+//! where the examples came from in [`Dataset::provenance`], so that runs can record both. Loaders
+//! never panic on bad input: they return a [`DataError`] naming the file, the line or byte
+//! offset, and the problem.
 
 mod csv;
 mod digits;
@@ -13,17 +14,19 @@ mod error;
 mod gzip;
 mod idx;
 mod mnist;
+mod provenance;
 mod resolve;
 pub mod svm;
 mod synthetic;
 mod tensors;
 
-pub use csv::load_csv;
+pub use csv::{ColumnRef, CsvOptions, HeaderMode, load_csv, load_csv_with};
 pub use digits::digits;
 pub use error::{DataError, Location};
 pub use idx::load_idx;
 pub use mnist::{TRAIN_IMAGES, TRAIN_LABELS, load_mnist_dir, mnist_files};
-pub use resolve::resolve;
+pub use provenance::{Classes, Column, DataRecord, PerClass, Provenance, Source};
+pub use resolve::{HELP, resolve};
 pub use synthetic::{gaussian, gaussian_bytes, two_point};
 
 /// A binary data set, labels in {−1, +1}, scaled so max ‖x_i‖ = 1 (unless empty).
@@ -42,6 +45,8 @@ pub struct Dataset {
     /// What every input was divided by, the largest input norm as loaded (1 for data generated
     /// already scaled): a model trained on `x` sees a raw input divided by this number.
     pub input_divisor: f64,
+    /// Where the examples came from, for `summary.json` (see [`Dataset::record`]).
+    pub provenance: Provenance,
 }
 
 impl Dataset {
@@ -62,15 +67,17 @@ impl Dataset {
     }
 
     /// Builds a data set from unscaled inputs and ±1 labels, dividing every input by the largest
-    /// norm. Fails, naming `file`, when there are no examples, every input is zero (nothing to
-    /// scale, and no direction can separate a zero input), or the largest norm exceeds the largest
-    /// f64 (the data could be scaled, but the divisor could not be recorded).
+    /// norm; `source` says where they came from. Fails, naming `file`, when there are no
+    /// examples, every input is zero (nothing to scale, and no direction can separate a zero
+    /// input), or the largest norm exceeds the largest f64 (the data could be scaled, but the
+    /// divisor could not be recorded).
     pub(crate) fn scaled(
         name: String,
         dim: usize,
         mut x: Vec<f64>,
         y: Vec<f64>,
         file: &str,
+        source: Source,
     ) -> Result<Self, DataError> {
         debug_assert_eq!(x.len(), y.len() * dim);
         if y.is_empty() {
@@ -108,6 +115,7 @@ impl Dataset {
             x,
             y,
             input_divisor: max_norm,
+            provenance: Provenance::of(source),
         })
     }
 }

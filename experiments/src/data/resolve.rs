@@ -2,20 +2,60 @@
 
 use std::path::Path;
 
-use super::{DataError, Dataset, digits, gaussian, gaussian_bytes, load_csv, load_idx, two_point};
+use super::csv::split_spec;
+use super::{
+    CsvOptions, DataError, Dataset, digits, gaussian, gaussian_bytes, load_csv_with, load_idx,
+    two_point,
+};
 use crate::runner::budget::{self, Memory, Need};
 
 /// The grammar, quoted in errors.
 const GRAMMAR: &str = "expected `gaussian[:dim=20,n=200,margin=0.1,seed=0]`, `two-point`, \
-                       `digits[:A,B]`, `idx:IMAGES,LABELS,A,B`, or a path to a .csv or .csv.gz file";
+                       `digits[:A,B]`, `idx:IMAGES,LABELS,A,B`, or a .csv or .csv.gz file with \
+                       options `FILE.csv[:label=COL,header=auto|yes|no,drop=COL+COL]`";
+
+/// The `--data` grammar and how the inputs are scaled, for the binaries' `--help`.
+pub const HELP: &str = "\
+Data (--data): gaussian[:dim=20,n=200,margin=0.1,seed=0] | two-point | digits[:A,B]
+  | idx:IMAGES,LABELS,A,B | FILE.csv[:OPTION,…] (FILE.csv.gz, or any existing file, too)
+  A CSV file holds one example per row, comma-separated, fields quoted or not (RFC 4180:
+  \"a,b\", \"say \"\"hi\"\"\"); it may be gzipped or start with a UTF-8 byte-order mark. Its label
+  column holds {-1,+1} or {0,1} (0 becomes -1); every other column not dropped is a feature, a
+  number. OPTIONs, comma-separated after a ':' that follows the file name (the path may hold ':'
+  or ','):
+    label=COL            the label column (default: the last)
+    header=auto|yes|no   whether the first row is a header (auto, the default: when no field of
+                         it is a finite number)
+    drop=COL[+COL…]      columns that are not features (an id, an index)
+  COL is a 0-based index (-1 is the last column, -2 the one before) or a name in the header;
+  errors count fields from 1, as they count lines. A first column with an empty name in the
+  header holding 0, 1, 2, … is the index pandas' DataFrame.to_csv writes: it is refused, never
+  taken for a feature; add drop=0. E.g. --data 'runs/data.csv:label=y,drop=0+id'.
+  The inputs are scaled: every input is divided by the largest input norm of the data, so the
+  largest has norm 1 (the setting of the theory, ‖x‖ ≤ 1). The divisor is recorded as
+  config.data.inputs_divided_by in summary.json and as data.inputs_divided_by in the metadata of
+  final.safetensors; divide new inputs by it before feeding them to the trained network.
+  config.data in summary.json also records where the data came from: the --data value, the kind,
+  the file(s), the label and dropped columns or the classes, and the examples of each label.
+";
 
 /// Resolves a `--data` value: "gaussian[:dim=20,n=200,margin=0.1,seed=0]", "two-point",
-/// "digits\[:0,1\]", "idx:IMAGES,LABELS,A,B", or a path to a .csv or .csv.gz file.
+/// "digits\[:0,1\]", "idx:IMAGES,LABELS,A,B", or a path to a .csv or .csv.gz file with
+/// options, "FILE.csv\[:label=COL,header=auto,drop=COL+COL\]" (see [`HELP`]). The data set's
+/// provenance records `spec`.
 ///
 /// Gaussian options may be given in any order and any subset (the defaults are those shown);
 /// `margin` must lie in [0, 1). `digits` alone means digits 0 (+1) against 1 (−1). Any other value
-/// ending in `.csv` or `.csv.gz`, or naming an existing file, is loaded with [`load_csv`].
+/// ending in `.csv` or `.csv.gz`, or naming an existing file, with or without options after a
+/// `:`, is loaded with [`load_csv_with`].
 pub fn resolve(spec: &str) -> Result<Dataset, DataError> {
+    let mut data = resolve_source(spec)?;
+    data.provenance.spec = Some(spec.to_owned());
+    Ok(data)
+}
+
+/// The data set of `spec`, its provenance without the spec.
+fn resolve_source(spec: &str) -> Result<Dataset, DataError> {
     let (head, options) = match spec.split_once(':') {
         Some((head, options)) => (head, Some(options)),
         None => (spec, None),
@@ -43,14 +83,12 @@ pub fn resolve(spec: &str) -> Result<Dataset, DataError> {
                 "idx takes two files and two classes, as `idx:images.idx,labels.idx,3,8`",
             )),
         },
-        _ if [".csv", ".csv.gz"]
-            .iter()
-            .any(|end| spec.to_ascii_lowercase().ends_with(end))
-            || Path::new(spec).is_file() =>
-        {
-            load_csv(Path::new(spec))
-        }
-        _ => Err(DataError::spec(spec, GRAMMAR)),
+        _ => match split_spec(spec) {
+            Some((file, options)) => {
+                load_csv_with(Path::new(file), &CsvOptions::parse(spec, options)?)
+            }
+            None => Err(DataError::spec(spec, GRAMMAR)),
+        },
     }
 }
 
@@ -108,14 +146,24 @@ fn class(spec: &str, text: &str) -> Result<u8, DataError> {
 mod tests {
     use super::*;
 
+    /// `data` as resolved from `spec`: its provenance records the spec.
+    fn from(spec: &str, mut data: Dataset) -> Dataset {
+        data.provenance.spec = Some(spec.to_owned());
+        data
+    }
+
     #[test]
     fn built_in_names_resolve() {
-        assert_eq!(resolve("two-point").unwrap(), two_point());
-        assert_eq!(resolve("gaussian").unwrap(), gaussian(20, 200, 0.1, 0));
         assert_eq!(
-            resolve("gaussian:seed=4, n=30,margin=0.2").unwrap(),
-            gaussian(20, 30, 0.2, 4)
+            resolve("two-point").unwrap(),
+            from("two-point", two_point())
         );
+        assert_eq!(
+            resolve("gaussian").unwrap(),
+            from("gaussian", gaussian(20, 200, 0.1, 0))
+        );
+        let spec = "gaussian:seed=4, n=30,margin=0.2";
+        assert_eq!(resolve(spec).unwrap(), from(spec, gaussian(20, 30, 0.2, 4)));
         assert_eq!(resolve("digits").unwrap().name, "digits(0 vs 1)");
         assert_eq!(resolve("digits:3,8").unwrap().name, "digits(3 vs 8)");
     }
@@ -155,10 +203,36 @@ mod tests {
                 "/nonexistent/data.csv.gz",
                 "/nonexistent/data.csv.gz: cannot read",
             ),
+            (
+                "/nonexistent/data.csv:label=y",
+                "/nonexistent/data.csv: cannot read",
+            ),
+            (
+                "data.csv:labels=y",
+                "data spec `data.csv:labels=y`: unknown csv option `labels` (known: label, \
+                 header, drop)",
+            ),
+            ("data.txt:label=0", "expected `gaussian"),
         ];
         for (spec, expected) in cases {
             let message = resolve(spec).unwrap_err().to_string();
             assert!(message.contains(expected), "{spec}: {message}");
         }
+    }
+
+    #[test]
+    fn a_csv_path_may_hold_colons_and_commas_before_its_options() {
+        let dir =
+            std::env::temp_dir().join(format!("lowrank-resolve-{}/a:b,c", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("data");
+        std::fs::write(&path, "y,a,b\n1,3,4\n-1,0,1\n").unwrap();
+        let spec = format!("{}:label=0", path.display());
+        let data = resolve(&spec).unwrap();
+        assert_eq!(data.x, vec![0.6, 0.8, 0.0, 0.2]);
+        assert_eq!(data.provenance.spec.as_deref(), Some(spec.as_str()));
+        let plain = resolve(path.to_str().unwrap()).unwrap_err().to_string();
+        assert!(plain.contains("line 2: label 4 is not in"), "{plain}");
+        std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
     }
 }

@@ -2,7 +2,7 @@
 
 use kernels::rng::Rng;
 
-use super::{Dataset, norm};
+use super::{Dataset, Provenance, Source, norm};
 
 /// Fresh draws tried for a point inside the margin slab before it is pushed out of the slab.
 const REDRAWS: usize = 64;
@@ -58,7 +58,15 @@ pub fn gaussian(dim: usize, n: usize, margin: f64, seed: u64) -> Dataset {
         x.extend(p);
     }
     let name = format!("gaussian(dim={dim},n={n},margin={margin},seed={seed})");
-    Dataset::scaled(name, dim, x, y, "gaussian").expect("Gaussian inputs are never all zero")
+    Dataset::scaled(
+        name,
+        dim,
+        x,
+        y,
+        "gaussian",
+        Source::Gaussian { margin, seed },
+    )
+    .expect("Gaussian inputs are never all zero")
 }
 
 /// The data of the counterexample "a ReLU layer keeps rank two": x₁ = e₁ labelled +1 and
@@ -83,6 +91,7 @@ pub fn two_point() -> Dataset {
         x: vec![1.0, 0.0, 0.0, 1.0],
         y: vec![1.0, -1.0],
         input_divisor: 1.0,
+        provenance: Provenance::of(Source::TwoPoint),
     }
 }
 

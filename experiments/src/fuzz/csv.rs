@@ -37,6 +37,7 @@ fn head(data: &Dataset, n: usize) -> Dataset {
         x: data.x[..n * data.dim].to_vec(),
         y: data.y[..n].to_vec(),
         input_divisor: data.input_divisor,
+        provenance: data.provenance.clone(),
     }
 }
 

@@ -341,12 +341,7 @@ pub fn config_json(spec: &RunSpec) -> serde_json::Value {
     json!({
         "arch": spec.arch.to_string(),
         "start": start,
-        "data": {
-            "name": spec.data.name,
-            "n": spec.data.n,
-            "dim": spec.data.dim,
-            "inputs_divided_by": spec.data.input_divisor,
-        },
+        "data": spec.data.record(),
         "loss": spec.train.loss.to_string(),
         "step_rule": spec.train.rule.to_string(),
         "lr": spec.train.lr,

@@ -204,6 +204,7 @@ fn contradictory(data: &Dataset) -> Option<Separability> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{Provenance, Source};
 
     fn data(rows: &[[f64; 2]], y: &[f64]) -> Dataset {
         Dataset {
@@ -213,6 +214,7 @@ mod tests {
             x: rows.iter().flatten().copied().collect(),
             y: y.to_vec(),
             input_divisor: 1.0,
+            provenance: Provenance::of(Source::Memory),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Tests of the hard-margin SVM: analytic margins, certified non-separability, the cache.
 
 use super::*;
-use crate::data::{digits, gaussian, two_point};
+use crate::data::{Provenance, Source, digits, gaussian, two_point};
 
 /// A data set from rows and labels, unscaled (the tests choose norms ≤ 1 themselves).
 fn dataset(rows: &[[f64; 2]], y: &[f64]) -> Dataset {
@@ -12,6 +12,7 @@ fn dataset(rows: &[[f64; 2]], y: &[f64]) -> Dataset {
         x: rows.iter().flatten().copied().collect(),
         y: y.to_vec(),
         input_divisor: 1.0,
+        provenance: Provenance::of(Source::Memory),
     }
 }
 

@@ -1,171 +1,56 @@
-//! CSV data: one example per line, the features then the label, comma-separated.
+//! CSV data: one example per row, comma-separated, quoted as RFC 4180 allows; numeric features
+//! and a label column, an optional header, columns to drop (see [`CsvOptions`]).
+
+mod columns;
+mod options;
+mod table;
 
 use std::path::Path;
 
-use super::gzip::{gunzip, is_gzip};
-use super::{DataError, Dataset, Location};
+pub(crate) use options::split_spec;
+pub use options::{ColumnRef, CsvOptions, HeaderMode};
+pub(crate) use table::parse_table;
 
-/// The UTF-8 byte-order mark some editors (and Excel) put at the start of a text file.
-const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+use self::columns::Layout;
+use self::table::{field_name, text_of};
+use super::provenance::absolute;
+use super::{Classes, DataError, Dataset, Location, Source};
 
-/// Numeric rows of a comma-separated text, each with its 1-based line number.
-pub(crate) struct Table {
-    /// Fields per row (every row has exactly this many).
-    pub columns: usize,
-    /// (line number, values) for every data row.
-    pub rows: Vec<(usize, Vec<f64>)>,
+/// Loads a CSV file with the default options: features then the label in the last column, a
+/// header if the first row has no finite number (see [`load_csv_with`]).
+pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
+    load_csv_with(path, &CsvOptions::default())
 }
 
-/// Parses comma-separated numbers. Blank lines are skipped; the first non-blank line is a header
-/// when none of its fields is a finite number (so a column named `nan` or `inf` is a header's
-/// name, not a value). Every row must have the header's (or the first row's)
-/// field count and only finite numbers; errors name `file`, the line and the problem.
-pub(crate) fn parse_table(text: &str, file: &str) -> Result<Table, DataError> {
-    let mut columns = None;
-    let mut header_seen = false;
-    let mut rows = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line_no = index + 1;
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let first_line = columns.is_none() && !header_seen;
-        if first_line
-            && !fields
-                .iter()
-                .any(|f| f.parse::<f64>().is_ok_and(f64::is_finite))
-        {
-            header_seen = true;
-            columns = Some(fields.len());
-            continue;
-        }
-        let expected = *columns.get_or_insert(fields.len());
-        if fields.len() != expected {
-            return Err(DataError::malformed(
-                file,
-                Location::Line(line_no),
-                format!(
-                    "{} fields, but the {} has {expected} (ragged rows)",
-                    fields.len(),
-                    if header_seen { "header" } else { "first row" }
-                ),
-            ));
-        }
-        let values = fields
-            .iter()
-            .enumerate()
-            .map(|(column, field)| parse_field(field, column, file, line_no))
-            .collect::<Result<Vec<f64>, DataError>>()?;
-        rows.push((line_no, values));
-    }
-    if rows.is_empty() {
-        let problem = if header_seen {
-            "a header but no examples"
-        } else {
-            "empty: no examples"
-        };
-        return Err(DataError::malformed(file, Location::File, problem));
-    }
-    Ok(Table {
-        columns: columns.unwrap_or(0),
-        rows,
-    })
-}
-
-/// One field as a finite number.
-fn parse_field(field: &str, column: usize, file: &str, line: usize) -> Result<f64, DataError> {
-    match field.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(DataError::malformed(
-            file,
-            Location::Line(line),
-            format!("field {} is `{field}`, not a finite number", column + 1),
-        )),
-        Err(_) => Err(DataError::malformed(
-            file,
-            Location::Line(line),
-            format!("field {} is `{field}`, not a number", column + 1),
-        )),
-    }
-}
-
-/// The text of a CSV file's bytes: gunzipped if they are gzip (any file name), without a leading
-/// UTF-8 byte-order mark. Errors name the line of the first byte that is not text: invalid UTF-8,
-/// a UTF-16 byte-order mark, or a control character (a NUL byte is a binary file's sign).
-fn text_of(bytes: Vec<u8>, file: &str) -> Result<String, DataError> {
-    let mut bytes = if is_gzip(&bytes) {
-        gunzip(&bytes, file)?
-    } else {
-        bytes
-    };
-    if bytes.starts_with(UTF8_BOM) {
-        bytes.drain(..UTF8_BOM.len());
-    }
-    let line_at =
-        |bytes: &[u8], end: usize| bytes[..end].iter().filter(|&&b| b == b'\n').count() + 1;
-    if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
-        return Err(DataError::malformed(
-            file,
-            Location::Line(1),
-            "starts with a UTF-16 byte-order mark: save the file as UTF-8 text",
-        ));
-    }
-    if let Some(at) = bytes
-        .iter()
-        .position(|&b| b.is_ascii_control() && !matches!(b, b'\t' | b'\n' | b'\r'))
-    {
-        let kind = if bytes[at] == 0 {
-            "a NUL byte"
-        } else {
-            "a control byte"
-        };
-        return Err(DataError::malformed(
-            file,
-            Location::Line(line_at(&bytes, at)),
-            format!(
-                "{kind} (0x{:02x}) at byte offset {at}: not a text file",
-                bytes[at]
-            ),
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let line = line_at(e.as_bytes(), e.utf8_error().valid_up_to());
-        DataError::malformed(file, Location::Line(line), "not UTF-8 text")
-    })
-}
-
-/// Loads a CSV file: one example per line, features then the label, comma-separated, optional
-/// header (a first line with no finite number in it). The file may be gzipped (`.csv.gz`) and may
-/// start with a UTF-8 byte-order mark. Labels are all in {−1, +1} or all in {0, 1} (0 is then
+/// Loads a CSV file: one example per row, comma-separated (a field may be quoted, `"1,5"` or
+/// `"a ""b"""`), the label in the column `options` name (the last by default), every column but
+/// the label and the dropped ones a feature. The first row is a header as `options` say (by
+/// default when none of its fields is a finite number). The file may be gzipped (`.csv.gz`) and
+/// may start with a UTF-8 byte-order mark. Labels are all in {−1, +1} or all in {0, 1} (0 is then
 /// mapped to −1). Inputs are divided by the largest input norm, so the largest has norm 1.
 ///
-/// Errors name the file, the line and the problem: unreadable file, bytes that are not text,
-/// empty file, ragged rows, fields that are not finite numbers, a row with no feature, a label
-/// outside the set, or labels mixing the two conventions.
-pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
+/// Errors name the file, the line, the field and the problem: unreadable file, bytes that are not
+/// text, empty file, ragged rows, fields that are not finite numbers, a row with no feature, a
+/// column of the options that is not there, pandas' index column kept as a feature (a first
+/// column with an empty name in the header holding 0, 1, 2, …), a label outside the set, or
+/// labels mixing the two conventions.
+pub fn load_csv_with(path: &Path, options: &CsvOptions) -> Result<Dataset, DataError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| DataError::Io {
         file: file.clone(),
         source,
     })?;
     let text = text_of(bytes, &file)?;
-    let table = parse_table(&text, &file)?;
-    if table.columns < 2 {
-        return Err(DataError::malformed(
-            &file,
-            Location::Line(table.rows[0].0),
-            "a row needs at least one feature and a label",
-        ));
-    }
-    let dim = table.columns - 1;
+    let table = parse_table(&text, &file, options.header)?;
+    let layout = Layout::of(&table, options, &file)?;
+    let label_field = field_name(layout.label, table.names());
+    let dim = layout.features.len();
     // The first line with a −1 and the first with a 0: both set means the two conventions mix.
     let (mut first_minus, mut first_zero) = (None, None);
     let mut x = Vec::with_capacity(table.rows.len() * dim);
     let mut y = Vec::with_capacity(table.rows.len());
-    for (line, values) in table.rows {
-        let label = values[dim];
+    for (line, values) in &table.rows {
+        let (line, label) = (*line, values[layout.label]);
         if label == -1.0 {
             first_minus.get_or_insert(line);
         } else if label == 0.0 {
@@ -174,7 +59,9 @@ pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
             return Err(DataError::malformed(
                 &file,
                 Location::Line(line),
-                format!("label {label} is not in {{-1, +1}} or {{0, 1}}"),
+                format!(
+                    "label {label} is not in {{-1, +1}} or {{0, 1}} (the label is {label_field})"
+                ),
             ));
         }
         if let (Some(minus), Some(zero)) = (first_minus, first_zero) {
@@ -186,13 +73,30 @@ pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
                 ),
             ));
         }
-        x.extend_from_slice(&values[..dim]);
+        x.extend(layout.features.iter().map(|&c| values[c]));
         y.push(if label == 1.0 { 1.0 } else { -1.0 });
     }
+    let positive = y.contains(&1.0).then_some(1);
+    let negative = match (first_minus, first_zero) {
+        (Some(_), _) => Some(-1),
+        (_, Some(_)) => Some(0),
+        _ => None,
+    };
+    let source = Source::Csv {
+        file: absolute(path),
+        header: table.header.is_some(),
+        label_column: Layout::column(&table, layout.label),
+        dropped_columns: layout
+            .dropped
+            .iter()
+            .map(|&c| Layout::column(&table, c))
+            .collect(),
+        classes: Classes { positive, negative },
+    };
     let name = path
         .file_name()
         .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
-    Dataset::scaled(name, dim, x, y, &file)
+    Dataset::scaled(name, dim, x, y, &file, source)
 }
 
 #[cfg(test)]
@@ -211,6 +115,12 @@ mod tests {
     /// Writes `contents` to `data.csv` in a per-test temporary folder and returns its path.
     fn write(test: &str, contents: &[u8]) -> std::path::PathBuf {
         write_named(test, "data.csv", contents)
+    }
+
+    /// Loads `contents` as `data.csv` with the options `options` (as after `data.csv:`).
+    pub(super) fn load(test: &str, contents: &str, options: &str) -> Result<Dataset, DataError> {
+        let options = CsvOptions::parse("data.csv", options)?;
+        load_csv_with(&write(test, contents.as_bytes()), &options)
     }
 
     /// True when `a` and `b` agree to a relative `tolerance`.

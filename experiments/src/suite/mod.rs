@@ -212,6 +212,7 @@ pub fn scalar_net(input: usize, layers: Vec<LayerSpec>) -> Arch {
         input,
         layers,
         output: 1,
+        marks: Vec::new(),
     }
 }
 

@@ -34,7 +34,8 @@ Architecture grammar (--arch):
                                             '!fixed' never trains it (nor the first layer's bias),
                                             under every step rule; checkpoints record both
          e.g. 1000,leaky(0.1):50,1!signs!fixed: a two-layer net, output fixed at ±1/√50
-Data (--data): gaussian[:dim=20,n=200,margin=0.1,seed=0] | two-point | digits[:A,B]
+Data (--data): gaussian[:dim=20,n=200,margin=0.1,seed=0] | mixture[:n=100,dim=2000,mu=0.1,seed=0]
+  (x = y·μ + ξ, ‖μ‖ = mu, ξ ~ N(0, I/dim)) | two-point | digits[:A,B]
   | idx:IMAGES,LABELS,A,B | FILE.csv (features then a label in {-1,+1} or {0,1}, header optional;
   gzipped as FILE.csv.gz, or with a UTF-8 byte-order mark, is read too).
   The inputs are scaled: every input is divided by the largest input norm of the data, so the

@@ -5,13 +5,20 @@
 //!
 //! ```text
 //! ARCH  := IN ( ',' LAYER )+ ',' OUT          e.g.  20,relu:100,relu:100,linear:50,1
-//! LAYER := ACT ':' WIDTH [ '+bias' ]          fully-connected layer then activation
+//! LAYER := BODY MARKS
+//! BODY  := ACT ':' WIDTH [ '+bias' ]          fully-connected layer then activation
 //!        | 'res(' ACT ')'                     pre-activation residual block: h ↦ h + U·σ(Y·h)
 //!        | 'resid(' ACT ')'                   the paper's ResNetIdentity:    h ↦ σ(U·σ(Y·h) + h)
 //!        | 'resz(' ACT ')'                    residual block, learned skip:  h ↦ σ(U·σ(Y·h) + Z·h)
 //! ACT   := 'relu' | 'linear' | 'leaky(' SLOPE ')'
-//! OUT   := integer: the output layer (linear, no activation)
+//! OUT   := integer MARKS: the output layer (linear, no activation)
+//! MARKS := [ '!signs' ] [ '!fixed' ]
 //! ```
+//!
+//! The markers ([`Marks`]) act on every matrix of their entry (and on the first layer's bias):
+//! `!signs` starts it at ±1/√fan_in, half of each sign ([`crate::Init::Signs`]), whatever the
+//! network's initializer; `!fixed` keeps it at its initial value, never trained. So
+//! `100,leaky(0.1):50,1!signs!fixed` is a two-layer net whose output weights are fixed at ±1/√50.
 
 use std::fmt;
 use std::str::FromStr;
@@ -61,6 +68,34 @@ pub enum LayerSpec {
     },
 }
 
+/// The `!` markers of one entry of an architecture (a layer, a block or the output layer).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// `!signs`: the entry's matrices start at ±1/√fan_in, half of each sign.
+    pub signs: bool,
+    /// `!fixed`: the entry's matrices (and bias) are never trained.
+    pub fixed: bool,
+}
+
+impl Marks {
+    /// True when the entry has no marker.
+    pub fn is_empty(&self) -> bool {
+        *self == Marks::default()
+    }
+}
+
+impl fmt::Display for Marks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.signs {
+            f.write_str("!signs")?;
+        }
+        if self.fixed {
+            f.write_str("!fixed")?;
+        }
+        Ok(())
+    }
+}
+
 /// A whole network: input size, the hidden layers in forward order, and the output size.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arch {
@@ -70,6 +105,9 @@ pub struct Arch {
     pub layers: Vec<LayerSpec>,
     /// Number of outputs of the final linear layer; 1 is a scalar-output network.
     pub output: usize,
+    /// The markers of each entry of `layers` and then of the output layer (`layers.len() + 1`
+    /// of them), or empty when no entry has one: see [`Arch::marks_of`] and [`Arch::with_marks`].
+    pub marks: Vec<Marks>,
 }
 
 /// What is wrong with an architecture string or value.
@@ -84,6 +122,18 @@ pub enum ArchError {
         text: String,
         /// How many parts it had.
         parts: usize,
+    },
+    /// The markers do not come one per entry (a hand-built architecture).
+    #[error(
+        "architecture `{text}` has markers for {marks} entries but {entries} entries (its layers and the output layer)"
+    )]
+    Marks {
+        /// The whole architecture.
+        text: String,
+        /// How many markers it has.
+        marks: usize,
+        /// How many entries it has.
+        entries: usize,
     },
     /// The weights cannot even be counted: their number exceeds `usize::MAX`.
     #[error(
@@ -172,10 +222,10 @@ impl fmt::Display for LayerSpec {
 impl fmt::Display for Arch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.input)?;
-        for layer in &self.layers {
-            write!(f, ",{layer}")?;
+        for (k, layer) in self.layers.iter().enumerate() {
+            write!(f, ",{layer}{}", self.marks_of(k))?;
         }
-        write!(f, ",{}", self.output)
+        write!(f, ",{}{}", self.output, self.marks_of(self.layers.len()))
     }
 }
 
@@ -201,6 +251,30 @@ fn parse_size(position: usize, token: &str, what: &str) -> Result<usize, ArchErr
             format!("the {what} must be a positive integer"),
         )),
     }
+}
+
+/// Splits the `!signs` / `!fixed` markers off the end of a token (in that order, each once).
+fn split_marks(position: usize, token: &str) -> Result<(&str, Marks), ArchError> {
+    let mut marks = Marks::default();
+    let mut body = token;
+    if let Some(rest) = body.strip_suffix("!fixed") {
+        marks.fixed = true;
+        body = rest;
+    }
+    if let Some(rest) = body.strip_suffix("!signs") {
+        marks.signs = true;
+        body = rest;
+    }
+    if let Some((_, unknown)) = body.split_once('!') {
+        return Err(token_error(
+            position,
+            token,
+            format!(
+                "unknown marker `!{unknown}` (expected `!signs`, `!fixed` or `!signs!fixed`, in that order)"
+            ),
+        ));
+    }
+    Ok((body, marks))
 }
 
 fn parse_layer(position: usize, token: &str) -> Result<LayerSpec, ArchError> {
@@ -269,17 +343,28 @@ impl FromStr for Arch {
         }
         let last = parts.len() - 1;
         let input = parse_size(1, parts[0], "input size")?;
-        let output = parse_size(last + 1, parts[last], "output size")?;
+        let (out, output_marks) = split_marks(last + 1, parts[last])?;
+        let output = parse_size(last + 1, out, "output size")?;
+        let mut marks = Vec::with_capacity(last);
         let layers = parts[1..last]
             .iter()
             .enumerate()
-            .map(|(i, t)| parse_layer(i + 2, t))
+            .map(|(i, t)| {
+                let (body, m) = split_marks(i + 2, t)?;
+                marks.push(m);
+                parse_layer(i + 2, body)
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let arch = Arch {
+        marks.push(output_marks);
+        let mut arch = Arch {
             input,
             layers,
             output,
+            marks: Vec::new(),
         };
+        for (entry, m) in marks.into_iter().enumerate() {
+            arch = arch.with_marks(entry, m);
+        }
         arch.validate()?;
         Ok(arch)
     }
@@ -294,6 +379,7 @@ impl LayerSpec {
     ///     input: 10,
     ///     layers: vec![LayerSpec::dense(20, Activation::Relu), LayerSpec::dense(5, Activation::Linear)],
     ///     output: 1,
+    ///     marks: Vec::new(),
     /// };
     /// assert_eq!(arch.to_string(), "10,relu:20,linear:5,1");
     /// ```
@@ -366,10 +452,53 @@ impl Arch {
                 "the output size must be positive",
             ));
         }
+        if !self.marks.is_empty() && self.marks.len() != self.layers.len() + 1 {
+            return Err(ArchError::Marks {
+                text: render,
+                marks: self.marks.len(),
+                entries: self.layers.len() + 1,
+            });
+        }
         if self.parameter_count().is_none() {
             return Err(ArchError::TooLarge { text: render });
         }
         Ok(())
+    }
+
+    /// The markers of entry `entry`: `layers[entry]`, or the output layer for
+    /// `entry == layers.len()` (none for an entry past it).
+    pub fn marks_of(&self, entry: usize) -> Marks {
+        self.marks.get(entry).copied().unwrap_or_default()
+    }
+
+    /// The architecture with the markers of entry `entry` (as in [`Arch::marks_of`]) set to
+    /// `marks` (an entry past the output layer has none to set); `marks` stays empty while no
+    /// entry has a marker, so that an architecture parsed from a string without markers equals
+    /// the one built in code.
+    ///
+    /// ```
+    /// use models::{Activation, Arch, LayerSpec, Marks};
+    /// let arch = Arch {
+    ///     input: 100,
+    ///     layers: vec![LayerSpec::dense(50, Activation::LeakyRelu(0.1))],
+    ///     output: 1,
+    ///     marks: Vec::new(),
+    /// }
+    /// .with_marks(1, Marks { signs: true, fixed: true });
+    /// assert_eq!(arch.to_string(), "100,leaky(0.1):50,1!signs!fixed");
+    /// ```
+    pub fn with_marks(mut self, entry: usize, marks: Marks) -> Self {
+        let entries = self.layers.len() + 1;
+        if self.marks.len() != entries {
+            self.marks = vec![Marks::default(); entries];
+        }
+        if let Some(m) = self.marks.get_mut(entry) {
+            *m = marks;
+        }
+        if self.marks.iter().all(Marks::is_empty) {
+            self.marks.clear();
+        }
+        self
     }
 
     /// The number of weights (every matrix and the first layer's bias), or None when it exceeds
@@ -522,6 +651,7 @@ mod tests {
                 },
             ],
             output: 1,
+            marks: Vec::new(),
         };
         assert!(
             arch.validate()
@@ -533,6 +663,7 @@ mod tests {
             input: 3,
             layers: vec![],
             output: 1,
+            marks: Vec::new(),
         };
         assert!(matches!(empty.validate(), Err(ArchError::TooShort { .. })));
     }
@@ -575,7 +706,60 @@ mod tests {
             input: usize::MAX,
             layers: vec![LayerSpec::dense(2, Activation::Relu)],
             output: 1,
+            marks: Vec::new(),
         };
         assert!(matches!(huge.validate(), Err(ArchError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn markers_round_trip_and_sit_on_their_entry() {
+        let a = roundtrip("100,leaky(0.1):50,1!signs!fixed");
+        assert_eq!(a.marks_of(0), Marks::default());
+        assert_eq!(
+            a.marks_of(1),
+            Marks {
+                signs: true,
+                fixed: true
+            }
+        );
+        let b = roundtrip("3,relu:4+bias!fixed,res(relu)!signs,linear:2!signs!fixed,1!fixed");
+        assert!(b.marks_of(0).fixed && !b.marks_of(0).signs);
+        assert!(b.marks_of(1).signs && !b.marks_of(1).fixed);
+        assert_eq!(b.marks.len(), 4);
+        // No marker anywhere: the same value as an architecture built in code.
+        let plain = roundtrip("3,relu:4,1");
+        assert!(plain.marks.is_empty());
+        assert_eq!(
+            plain.clone().with_marks(1, Marks::default()),
+            plain,
+            "clearing a marker that is not there changes nothing"
+        );
+        let marked = plain.clone().with_marks(
+            1,
+            Marks {
+                signs: false,
+                fixed: true,
+            },
+        );
+        assert_eq!(marked.to_string(), "3,relu:4,1!fixed");
+        assert_eq!(marked.with_marks(1, Marks::default()), plain);
+    }
+
+    #[test]
+    fn bad_markers_name_the_token() {
+        let e = error("4,relu:3!frozen,1");
+        assert!(
+            e.contains("part 2 `relu:3!frozen`") && e.contains("unknown marker `!frozen`"),
+            "{e}"
+        );
+        let e = error("4,relu:3,1!fixed!signs");
+        assert!(e.contains("part 3") && e.contains("in that order"), "{e}");
+        let e = error("4,relu:3,x!fixed");
+        assert!(e.contains("output size"), "{e}");
+        let arch = Arch {
+            marks: vec![Marks::default(); 5],
+            ..roundtrip("4,relu:3,1")
+        };
+        assert!(matches!(arch.validate(), Err(ArchError::Marks { .. })));
     }
 }

@@ -22,6 +22,11 @@ pub enum Init {
         /// Every nonzero singular value of the matrix equals this.
         scale: f64,
     },
+    /// ±1/√fan_in, half of each sign, without randomness: entry (r, c) is positive when r + c
+    /// is even. A single output row [1, m] is thus the fixed ±1/√m layer of two-layer analyses
+    /// (⌈m/2⌉ positive entries); the `!signs` marker of the architecture grammar puts it on one
+    /// layer.
+    Signs,
     /// All zeros.
     Zeros,
 }
@@ -33,6 +38,7 @@ impl fmt::Display for Init {
             Init::He => f.write_str("he"),
             Init::Xavier => f.write_str("xavier"),
             Init::Orthogonal { scale } => write!(f, "orthogonal:{scale}"),
+            Init::Signs => f.write_str("signs"),
             Init::Zeros => f.write_str("zeros"),
         }
     }
@@ -41,7 +47,7 @@ impl fmt::Display for Init {
 impl FromStr for Init {
     type Err = String;
 
-    /// Parses `gaussian:S`, `he`, `xavier`, `orthogonal:S` or `zeros`.
+    /// Parses `gaussian:S`, `he`, `xavier`, `orthogonal:S`, `signs` or `zeros`.
     fn from_str(s: &str) -> Result<Self, String> {
         let (name, arg) = match s.split_once(':') {
             Some((n, a)) => (n, Some(a)),
@@ -69,9 +75,10 @@ impl FromStr for Init {
             "orthogonal" => Ok(Init::Orthogonal { scale: scale(arg)? }),
             "he" => no_arg(Init::He),
             "xavier" => no_arg(Init::Xavier),
+            "signs" => no_arg(Init::Signs),
             "zeros" => no_arg(Init::Zeros),
             _ => Err(format!(
-                "unknown initializer `{s}` (expected gaussian:S, he, xavier, orthogonal:S or zeros)"
+                "unknown initializer `{s}` (expected gaussian:S, he, xavier, orthogonal:S, signs or zeros)"
             )),
         }
     }
@@ -88,6 +95,18 @@ impl Init {
             Init::He => gaussian((2.0 / cols as f64).sqrt(), rng),
             Init::Xavier => gaussian((2.0 / (rows + cols) as f64).sqrt(), rng),
             Init::Orthogonal { scale } => orthogonal(rows, cols, scale, rng),
+            Init::Signs => {
+                let size = 1.0 / (cols as f64).sqrt();
+                (0..rows * cols)
+                    .map(|t| {
+                        if (t / cols + t % cols).is_multiple_of(2) {
+                            size
+                        } else {
+                            -size
+                        }
+                    })
+                    .collect()
+            }
             Init::Zeros => vec![0.0; rows * cols],
         }
     }
@@ -139,6 +158,7 @@ mod tests {
             "he",
             "xavier",
             "orthogonal:1",
+            "signs",
             "zeros",
             "gaussian:1e-3",
         ] {
@@ -239,5 +259,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn signs_are_half_of_each_sign_at_one_over_root_fan_in_and_ignore_the_seed() {
+        let row = Init::Signs.draw(1, 4, &mut Rng::new(1));
+        assert_eq!(row, [0.5, -0.5, 0.5, -0.5]);
+        assert_eq!(row, Init::Signs.draw(1, 4, &mut Rng::new(2)));
+        let odd = Init::Signs.draw(1, 9, &mut Rng::new(0));
+        let third = 1.0 / 3.0;
+        assert_eq!(odd.iter().filter(|&&a| a == third).count(), 5);
+        assert_eq!(odd.iter().filter(|&&a| a == -third).count(), 4);
+        // Every row alternates, starting on the other sign than the row above.
+        let m = Init::Signs.draw(2, 2, &mut Rng::new(0));
+        let s = 1.0 / 2f64.sqrt();
+        assert_eq!(m, [s, -s, -s, s]);
+        assert!(
+            "signs:1"
+                .parse::<Init>()
+                .unwrap_err()
+                .contains("takes no argument")
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! The experiments compute metrics per layer and per adjacent pair from this list alone, without
 //! knowing how any architecture is wired.
 
-use crate::arch::{Activation, Arch, LayerSpec, Skip};
+use crate::arch::{Activation, Arch, LayerSpec, Marks, Skip};
 
 /// The role of one weight matrix in the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +45,9 @@ pub struct LayerInfo {
     /// The activation applied right after this matrix's product (Linear for the output layer and
     /// for U in a pre-activation block, whose product is added to the skip unchanged).
     pub activation: Activation,
+    /// The markers of the architecture's entry the matrix belongs to: how it starts and whether
+    /// it is trained.
+    pub marks: Marks,
 }
 
 impl LayerInfo {
@@ -70,7 +73,8 @@ pub fn layer_list(arch: &Arch) -> (Vec<LayerInfo>, Vec<(usize, usize)>) {
         layers.push(info);
         k
     };
-    for spec in &arch.layers {
+    for (entry, spec) in arch.layers.iter().enumerate() {
+        let marks = arch.marks_of(entry);
         match *spec {
             LayerSpec::Dense {
                 width: w,
@@ -82,6 +86,7 @@ pub fn layer_list(arch: &Arch) -> (Vec<LayerInfo>, Vec<(usize, usize)>) {
                     shape: [w, width],
                     kind: LayerKind::Dense { index: dense },
                     activation,
+                    marks,
                 };
                 let k = push(&mut layers, info, &producers);
                 producers = vec![k];
@@ -95,6 +100,7 @@ pub fn layer_list(arch: &Arch) -> (Vec<LayerInfo>, Vec<(usize, usize)>) {
                     shape: [width, width],
                     kind,
                     activation,
+                    marks,
                 };
                 let y = push(
                     &mut layers,
@@ -132,6 +138,7 @@ pub fn layer_list(arch: &Arch) -> (Vec<LayerInfo>, Vec<(usize, usize)>) {
         shape: [arch.output, width],
         kind: LayerKind::Output,
         activation: Activation::Linear,
+        marks: arch.marks_of(arch.layers.len()),
     };
     push(&mut layers, out, &producers);
     pairs.sort_unstable();
@@ -227,5 +234,24 @@ mod tests {
         assert_eq!(layers[0].shape, [5, 5]);
         assert_eq!(layers[2].shape, [2, 5]);
         assert_eq!(pairs, [(0, 1), (1, 2)]);
+    }
+
+    #[test]
+    fn every_matrix_of_an_entry_carries_its_markers() {
+        let (layers, _) = list("4,relu:6!signs,resz(relu)!fixed,1!signs!fixed");
+        let marks: Vec<(bool, bool)> = layers
+            .iter()
+            .map(|l| (l.marks.signs, l.marks.fixed))
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                (true, false),
+                (false, true),
+                (false, true),
+                (false, true),
+                (true, true)
+            ]
+        );
     }
 }

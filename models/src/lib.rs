@@ -34,7 +34,7 @@ pub mod network;
 pub mod rule;
 pub mod train;
 
-pub use arch::{Activation, Arch, ArchError, LayerSpec, Skip};
+pub use arch::{Activation, Arch, ArchError, LayerSpec, Marks, Skip};
 pub use autodiff::MarginLoss;
 pub use checkpoint::{
     Attachments, CheckpointError, load, load_training, load_weights_into, save, save_training,

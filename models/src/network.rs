@@ -40,6 +40,8 @@ pub struct Network<T: Element> {
     bias: Option<Var>,
     /// Every parameter in tape order: the weights in forward order, the bias after the first.
     params: Vec<Var>,
+    /// Per parameter of `params`, whether training updates it (false under a `!fixed` marker).
+    trained: Vec<bool>,
     /// What the last forward pass recorded on the tape, for reading its values back.
     last: Recorded,
 }
@@ -58,7 +60,8 @@ struct Recorded {
 
 impl<T: Element> Network<T> {
     /// A network of architecture `arch` with weights drawn by `init` from `seed` (layer k draws
-    /// from sub-stream k, so the same seed gives the same weights in f32 and f64, up to rounding).
+    /// from sub-stream k, so the same seed gives the same weights in f32 and f64, up to rounding);
+    /// a layer marked `!signs` is drawn by [`Init::Signs`] instead.
     /// Panics if `arch` is invalid (an `Arch` from `FromStr` always is valid; see [`Self::try_new`]).
     pub fn new(arch: &Arch, init: Init, seed: u64) -> Self {
         Self::try_new(arch, init, seed).unwrap_or_else(|e| panic!("Network::new: {e}"))
@@ -72,14 +75,18 @@ impl<T: Element> Network<T> {
         let mut tape = Tape::new();
         let mut weights = Vec::with_capacity(layers.len());
         let mut bias = None;
+        let mut trained = Vec::with_capacity(layers.len() + 1);
         for (k, info) in layers.iter().enumerate() {
             let [rows, cols] = info.shape;
-            let values = init.draw(rows, cols, &mut rng.fork(k as u64));
+            let drawn_by = if info.marks.signs { Init::Signs } else { init };
+            let values = drawn_by.draw(rows, cols, &mut rng.fork(k as u64));
             let values = values.into_iter().map(T::from_f64).collect();
             let w = Tensor::from_vec(values, &info.shape).expect("drawn for this shape");
             weights.push(tape.param(w));
+            trained.push(!info.marks.fixed);
             if k == 0 && arch.has_bias() {
                 bias = Some(tape.param(Tensor::zeros(&[rows])));
+                trained.push(!info.marks.fixed);
             }
         }
         let params = tape.params().to_vec();
@@ -91,6 +98,7 @@ impl<T: Element> Network<T> {
             weights,
             bias,
             params,
+            trained,
             last: Recorded::default(),
         })
     }
@@ -147,12 +155,18 @@ impl<T: Element> Network<T> {
         out
     }
 
+    /// Per parameter, in the order of [`Self::named_params`] (which is the tape's), whether
+    /// training updates it: false for the matrices (and bias) of an entry marked `!fixed`.
+    pub fn trained(&self) -> &[bool] {
+        &self.trained
+    }
+
     /// Parameter `i` in the order of [`Self::named_params`], writable.
     pub fn param_mut(&mut self, i: usize) -> &mut Tensor<T> {
         self.tape.param_mut(self.params[i])
     }
 
-    /// Total number of trainable scalars.
+    /// Total number of weights and biases, those of `!fixed` entries included.
     pub fn parameter_count(&self) -> usize {
         self.tape
             .params()

@@ -21,13 +21,20 @@ use models::{Arch, Init, StepRule};
 const GRAMMAR: &str = "\
 Architecture grammar (--arch):
   ARCH  := IN ( ',' LAYER )+ ',' OUT        e.g. 20,relu:100,relu:100,linear:50,1
-  LAYER := ACT ':' WIDTH [ '+bias' ]        fully-connected layer then activation
+  LAYER := BODY MARKS
+  BODY  := ACT ':' WIDTH [ '+bias' ]        fully-connected layer then activation
                                             ('+bias' only on the first layer)
          | 'res(' ACT ')'                   pre-activation residual block: h ↦ h + U·σ(Y·h)
          | 'resid(' ACT ')'                 the paper's ResNetIdentity: h ↦ σ(U·σ(Y·h) + h)
          | 'resz(' ACT ')'                  residual block, learned skip: h ↦ σ(U·σ(Y·h) + Z·h)
   ACT   := 'relu' | 'linear' | 'leaky(' SLOPE ')'
-  OUT   := 1 (scalar output; margins are y·f(x))
+  OUT   := 1 MARKS (scalar output; margins are y·f(x))
+  MARKS := [ '!signs' ] [ '!fixed' ]        on every matrix of the entry: '!signs' starts it
+                                            at ±1/√fan_in, half of each sign (whatever
+                                            --init-scheme says); '!fixed' never trains it (nor
+                                            the first layer's bias), under every step rule;
+                                            checkpoints record both
+         e.g. 1000,leaky(0.1):50,1!signs!fixed: a two-layer net, output fixed at ±1/√50
 ";
 
 /// What a failing claim does to the exit status.
@@ -59,7 +66,7 @@ struct Cli {
     /// Start from the weights of this safetensors checkpoint (names and shapes as `final.safetensors`).
     #[arg(long, value_name = "FILE.safetensors")]
     init: Option<PathBuf>,
-    /// Random initialization when no --init: gaussian:S (N(0, S²/fan_in)), he, xavier, orthogonal:S, zeros.
+    /// Random initialization when no --init: gaussian:S (N(0, S²/fan_in)), he, xavier, orthogonal:S, signs (±1/√fan_in), zeros.
     #[arg(long, default_value = "gaussian:0.5", conflicts_with = "init")]
     init_scheme: Init,
     /// Loss of the margins: logistic, exponential, squared.

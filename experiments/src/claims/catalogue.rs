@@ -358,6 +358,11 @@ pub const ALL: &[&ClaimSpec] = &[
     &DRIFT_IS_DISCRETIZATION,
     &SLOW_FROM_LARGE_INIT,
     &SLOW_WITH_CONSTANT_STEP,
+    &super::leaky::NEAR_ORTHOGONAL,
+    &super::leaky::SMALL_INIT,
+    &super::leaky::RANK_AT_MOST_TWO,
+    &super::leaky::ONE_STEP_DROP,
+    &super::leaky::LARGE_INIT_STAYS_HIGH,
 ];
 
 #[cfg(test)]

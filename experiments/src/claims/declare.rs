@@ -17,6 +17,8 @@ pub enum Source {
     Paper(&'static str),
     /// An earlier result the paper builds on, by its authors.
     Prior(&'static str),
+    /// A result of another paper, named in full: the neighbouring results the suite also runs.
+    Neighbour(&'static str),
     /// A hypothesis of the theorems, judged so that the claims resting on it can say when it
     /// failed.
     Hypothesis(&'static str),
@@ -29,7 +31,7 @@ impl Source {
     pub fn describe(&self) -> String {
         match self {
             Source::Paper(result) => format!("Le & Jegelka 2022, {result}"),
-            Source::Prior(result) => result.to_string(),
+            Source::Prior(result) | Source::Neighbour(result) => result.to_string(),
             Source::Hypothesis(of) => format!("hypothesis of {of}"),
             Source::Observation(what) => format!("observation, not a theorem: {what}"),
         }

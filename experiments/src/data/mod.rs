@@ -1,5 +1,5 @@
-//! Binary data sets for the experiments: synthetic Gaussian data with a margin, the two-point ReLU
-//! counterexample, the bundled 8×8 handwritten digits, and user CSV / IDX files (alone or as an MNIST-format
+//! Binary data sets for the experiments: synthetic Gaussian data with a margin, the two-class
+//! high-dimensional Gaussian mixture, the two-point ReLU counterexample, the bundled 8×8 handwritten digits, and user CSV / IDX files (alone or as an MNIST-format
 //! folder).
 //!
 //! Every data set has labels in {−1, +1} and is scaled so that its largest input has norm 1, the
@@ -13,6 +13,7 @@ mod digits;
 mod error;
 mod gzip;
 mod idx;
+mod mixture;
 mod mnist;
 mod provenance;
 mod resolve;
@@ -24,6 +25,7 @@ pub use csv::{ColumnRef, CsvOptions, HeaderMode, load_csv, load_csv_with};
 pub use digits::digits;
 pub use error::{DataError, Location};
 pub use idx::load_idx;
+pub use mixture::{mixture, mixture_bytes, near_orthogonality};
 pub use mnist::{TRAIN_IMAGES, TRAIN_LABELS, load_mnist_dir, mnist_files};
 pub use provenance::{Classes, Column, DataRecord, PerClass, Provenance, Source};
 pub use resolve::{HELP, resolve};

@@ -38,6 +38,14 @@ pub enum Source {
         /// The generator's seed.
         seed: u64,
     },
+    /// The generated Gaussian mixture (see [`crate::data::mixture`]); the counts give `dim` and
+    /// `n`.
+    Mixture {
+        /// The norm of the mean, ‖μ‖.
+        mu: f64,
+        /// The generator's seed.
+        seed: u64,
+    },
     /// The two-point counterexample (see [`crate::data::two_point`]).
     TwoPoint,
     /// The bundled handwritten digits (see [`crate::data::digits`]).

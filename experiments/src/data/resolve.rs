@@ -5,18 +5,19 @@ use std::path::Path;
 use super::csv::split_spec;
 use super::{
     CsvOptions, DataError, Dataset, digits, gaussian, gaussian_bytes, load_csv_with, load_idx,
-    two_point,
+    mixture, mixture_bytes, two_point,
 };
 use crate::runner::budget::{self, Memory, Need};
 
 /// The grammar, quoted in errors.
-const GRAMMAR: &str = "expected `gaussian[:dim=20,n=200,margin=0.1,seed=0]`, `two-point`, \
-                       `digits[:A,B]`, `idx:IMAGES,LABELS,A,B`, or a .csv or .csv.gz file with \
+const GRAMMAR: &str = "expected `gaussian[:dim=20,n=200,margin=0.1,seed=0]`, \
+                       `mixture[:n=100,dim=2000,mu=0.1,seed=0]`, `two-point`, `digits[:A,B]`, `idx:IMAGES,LABELS,A,B`, or a .csv or .csv.gz file with \
                        options `FILE.csv[:label=COL,header=auto|yes|no,drop=COL+COL]`";
 
 /// The `--data` grammar and how the inputs are scaled, for the binaries' `--help`.
 pub const HELP: &str = "\
-Data (--data): gaussian[:dim=20,n=200,margin=0.1,seed=0] | two-point | digits[:A,B]
+Data (--data): gaussian[:dim=20,n=200,margin=0.1,seed=0] | mixture[:n=100,dim=2000,mu=0.1,seed=0]
+  (x = y·μ + ξ, ‖μ‖ = mu, ξ ~ N(0, I/dim)) | two-point | digits[:A,B]
   | idx:IMAGES,LABELS,A,B | FILE.csv[:OPTION,…] (FILE.csv.gz, or any existing file, too)
   A CSV file holds one example per row, comma-separated, fields quoted or not (RFC 4180:
   \"a,b\", \"say \"\"hi\"\"\"); it may be gzipped or start with a UTF-8 byte-order mark. Its label
@@ -39,13 +40,15 @@ Data (--data): gaussian[:dim=20,n=200,margin=0.1,seed=0] | two-point | digits[:A
   the file(s), the label and dropped columns or the classes, and the examples of each label.
 ";
 
-/// Resolves a `--data` value: "gaussian[:dim=20,n=200,margin=0.1,seed=0]", "two-point",
+/// Resolves a `--data` value: "gaussian[:dim=20,n=200,margin=0.1,seed=0]",
+/// "mixture[:n=100,dim=2000,mu=0.1,seed=0]" (see [`mixture`]), "two-point",
 /// "digits\[:0,1\]", "idx:IMAGES,LABELS,A,B", or a path to a .csv or .csv.gz file with
 /// options, "FILE.csv\[:label=COL,header=auto,drop=COL+COL\]" (see [`HELP`]). The data set's
 /// provenance records `spec`.
 ///
-/// Gaussian options may be given in any order and any subset (the defaults are those shown);
-/// `margin` must lie in [0, 1). `digits` alone means digits 0 (+1) against 1 (−1). Any other value
+/// Gaussian and mixture options may be given in any order and any subset (the defaults are those
+/// shown); `margin` must lie in [0, 1), `mu` (the norm of the mixture's mean) be finite and ≥ 0.
+/// `digits` alone means digits 0 (+1) against 1 (−1). Any other value
 /// ending in `.csv` or `.csv.gz`, or naming an existing file, with or without options after a
 /// `:`, is loaded with [`load_csv_with`].
 pub fn resolve(spec: &str) -> Result<Dataset, DataError> {
@@ -62,6 +65,7 @@ fn resolve_source(spec: &str) -> Result<Dataset, DataError> {
     };
     match (head, options) {
         ("gaussian", options) => resolve_gaussian(spec, options.unwrap_or("")),
+        ("mixture", options) => resolve_mixture(spec, options.unwrap_or("")),
         ("two-point", None) => Ok(two_point()),
         ("digits", None) => digits(0, 1),
         ("digits", Some(options)) => match options.split(',').collect::<Vec<_>>()[..] {
@@ -135,6 +139,49 @@ fn resolve_gaussian(spec: &str, options: &str) -> Result<Dataset, DataError> {
     Ok(gaussian(dim, n, margin, seed))
 }
 
+/// The Gaussian mixture from its `key=value` options.
+fn resolve_mixture(spec: &str, options: &str) -> Result<Dataset, DataError> {
+    let (mut n, mut dim, mut mu, mut seed) = (100usize, 2000usize, 0.1f64, 0u64);
+    for option in options.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let Some((key, value)) = option.split_once('=') else {
+            return Err(DataError::spec(
+                spec,
+                format!("option `{option}` is not key=value"),
+            ));
+        };
+        let bad = |what: &str| DataError::spec(spec, format!("{key}=`{value}` is not {what}"));
+        match key.trim() {
+            "n" => n = value.trim().parse().map_err(|_| bad("a whole number"))?,
+            "dim" => dim = value.trim().parse().map_err(|_| bad("a whole number"))?,
+            "mu" => mu = value.trim().parse().map_err(|_| bad("a number"))?,
+            "seed" => seed = value.trim().parse().map_err(|_| bad("a whole number"))?,
+            other => {
+                return Err(DataError::spec(
+                    spec,
+                    format!("unknown mixture option `{other}` (known: n, dim, mu, seed)"),
+                ));
+            }
+        }
+    }
+    if dim == 0 || n == 0 {
+        return Err(DataError::spec(spec, "dim and n must be positive"));
+    }
+    if !(mu.is_finite() && mu >= 0.0) {
+        return Err(DataError::spec(
+            spec,
+            format!("mu {mu} must be a finite number ≥ 0 (the norm of the mean)"),
+        ));
+    }
+    let need = Need::new(
+        format!("data for {n} examples × {dim} features"),
+        "--data",
+        mixture_bytes(dim, n),
+    );
+    budget::check(&[need], &Memory::of_this_machine())
+        .map_err(|e| DataError::spec(spec, e.to_string()))?;
+    Ok(mixture(n, dim, mu, seed))
+}
+
 /// A class label 0–255.
 fn class(spec: &str, text: &str) -> Result<u8, DataError> {
     text.trim()
@@ -164,6 +211,12 @@ mod tests {
         );
         let spec = "gaussian:seed=4, n=30,margin=0.2";
         assert_eq!(resolve(spec).unwrap(), from(spec, gaussian(20, 30, 0.2, 4)));
+        assert_eq!(
+            resolve("mixture").unwrap(),
+            from("mixture", mixture(100, 2000, 0.1, 0))
+        );
+        let spec = "mixture:seed=2, dim=30,mu=0.5,n=7";
+        assert_eq!(resolve(spec).unwrap(), from(spec, mixture(7, 30, 0.5, 2)));
         assert_eq!(resolve("digits").unwrap().name, "digits(0 vs 1)");
         assert_eq!(resolve("digits:3,8").unwrap().name, "digits(3 vs 8)");
     }
@@ -186,6 +239,12 @@ mod tests {
                 "gaussian:dim=18446744073709551615,n=2",
                 "--data asks for more than 18.4 EB of data",
             ),
+            ("mixture:mu=-1", "mu -1 must be a finite number ≥ 0"),
+            ("mixture:mu=inf", "mu inf must be a finite number ≥ 0"),
+            ("mixture:dim=0", "dim and n must be positive"),
+            ("mixture:margin=0.1", "unknown mixture option `margin`"),
+            ("mixture:n=x", "n=`x` is not a whole number"),
+            ("mixture:n=100000000000,dim=100000000000", "--data asks for"),
             ("digits:3", "digits takes two classes"),
             ("digits:3,x", "class `x` is not a number"),
             ("digits:3,3", "two different digits"),

@@ -181,6 +181,21 @@ mod tests {
     }
 
     #[test]
+    fn stable_rank_of_a_known_matrix() {
+        // Singular values 4 and 3 in a 2×3 matrix: ‖W‖_F² / σ₁² = (16 + 9) / 16.
+        let s = spectrum(view(&[0.0, 3.0, 0.0, 4.0, 0.0, 0.0], 2));
+        assert!(
+            (s.stable_rank - 25.0 / 16.0).abs() < 1e-12,
+            "{}",
+            s.stable_rank
+        );
+        // k equal singular values: stable rank k (a 3×5 matrix with orthonormal rows, times 2).
+        let mut w = vec![0.0; 15];
+        (0..3).for_each(|i| w[i * 5 + i + 1] = 2.0);
+        assert!((spectrum(view(&w, 3)).stable_rank - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
     fn zero_matrix_is_all_zero() {
         let s = spectrum(view(&[0.0; 6], 2));
         assert_eq!(

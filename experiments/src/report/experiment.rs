@@ -60,6 +60,11 @@ fn experiment_body(result: &ExperimentResult, prefix: &str, heading: &str) -> St
     md.push_str(&runs_table(result).to_markdown());
     let _ = writeln!(md, "\n{heading} Claims\n");
     md.push_str(&claims_table(&result.claims, true).to_markdown());
+    if !result.charts.is_empty() {
+        let _ = writeln!(md, "\n{heading} Runs compared\n");
+        let stems: Vec<&str> = result.charts.iter().map(String::as_str).collect();
+        md.push_str(&chart_links(prefix, &stems));
+    }
     for r in &result.runs {
         let _ = writeln!(md, "\n{heading} Run `{}`\n", r.folder);
         md.push_str(&chart_links(

@@ -41,7 +41,7 @@ pub fn final_metrics(log: &MetricsLog) -> BTreeMap<String, f64> {
 
 /// A chart series of logged (step, value) points, plotted at step + 1 for a log step axis that
 /// must not meet 0.
-fn series(label: String, points: Vec<(usize, f64)>) -> Series {
+pub(crate) fn series(label: String, points: Vec<(usize, f64)>) -> Series {
     Series {
         label,
         points: points
@@ -69,7 +69,7 @@ fn last_of(metrics: &[Metric]) -> impl Fn(&Quantity) -> bool + '_ {
     move |q| matches!(q, Quantity::Last(m) if metrics.contains(m))
 }
 
-fn chart(title: &str, y_label: &str, log_y: bool) -> Chart {
+pub(crate) fn chart(title: &str, y_label: &str, log_y: bool) -> Chart {
     Chart {
         title: title.to_string(),
         x_label: "step + 1 (log scale)".to_string(),

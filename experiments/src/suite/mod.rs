@@ -6,6 +6,7 @@ pub mod deep_linear;
 pub mod digits;
 pub mod fashion;
 pub mod invariance;
+pub mod leaky_rank;
 pub mod relu_tail;
 pub mod residual;
 pub mod slurm;
@@ -27,6 +28,7 @@ use crate::claims::{Claim, ClaimSpec};
 use crate::data::Dataset;
 use crate::error::RunError;
 use crate::metrics::MetricSet;
+use crate::report::plot::Chart;
 use crate::report::summary::{Status, Summary};
 use crate::runner::budget::{self, Askers, RunSize};
 use crate::runner::rundir::RunDir;
@@ -213,6 +215,7 @@ pub fn scalar_net(input: usize, layers: Vec<LayerSpec>) -> Arch {
         input,
         layers,
         output: 1,
+        marks: Vec::new(),
     }
 }
 
@@ -238,6 +241,9 @@ pub struct ExperimentResult {
     pub claims: Vec<Claim>,
     /// Wall-clock seconds of the whole experiment.
     pub seconds: f64,
+    /// The stems of the charts that compare runs, in the experiment's own folder.
+    #[serde(default)]
+    pub charts: Vec<String>,
 }
 
 impl ExperimentResult {
@@ -266,6 +272,7 @@ pub struct Experiment<'a> {
     runs: Vec<RunEntry>,
     records: Vec<RunRecord>,
     extra: Vec<Claim>,
+    charts: Vec<String>,
 }
 
 impl<'a> Experiment<'a> {
@@ -280,6 +287,7 @@ impl<'a> Experiment<'a> {
             runs: Vec::new(),
             records: Vec::new(),
             extra: Vec::new(),
+            charts: Vec::new(),
         }
     }
 
@@ -329,6 +337,14 @@ impl<'a> Experiment<'a> {
         self.extra.push(claim);
     }
 
+    /// Writes `chart`, which compares runs, as `stem.svg` in the experiment's folder, for its
+    /// report to show.
+    pub fn chart(&mut self, stem: &str, chart: &Chart) -> Result<(), RunError> {
+        chart.write(&self.dir.plot(stem))?;
+        self.charts.push(stem.to_string());
+        Ok(())
+    }
+
     /// Writes the experiment's `report.md` and `summary.json` and returns the result.
     pub fn finish(self) -> Result<ExperimentResult, RunError> {
         let mut claims: Vec<Claim> = self
@@ -343,6 +359,7 @@ impl<'a> Experiment<'a> {
             runs: self.runs,
             claims,
             seconds: self.started.elapsed().as_secs_f64(),
+            charts: self.charts,
         };
         write_experiment_report(self.dir, &result)?;
         Ok(result)
@@ -368,5 +385,6 @@ pub fn all() -> Vec<Entry> {
         counterexample::ENTRY,
         residual::ENTRY,
         digits::ENTRY,
+        leaky_rank::ENTRY,
     ]
 }

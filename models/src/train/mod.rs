@@ -61,8 +61,8 @@ pub struct StepInfo {
     /// The step size of the update from this iterate: η, except for the adaptive rule, where it
     /// is η·R, the factor its update applies to ∇ln R.
     pub lr: f64,
-    /// ‖∇‖ over all parameters, of ln R for the log-domain rules (loss-normalized,
-    /// grad-normalized, adaptive) and of R for the others.
+    /// ‖∇‖ over the trained parameters (those of `!fixed` entries left out), of ln R for the
+    /// log-domain rules (loss-normalized, grad-normalized, adaptive) and of R for the others.
     pub grad_norm: f64,
 }
 

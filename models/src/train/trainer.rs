@@ -39,6 +39,9 @@ pub struct Trainer<'a, T: Element> {
     has_backup: bool,
     /// Checkpoint-style names of the tape parameters, for divergence messages.
     param_names: Vec<String>,
+    /// Per tape parameter, whether it is trained ([`Network::trained`]): the update, the
+    /// optimizer's state and the gradient norm leave the others out.
+    trained: Vec<bool>,
     /// Adaptive rule: ln η, where η is the step size on ∇R (kept in logs: η grows like 1/R).
     log_eta: f64,
     /// Updates applied so far.
@@ -88,6 +91,7 @@ impl<'a, T: Element> Trainer<'a, T> {
             grad_backup: zeros(adaptive),
             has_backup: false,
             param_names,
+            trained: net.trained().to_vec(),
             log_eta: cfg.lr.ln(),
             step: 0,
             accepted: None,
@@ -250,6 +254,7 @@ impl<'a, T: Element> Trainer<'a, T> {
             optimizer,
             backup,
             grad_backup,
+            trained,
             ..
         } = self;
         let mut first_bad = None;
@@ -264,6 +269,10 @@ impl<'a, T: Element> Trainer<'a, T> {
                 }
                 g
             };
+            // A fixed parameter keeps its value, and its optimizer state its zeros.
+            if !trained[i] {
+                return;
+            }
             optimizer.apply(scalars, i, w, g);
             // max |w| is NaN or infinite exactly when some entry is: one SIMD pass.
             if first_bad.is_none() && !kernels::reduce::max_abs(w).is_finite() {
@@ -326,7 +335,7 @@ impl<'a, T: Element> Trainer<'a, T> {
         });
         let loss = tape.value(r).item().to_f64();
         let log_loss = tape.value(log_r).item().to_f64();
-        (loss, log_loss, grad_norm(tape))
+        (loss, log_loss, grad_norm(tape, &self.trained))
     }
 
     /// The next batch's inputs and labels (the whole data set for full-batch training).
@@ -418,12 +427,13 @@ fn check<T: Element>(
     Ok(())
 }
 
-/// ‖∇‖ over all parameters of the last backward, without overflowing for huge finite gradients;
+/// ‖∇‖ over the parameters of the last backward that are `trained` (the gradient of the
+/// function of the trained parameters alone), without overflowing for huge finite gradients;
 /// NaN if a gradient entry is NaN. Each parameter's norm is one SIMD pass (`kernels::reduce`),
 /// and the norms are combined with a running scale, as LAPACK's `nrm2` does.
-fn grad_norm<T: Element>(tape: &autodiff::Tape<T>) -> f64 {
+fn grad_norm<T: Element>(tape: &autodiff::Tape<T>, trained: &[bool]) -> f64 {
     let (mut scale, mut sum_sq) = (0.0_f64, 1.0_f64);
-    for &p in tape.params() {
+    for (&p, _) in tape.params().iter().zip(trained).filter(|(_, on)| **on) {
         let grad = tape.grad(p).expect("parameters always have a gradient");
         let norm = kernels::reduce::norm2(grad.data()).to_f64();
         if !norm.is_finite() {
@@ -458,7 +468,7 @@ mod tests {
             let (left, right) = (tape.sum(ac), tape.sum(bd));
             let loss = tape.add(left, right);
             tape.backward(loss);
-            grad_norm(&tape)
+            grad_norm(&tape, &[true, true])
         };
         assert_eq!(norm_for([3.0, 4.0, 0.0], 12.0), 13.0);
         let huge = norm_for([3e300, 4e300, 0.0], 12e300);
@@ -466,5 +476,23 @@ mod tests {
         assert_eq!(norm_for([0.0; 3], 0.0), 0.0);
         assert!(norm_for([3.0, f64::NAN, 0.0], 12.0).is_nan());
         assert_eq!(norm_for([3.0, 4.0, 0.0], f64::INFINITY), f64::INFINITY);
+    }
+
+    /// A parameter that is not trained is left out of the norm: ‖∇‖ = ‖c‖ = 5 without b.
+    #[test]
+    fn grad_norm_leaves_out_fixed_parameters() {
+        let mut tape = autodiff::Tape::<f64>::new();
+        let a = tape.param(Tensor::from_vec(vec![1.0, 2.0], &[2]).unwrap());
+        let b = tape.param(Tensor::from_vec(vec![4.0], &[1]).unwrap());
+        let cv = tape.input(&[3.0, 4.0], &[2]);
+        let dv = tape.input(&[12.0], &[1]);
+        let ac = tape.mul(a, cv);
+        let bd = tape.mul(b, dv);
+        let (left, right) = (tape.sum(ac), tape.sum(bd));
+        let loss = tape.add(left, right);
+        tape.backward(loss);
+        assert_eq!(grad_norm(&tape, &[true, false]), 5.0);
+        assert_eq!(grad_norm(&tape, &[false, true]), 12.0);
+        assert_eq!(grad_norm(&tape, &[false, false]), 0.0);
     }
 }

@@ -310,7 +310,14 @@ pub fn experiment_main(
         Err(e) => {
             if !existed {
                 // An experiment refused before its first run (a run too big for the memory, a
-                // bad setting) leaves no empty folder behind; remove_dir keeps anything written.
+                // bad setting) leaves no folder behind holding only its config.toml; remove_dir
+                // keeps anything else written.
+                let config = RunDir::at(&out).config_toml();
+                let only_config = std::fs::read_dir(&out)
+                    .is_ok_and(|entries| entries.flatten().all(|e| e.path() == config));
+                if only_config {
+                    let _ = std::fs::remove_file(&config);
+                }
                 let _ = std::fs::remove_dir(&out);
             }
             exit_for(&e, &out)

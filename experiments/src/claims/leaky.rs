@@ -12,6 +12,9 @@ use super::catalogue::{FITS, SEPARABLE};
 use super::declare::{ClaimSpec, Over, Quantity, Reduce, Source};
 use super::verdict::Threshold;
 
+/// The paper whose results the `leaky-rank` experiment tests.
+pub const PAPER: &str = "S. Frei, G. Vardi, P. L. Bartlett, N. Srebro and W. Hu, Implicit bias in leaky ReLU networks trained on high-dimensional data, ICLR 2023 (arXiv:2210.07082)";
+
 /// The paper, with the result cited (`frei!("main result on gradient flow")`).
 macro_rules! frei {
     ($result:literal) => {

@@ -81,7 +81,8 @@ pub fn write_experiment_report(dir: &RunDir, result: &ExperimentResult) -> Resul
     let _ = writeln!(md, "# Experiment `{}`: {}\n", result.name, result.title);
     let _ = writeln!(
         md,
-        "Claims from {REFERENCE}. Each run's folder has its own report, metrics and checkpoint.\n"
+        "Claims from {}. Each run's folder has its own report, metrics and checkpoint.\n",
+        result.reference
     );
     let _ = writeln!(md, "Total time: {:.2} s.\n", result.seconds);
     md.push_str(&experiment_body(result, "", "##"));
@@ -89,7 +90,7 @@ pub fn write_experiment_report(dir: &RunDir, result: &ExperimentResult) -> Resul
     let summary = json!({
         "name": result.name,
         "title": result.title,
-        "reference": REFERENCE,
+        "reference": result.reference,
         "seconds": result.seconds,
         "runs": result.runs.iter().map(|r| r.folder.clone()).collect::<Vec<_>>(),
         "claims": result.claims,
@@ -114,7 +115,7 @@ pub fn write_suite_report(
     let _ = writeln!(md, "# The low-rank phenomenon, measured\n");
     let _ = writeln!(
         md,
-        "Claims from {REFERENCE}, each measured on a training run.\n"
+        "Claims from {REFERENCE} and the results it builds on, each measured on a training run (the source column names each claim's).\n"
     );
     let _ = writeln!(
         md,

@@ -335,7 +335,9 @@ pub fn write_run_report(
     }
     let mut md = String::new();
     let _ = writeln!(md, "# Run `{}`\n", summary.name);
-    let _ = writeln!(md, "Claims from {}.\n", summary.reference);
+    if !summary.claims.is_empty() {
+        let _ = writeln!(md, "Claims from {}.\n", summary.reference);
+    }
     let _ = writeln!(md, "## Configuration\n");
     let mut config = Table::new(&["setting", "value"]);
     if let Some(map) = summary.config.as_object() {

@@ -173,7 +173,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     let data = cfg.data(common.seed)?;
     let arch = cfg.arch()?;
     let training = Training::logistic(StepRule::Constant, cfg.lr, cfg.steps);
-    let mut exp = Experiment::new(NAME, TITLE, dir, common);
+    let mut exp = Experiment::new(NAME, TITLE, dir, common).citing(leaky::PAPER);
     let mut ranks = chart(
         "first layer's stable rank ‖W‖_F²/σ₁², per initialization scale",
         "stable rank",

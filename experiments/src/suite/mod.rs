@@ -29,7 +29,7 @@ use crate::data::Dataset;
 use crate::error::RunError;
 use crate::metrics::MetricSet;
 use crate::report::plot::Chart;
-use crate::report::summary::{Status, Summary};
+use crate::report::summary::{REFERENCE, Status, Summary};
 use crate::runner::budget::{self, Askers, RunSize};
 use crate::runner::rundir::RunDir;
 use crate::runner::schedule::LogSchedule;
@@ -244,6 +244,14 @@ pub struct ExperimentResult {
     /// The stems of the charts that compare runs, in the experiment's own folder.
     #[serde(default)]
     pub charts: Vec<String>,
+    /// The work whose claims the experiment tests.
+    #[serde(default = "le_and_jegelka")]
+    pub reference: String,
+}
+
+/// The reference of an experiment that names none: the paper the suite is built around.
+fn le_and_jegelka() -> String {
+    REFERENCE.to_string()
 }
 
 impl ExperimentResult {
@@ -273,6 +281,7 @@ pub struct Experiment<'a> {
     records: Vec<RunRecord>,
     extra: Vec<Claim>,
     charts: Vec<String>,
+    reference: &'static str,
 }
 
 impl<'a> Experiment<'a> {
@@ -288,7 +297,14 @@ impl<'a> Experiment<'a> {
             records: Vec::new(),
             extra: Vec::new(),
             charts: Vec::new(),
+            reference: REFERENCE,
         }
+    }
+
+    /// The experiment tests the claims of `reference` rather than Le & Jegelka's.
+    pub fn citing(mut self, reference: &'static str) -> Self {
+        self.reference = reference;
+        self
     }
 
     /// Trains one run into the sub-folder named after it, judging the claims `claims` on it,
@@ -360,6 +376,7 @@ impl<'a> Experiment<'a> {
             claims,
             seconds: self.started.elapsed().as_secs_f64(),
             charts: self.charts,
+            reference: self.reference.to_string(),
         };
         write_experiment_report(self.dir, &result)?;
         Ok(result)

@@ -53,7 +53,10 @@ pub(crate) fn series(label: String, points: Vec<(usize, f64)>) -> Series {
 
 /// The threshold lines of the claims `specs` whose quantity `shown` says the chart shows: the
 /// bound of an `Above`/`Below` threshold, the target of a `Near` one, labelled by claim.
-fn threshold_lines(specs: &[&ClaimSpec], shown: impl Fn(&Quantity) -> bool) -> Vec<Reference> {
+pub(crate) fn threshold_lines(
+    specs: &[&ClaimSpec],
+    shown: impl Fn(&Quantity) -> bool,
+) -> Vec<Reference> {
     specs
         .iter()
         .filter(|spec| shown(&spec.quantity))

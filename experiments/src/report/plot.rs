@@ -25,6 +25,22 @@ pub struct Reference {
     pub y: f64,
 }
 
+/// A tick label of a logarithmic axis: plain with at most three significant digits between
+/// 0.001 and 100000 (`60`, `0.25`), else one digit with an exponent (`1e-7`).
+fn log_tick(v: f64) -> String {
+    let magnitude = v.abs();
+    if !(1e-3..1e5).contains(&magnitude) {
+        return format!("{v:.0e}");
+    }
+    let decimals = (2 - magnitude.log10().floor() as i32).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// Everything a chart shows. The x axis is always logarithmic (steps span decades).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chart {
@@ -200,9 +216,9 @@ impl Chart {
             .build_cartesian_2d(x, y)
             .map_err(err)?;
         // The x axis counts steps: whole numbers. plotters prints log-axis ticks with every
-        // digit (9.999999999e-5); one digit is enough on a log y axis.
+        // digit (9.999999999e-5); a few are enough on a log y axis.
         let whole = |v: &f64| format!("{v:.0}");
-        let short = |v: &f64| format!("{v:.0e}");
+        let short = |v: &f64| log_tick(*v);
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
@@ -338,6 +354,23 @@ fn dashes(i: usize) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_ticks_are_short_and_exact_enough() {
+        for (v, label) in [
+            (60.0, "60"),
+            (5.0, "5"),
+            (0.25, "0.25"),
+            (0.001, "0.001"),
+            (12345.0, "12345"),
+            (0.707, "0.707"),
+            (1e5, "1e5"),
+            (2e-7, "2e-7"),
+            (0.0, "0e0"),
+        ] {
+            assert_eq!(log_tick(v), label, "{v}");
+        }
+    }
 
     fn chart(log_y: bool) -> Chart {
         Chart {

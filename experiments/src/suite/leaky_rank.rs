@@ -13,7 +13,7 @@ use crate::data::{self, Dataset};
 use crate::error::RunError;
 use crate::metrics::Metric;
 use crate::metrics::log::Scope;
-use crate::report::{chart, series};
+use crate::report::{chart, series, threshold_lines};
 use crate::runner::RunRecord;
 use crate::runner::rundir::RunDir;
 
@@ -187,6 +187,9 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
             .series
             .push(series(format!("init scale {scale}"), stable_rank(record)));
     }
+    // The two thresholds on the stable rank itself (the contrast's is a ratio of it).
+    ranks.references =
+        threshold_lines(&[&leaky::RANK_AT_MOST_TWO, &leaky::ONE_STEP_DROP], |_| true);
     exp.chart("stable_rank", &ranks)?;
 
     let orthogonality = data::near_orthogonality(&data);

@@ -28,7 +28,7 @@ const THREADS: [usize; 2] = [1, 2];
 /// Measure the FMA peak and GEMM throughput of lowrank's kernels against the `gemm` crate and
 /// `matrixmultiply`.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version, max_term_width = experiments::help::HELP_WIDTH)]
 struct Args {
     /// Fewer shapes and shorter timings (under 20 seconds).
     #[arg(long)]

@@ -108,8 +108,9 @@ fn terminal_width() -> usize {
 /// show a percentage for counts that do not fit.
 fn template(width: usize, label: &str, total: u64) -> String {
     let digits = total.to_string().len();
-    let (counts, counts_width) = if 2 * digits + 1 <= width {
-        (format!("{{pos:>{digits}}}/{{len}}"), 2 * digits + 1)
+    let full_counts = 2 * digits + 1;
+    let (counts, counts_width) = if full_counts <= width {
+        (format!("{{pos:>{digits}}}/{{len}}"), full_counts)
     } else {
         ("{percent:>3}%".to_string(), 4)
     };

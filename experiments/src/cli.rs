@@ -196,7 +196,7 @@ pub fn with_threads<R: Send>(
     if let (Some(n), Ok(cores)) = (threads, std::thread::available_parallelism())
         && let Some(warning) = oversubscribed(n, cores.get())
     {
-        eprintln!("{warning}");
+        eprintln!("{}", crate::help::wrap(&warning));
     }
     match threads {
         None => Ok(f()),

@@ -27,6 +27,26 @@ pub fn out_default(name: &str) -> impl FnOnce(Arg) -> Arg {
     move |arg| arg.help(help)
 }
 
+/// `message` broken at spaces into lines of at most [`HELP_WIDTH`] characters, the later ones
+/// indented by two spaces, for warnings on stderr (a word longer than a line keeps a line of its
+/// own rather than being cut: a path stays whole).
+pub fn wrap(message: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in message.split_whitespace() {
+        let width = line.chars().count();
+        if width > 0 && width + 1 + word.chars().count() > HELP_WIDTH {
+            lines.push(std::mem::replace(&mut line, "  ".to_string()));
+        }
+        if !line.trim().is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join("\n")
+}
+
 /// What is wrong with the text of a `--help`, one sentence per problem (none when it is in
 /// form): a line wider than [`HELP_WIDTH`] characters, or an about line (the first paragraph)
 /// that does not start with one of [`ABOUT_VERBS`] or ends with a period.
@@ -64,6 +84,23 @@ pub fn help_problems(help: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_wrap_at_the_width() {
+        let words = "ab ".repeat(60) + &"x".repeat(120) + " é";
+        let wrapped = wrap(&words);
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert_eq!(lines[0], "ab ".repeat(33).trim_end());
+        assert_eq!(lines[1], format!("  {}", "ab ".repeat(27).trim_end()));
+        assert_eq!(lines[2], format!("  {}", "x".repeat(120)));
+        assert_eq!(lines[3], "  é");
+        assert_eq!(lines.len(), 4);
+        assert_eq!(wrap("short warning"), "short warning");
+        assert_eq!(
+            wrapped.split_whitespace().collect::<Vec<_>>(),
+            words.split_whitespace().collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn problems_are_named() {

@@ -440,10 +440,11 @@ fn merge(dirs: &[PathBuf], out: &Path, allow_partial: bool) -> Result<bool, RunE
     )?;
     if !merged.missing.is_empty() {
         let missing: Vec<String> = merged.missing.iter().map(usize::to_string).collect();
-        eprintln!("warning: points missing: {}", missing.join(", "));
+        let warning = format!("warning: points missing: {}", missing.join(", "));
+        eprintln!("{}", help::wrap(&warning));
     }
     for note in &merged.notes {
-        eprintln!("warning: {note}");
+        eprintln!("{}", help::wrap(&format!("warning: {note}")));
     }
     Ok(show(&merged.rows, &dir))
 }

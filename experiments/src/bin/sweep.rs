@@ -451,7 +451,7 @@ fn merge(dirs: &[PathBuf], out: &Path, allow_partial: bool) -> Result<bool, RunE
 
 /// Prints the table and where it was written; true when every point ran.
 fn show(rows: &[SweepRow], dir: &RunDir) -> bool {
-    experiments::say!("{}", sweep::table(rows).to_text());
+    experiments::say!("{}", sweep::printed_table(rows).to_text());
     experiments::say!("table: {}", dir.root().join("sweep.md").display());
     rows.iter().all(|r| !r.status.starts_with("error"))
 }

@@ -46,7 +46,12 @@ struct Args {
     repeats: usize,
     /// Metric families ours computes at each log, as `train --metrics` [default: train's
     /// default, all but invariance].
-    #[arg(long, value_name = "LIST", default_value = "default", value_parser = experiments::values::metric_set())]
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "default",
+        value_parser = experiments::values::metric_set()
+    )]
     metrics: MetricSet,
     /// The MNIST-format folder holding Fashion-MNIST's training files.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]

@@ -31,7 +31,11 @@ const POLL: Duration = Duration::from_millis(100);
 )]
 struct Cli {
     /// A target to fuzz (repeat the flag for several); all of them when omitted.
-    #[arg(long = "target", value_name = "NAME", value_parser = PossibleValuesParser::new(fuzz::targets().into_iter().map(|t| t.name)))]
+    #[arg(
+        long = "target",
+        value_name = "NAME",
+        value_parser = PossibleValuesParser::new(fuzz::targets().into_iter().map(|t| t.name))
+    )]
     targets: Vec<String>,
     /// Seconds of fuzzing in all, shared equally by the targets.
     #[arg(long, default_value_t = 60.0)]

@@ -35,7 +35,12 @@ not hold is reported as FAILS; the exit status is non-zero only if an experiment
 )]
 struct Cli {
     /// Run only these experiments (comma-separated names).
-    #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = PossibleValuesParser::new(suite::all().into_iter().map(|e| e.name)))]
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        value_parser = PossibleValuesParser::new(suite::all().into_iter().map(|e| e.name))
+    )]
     only: Vec<String>,
     /// How many seeds to judge every claim on, from --seed on.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]

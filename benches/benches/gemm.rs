@@ -1,60 +1,112 @@
 //! Criterion benches of GEMM: ours beside the `gemm` crate (x86-v4) and `matrixmultiply`, on the
 //! square and MLP shapes of `benches::shapes`, f32 and f64, on 1 and 2 threads, each reported as
-//! a throughput of flops ("elem/s" in criterion's output is flop/s).
+//! a FLOP rate in GFLOP/s ([`flop_rate::FlopRate`]).
 //!
-//! `matrixmultiply` reads its thread count once per process from `MATMUL_NUM_THREADS`, so it is
-//! benchmarked only in the thread group that variable names (e.g. `MATMUL_NUM_THREADS=1 cargo
-//! bench -p benches --bench gemm`); the `roofline` binary measures it at every thread count.
+//! `matrixmultiply` reads its thread count once per process from `MATMUL_NUM_THREADS`, so the
+//! bench measures it in a child of itself per thread count, with the variable set to that count
+//! (as the `roofline` binary does); a `MATMUL_NUM_THREADS` of the caller's is not used.
 
+mod flop_rate;
+
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use benches::operands::Operands;
-use benches::peers::{self, PeerElement};
+use benches::peers::{self, MATMUL_NUM_THREADS, PeerElement};
 use benches::shapes::{GemmShape, all_shapes};
-use criterion::{Criterion, SamplingMode, Throughput};
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
+use flop_rate::FlopRate;
 use rayon::ThreadPool;
 
 /// Products above this many flops are timed one call per iteration ("flat" sampling).
 const FLAT_SAMPLING_FLOPS: u64 = 1 << 31;
 
-fn main() {
+/// Thread counts measured.
+const THREADS: [usize; 2] = [1, 2];
+
+/// Set in the children that measure matrixmultiply alone (their thread count in
+/// `MATMUL_NUM_THREADS`).
+const MATRIXMULTIPLY_CHILD: &str = "LOWRANK_BENCH_MATRIXMULTIPLY";
+
+fn main() -> ExitCode {
     let mut criterion = Criterion::default()
+        .with_measurement(FlopRate)
         .sample_size(10)
         .warm_up_time(Duration::from_millis(200))
         .measurement_time(Duration::from_millis(600))
         .configure_from_args();
-    let env = std::env::var("MATMUL_NUM_THREADS").ok();
-    let mm_threads = peers::matrixmultiply_threads(env.as_deref());
-    if mm_threads.is_none() {
-        eprintln!("note: set MATMUL_NUM_THREADS=1 or 2 to include matrixmultiply");
+    if std::env::var_os(MATRIXMULTIPLY_CHILD).is_some() {
+        let env = std::env::var(MATMUL_NUM_THREADS).ok();
+        let Some(threads) = peers::matrixmultiply_threads(env.as_deref()) else {
+            eprintln!("gemm bench: {MATRIXMULTIPLY_CHILD} is set but {MATMUL_NUM_THREADS} is not");
+            return ExitCode::FAILURE;
+        };
+        for shape in all_shapes(false) {
+            bench_matrixmultiply::<f32>(&mut criterion, threads, shape);
+            bench_matrixmultiply::<f64>(&mut criterion, threads, shape);
+        }
+        criterion.final_summary();
+        return ExitCode::SUCCESS;
     }
-    for threads in [1, 2] {
+    for threads in THREADS {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .expect("a rayon pool of 1 or 2 threads");
-        let with_mm = mm_threads == Some(threads);
         for shape in all_shapes(false) {
-            bench_shape::<f32>(&mut criterion, &pool, threads, shape, with_mm);
-            bench_shape::<f64>(&mut criterion, &pool, threads, shape, with_mm);
+            bench_ours::<f32>(&mut criterion, &pool, threads, shape);
+            bench_ours::<f64>(&mut criterion, &pool, threads, shape);
         }
     }
     criterion.final_summary();
+    let mut status = ExitCode::SUCCESS;
+    for threads in THREADS {
+        if let Err(e) = matrixmultiply_child(threads) {
+            eprintln!("gemm bench: matrixmultiply on {threads} threads: {e}");
+            status = ExitCode::FAILURE;
+        }
+    }
+    status
 }
 
-fn bench_shape<T: PeerElement>(
-    criterion: &mut Criterion,
-    pool: &ThreadPool,
+/// Runs this bench again, with the same arguments, to measure matrixmultiply on `threads`.
+fn matrixmultiply_child(threads: usize) -> Result<(), String> {
+    let status = peers::matrixmultiply_child(threads)?
+        .args(std::env::args_os().skip(1))
+        .env(MATRIXMULTIPLY_CHILD, "1")
+        .status()
+        .map_err(|e| format!("cannot start the child: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the child failed ({status})"))
+    }
+}
+
+/// The group of one product: `gemm/<dtype>/<threads>t/<shape>`, its throughput the product's
+/// flops.
+fn group<'a, T: PeerElement>(
+    criterion: &'a mut Criterion<FlopRate>,
     threads: usize,
     shape: GemmShape,
-    with_mm: bool,
-) {
+) -> BenchmarkGroup<'a, FlopRate> {
     let label = shape.to_string().replace(' ', "_");
     let mut group = criterion.benchmark_group(format!("gemm/{}/{threads}t/{label}", T::NAME));
     group.throughput(Throughput::Elements(shape.flops()));
     if shape.flops() > FLAT_SAMPLING_FLOPS {
         group.sampling_mode(SamplingMode::Flat);
     }
+    group
+}
+
+/// Ours and the `gemm` crate on `shape`, in `pool`.
+fn bench_ours<T: PeerElement>(
+    criterion: &mut Criterion<FlopRate>,
+    pool: &ThreadPool,
+    threads: usize,
+    shape: GemmShape,
+) {
+    let mut group = group::<T>(criterion, threads, shape);
     let mut ops = Operands::<T>::new(shape, 1);
     group.bench_function("ours", |bench| {
         bench.iter_custom(|iters| {
@@ -72,14 +124,23 @@ fn bench_shape<T: PeerElement>(
             })
         })
     });
-    if with_mm {
-        group.bench_function("matrixmultiply", |bench| {
-            bench.iter(|| {
-                let (a, b, c) = ops.views();
-                peers::matrixmultiply(T::ONE, a, b, T::ZERO, c);
-            })
-        });
-    }
+    group.finish();
+}
+
+/// matrixmultiply on `shape`, on the `threads` this process's `MATMUL_NUM_THREADS` gives it.
+fn bench_matrixmultiply<T: PeerElement>(
+    criterion: &mut Criterion<FlopRate>,
+    threads: usize,
+    shape: GemmShape,
+) {
+    let mut group = group::<T>(criterion, threads, shape);
+    let mut ops = Operands::<T>::new(shape, 1);
+    group.bench_function("matrixmultiply", |bench| {
+        bench.iter(|| {
+            let (a, b, c) = ops.views();
+            peers::matrixmultiply(T::ONE, a, b, T::ZERO, c);
+        })
+    });
     group.finish();
 }
 

@@ -174,6 +174,19 @@ pub fn matrixmultiply<T: PeerElement>(
     unsafe { T::matrixmultiply_raw(m, k, n, alpha, raw(&a), raw(&b), beta, pc) }
 }
 
+/// The variable `matrixmultiply` reads its thread count from.
+pub const MATMUL_NUM_THREADS: &str = "MATMUL_NUM_THREADS";
+
+/// This process's own binary, to run again with `MATMUL_NUM_THREADS=threads`: matrixmultiply
+/// reads its thread count once per process, so each thread count is measured in a child (the
+/// caller adds the arguments that make the child measure matrixmultiply and nothing else).
+pub fn matrixmultiply_child(threads: usize) -> Result<std::process::Command, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
+    let mut command = std::process::Command::new(exe);
+    command.env(MATMUL_NUM_THREADS, threads.to_string());
+    Ok(command)
+}
+
 /// The thread count `matrixmultiply` uses given the value of `MATMUL_NUM_THREADS`, by its own
 /// rule: a number clamped to 1..=4, 1 if unparsable; `None` when unset or empty (it then uses
 /// the physical core count, which this crate does not detect).

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Command, FromArgMatches};
 
 use crate::claims::{Claim, Verdict};
@@ -64,7 +63,7 @@ pub struct CommonArgs {
     pub seed: u64,
     /// Floating-point type to train in: f32 (fine for the early phase and for speed) or f64
     /// (needed for long runs deep into the low-loss regime). Metrics are always computed in f64.
-    #[arg(long, default_value_t = Dtype::F64, value_parser = dtype_parser())]
+    #[arg(long, default_value_t = Dtype::F64, value_parser = crate::values::dtype())]
     pub dtype: Dtype,
     /// Log metrics every N steps instead of on a log-spaced schedule.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -76,7 +75,7 @@ pub struct CommonArgs {
     /// invariance, activity, flips, or all, default (all but invariance), none. A claim whose
     /// metric is left out is "not measured" [default: all for the experiments, default for
     /// train]
-    #[arg(long, value_name = "LIST")]
+    #[arg(long, value_name = "LIST", value_parser = crate::values::metric_set())]
     pub metrics: Option<MetricSet>,
     /// Print the result as one JSON document on stdout (the run's summary.json; a sweep's
     /// sweep.json) instead of the tables; messages and warnings stay on stderr.
@@ -204,7 +203,7 @@ pub fn with_threads<R: Send>(
     if let (Some(n), Ok(cores)) = (threads, std::thread::available_parallelism())
         && let Some(warning) = oversubscribed(n, cores.get())
     {
-        eprintln!("{warning}");
+        eprintln!("{}", crate::help::wrap(&warning));
     }
     match threads {
         None => Ok(f()),
@@ -331,11 +330,6 @@ pub fn write_config(dir: &RunDir, config: &str) -> Result<(), RunError> {
     let path = dir.config_toml();
     models::atomic::write_atomic(&path, config.as_bytes())
         .map_err(|e| RunError::io(format!("writing {}", path.display()), e))
-}
-
-/// Parses `--dtype`, listing the two names in `--help` and in the error for any other value.
-fn dtype_parser() -> impl TypedValueParser<Value = Dtype> {
-    PossibleValuesParser::new(["f32", "f64"]).try_map(|s| s.parse::<Dtype>())
 }
 
 #[cfg(test)]

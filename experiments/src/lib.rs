@@ -31,7 +31,8 @@
 //!   the plots and tables);
 //! - [`suite`]: the experiments, each a small declaration of its runs and of the claims judged on
 //!   them, and [`suite::sweep`], the grids;
-//! - [`cli`] and [`error`]: the binaries' shared flags and errors (files are written by
+//! - [`cli`], [`values`], [`help`] and [`error`]: the binaries' shared flags, the parsers of their
+//!   named values, the form of their help, and their errors (files are written by
 //!   [`models::atomic`], the one atomic writer).
 //!
 //! # Layout of a run directory
@@ -43,7 +44,9 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod fuzz;
+pub mod help;
 pub mod metrics;
 pub mod report;
 pub mod runner;
 pub mod suite;
+pub mod values;

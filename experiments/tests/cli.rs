@@ -584,8 +584,8 @@ fn a_diverged_run_is_written_unjudged_and_fails_the_exit_status() {
 fn metrics_selects_families_and_rejects_unknown_names() {
     train_fails(
         &["--metrics", "spectral,svd"],
-        "unknown metric family `svd`; known: margin, spectral, alignment, invariance, activity, \
-         flips, or all, default, none",
+        "invalid value 'svd' for '--metrics <LIST>'\n  [possible values: margin, spectral, \
+         alignment, invariance, activity, flips, all, default, none]",
     );
     let dir = scratch("metrics");
     let out = dir.join("run");

@@ -76,6 +76,9 @@ pub enum Dtype {
 }
 
 impl Dtype {
+    /// Both types, single precision first.
+    pub const ALL: [Dtype; 2] = [Dtype::F32, Dtype::F64];
+
     /// The name on command lines, in reports and in file metadata: `"f32"` or `"f64"`.
     pub fn name(self) -> &'static str {
         match self {

@@ -55,6 +55,16 @@ const ADAM: StepRule = StepRule::Adam {
 };
 
 impl StepRule {
+    /// The rules' names, in declaration order: alone they give the default parameters.
+    pub const NAMES: [&'static str; 6] = [
+        "constant",
+        "loss-normalized",
+        "grad-normalized",
+        "adaptive",
+        "momentum",
+        "adam",
+    ];
+
     /// True for the rules that differentiate ln R rather than R.
     pub fn uses_log_loss(&self) -> bool {
         matches!(
@@ -174,7 +184,8 @@ impl FromStr for StepRule {
             }
             _ => {
                 return Err(format!(
-                    "unknown step rule `{s}` (expected constant, loss-normalized, grad-normalized, adaptive, momentum or adam)"
+                    "unknown step rule `{s}` (expected one of {})",
+                    Self::NAMES.join(", ")
                 ));
             }
         };
@@ -190,17 +201,11 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in [
-            "constant",
-            "loss-normalized",
-            "grad-normalized",
-            "adaptive",
-            "momentum",
-            "adam",
+        for s in StepRule::NAMES.into_iter().chain([
             "adaptive:1.5:0.25",
             "momentum:0.5",
             "adam:0.8:0.99:0.001",
-        ] {
+        ]) {
             let rule: StepRule = s.parse().unwrap();
             assert_eq!(rule.to_string(), s);
         }

@@ -36,9 +36,9 @@ use experiments::runner::{
 use models::StepRule;
 use serde::Serialize;
 
-/// Times checkpoints on a research-scale run and measures the most work a kill can lose.
+/// Time checkpoints on a research-scale run and measure the most work a kill can lose.
 #[derive(Parser, Debug)]
-#[command(name = "checkpoint-cost")]
+#[command(name = "checkpoint-cost", max_term_width = experiments::help::HELP_WIDTH)]
 struct Args {
     /// Width W of the hidden layers.
     #[arg(long, default_value_t = 512)]
@@ -50,7 +50,7 @@ struct Args {
     #[arg(long, default_value_t = 20)]
     steps: usize,
     /// The step rule (adam keeps the most state: two moments per weight).
-    #[arg(long, default_value = "adam")]
+    #[arg(long, default_value = "adam", value_parser = experiments::values::step_rule())]
     step_rule: StepRule,
     /// Runs with and without checkpoints, each.
     #[arg(long, default_value_t = 5)]

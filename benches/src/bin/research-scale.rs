@@ -24,10 +24,10 @@ use experiments::metrics::MetricSet;
 use experiments::suite::TrainArgs;
 use models::Init;
 
-/// Times whole training runs (setup, training, metrics) of `784,relu:W,linear:W,linear:W,1` on
+/// Time whole training runs (setup, training, metrics) of `784,relu:W,linear:W,linear:W,1` on
 /// Fashion-MNIST trousers (1) vs bags (8), as `train --dtype f32` runs them, against PyTorch.
 #[derive(Parser, Debug)]
-#[command(name = "research-scale")]
+#[command(name = "research-scale", max_term_width = experiments::help::HELP_WIDTH)]
 struct Args {
     /// Widths W of the hidden layers, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "128,512,2048")]
@@ -46,7 +46,12 @@ struct Args {
     repeats: usize,
     /// Metric families ours computes at each log, as `train --metrics` [default: train's
     /// default, all but invariance].
-    #[arg(long, value_name = "LIST", default_value = "default")]
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "default",
+        value_parser = experiments::values::metric_set()
+    )]
     metrics: MetricSet,
     /// The MNIST-format folder holding Fashion-MNIST's training files.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
@@ -58,7 +63,7 @@ struct Args {
     #[arg(long)]
     torch_f64_metrics: bool,
     /// Write the report as JSON to this file.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
     /// Keep the runs' folders here [default: a temporary folder, removed at the end].
     #[arg(long, value_name = "DIR")]

@@ -5,9 +5,9 @@
 //! figures come from a child process of this binary per thread count (a hidden worker mode).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{ExitCode, Stdio};
 
 use benches::flops::gflops;
 use benches::operands::Operands;
@@ -16,7 +16,7 @@ use benches::report::{self, Peak, Report, Row};
 use benches::shapes::{GemmShape, all_shapes};
 use benches::timing::{self, Settings};
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use experiments::runner::progress::Progress;
 use kernels::Dtype;
 use kernels::peak::{Isa, fma_peak_gflops};
 use rayon::ThreadPool;
@@ -28,12 +28,12 @@ const THREADS: [usize; 2] = [1, 2];
 /// Measure the FMA peak and GEMM throughput of lowrank's kernels against the `gemm` crate and
 /// `matrixmultiply`.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version, max_term_width = experiments::help::HELP_WIDTH)]
 struct Args {
     /// Fewer shapes and shorter timings (under 20 seconds).
     #[arg(long)]
     quick: bool,
-    /// Also write the report to FILE as JSON (atomically).
+    /// Write the report as JSON to this file (atomically).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
     /// Internal: measure only matrixmultiply, whose thread count the parent set, and print one
@@ -81,14 +81,14 @@ fn run(args: &Args, shapes: &[GemmShape], settings: Settings) -> Result<(), Stri
         .collect();
     let dtypes = [Dtype::F32, Dtype::F64];
     let steps = isas.len() * dtypes.len() * THREADS.len() + THREADS.len() * shapes.len() * 2 * 3;
-    let progress = progress_bar(steps as u64);
+    let progress = Progress::new(steps as u64, "roofline", false);
 
     let peak_seconds = if args.quick { 0.15 } else { 0.5 };
     let mut peaks = Vec::new();
     for dtype in dtypes {
         for &isa in &isas {
             for threads in THREADS {
-                progress.set_message(format!(
+                progress.message(format!(
                     "FMA peak {} {} {threads}t",
                     isa.name(),
                     dtype.name()
@@ -101,14 +101,14 @@ fn run(args: &Args, shapes: &[GemmShape], settings: Settings) -> Result<(), Stri
                         gflops,
                     });
                 }
-                progress.inc(1);
+                progress.inc();
             }
         }
     }
 
     let mut mm = HashMap::new();
     for threads in THREADS {
-        progress.set_message(format!("matrixmultiply {threads}t"));
+        progress.message(format!("matrixmultiply {threads}t"));
         for sample in matrixmultiply_worker(threads, args.quick, &progress)? {
             mm.insert((sample.shape, sample.dtype, threads), sample.gflops);
         }
@@ -122,12 +122,13 @@ fn run(args: &Args, shapes: &[GemmShape], settings: Settings) -> Result<(), Stri
             .map_err(|e| format!("cannot start a pool of {threads} threads: {e}"))?;
         for &shape in shapes {
             for dtype in dtypes {
-                progress.set_message(format!("{shape} {} {threads}t", dtype.name()));
+                progress.message(format!("{shape} {} {threads}t", dtype.name()));
                 let (ours, gemm) = match dtype {
                     Dtype::F32 => ours_and_gemm::<f32>(shape, threads, &pool, settings),
                     Dtype::F64 => ours_and_gemm::<f64>(shape, threads, &pool, settings),
                 };
-                progress.inc(2);
+                progress.inc();
+                progress.inc();
                 let key = (shape.to_string(), dtype.name().to_owned(), threads);
                 let peak = peaks
                     .iter()
@@ -139,7 +140,7 @@ fn run(args: &Args, shapes: &[GemmShape], settings: Settings) -> Result<(), Stri
             }
         }
     }
-    progress.finish_and_clear();
+    progress.finish();
 
     let report = Report {
         kernel: kernels::gemm::selected_kernel().name().to_owned(),
@@ -173,18 +174,6 @@ fn check_output_folder(path: &Path) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// A bar on stderr when it is a terminal; hidden otherwise (CI logs, pipes).
-fn progress_bar(steps: u64) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::hidden());
-    if std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}") {
-            bar.set_style(style);
-        }
-    }
-    bar
 }
 
 /// The FMA peak of `threads` threads running the loop at once: the sum of their rates.
@@ -232,14 +221,12 @@ fn ours_and_gemm<T: PeerElement>(
 fn matrixmultiply_worker(
     threads: usize,
     quick: bool,
-    progress: &ProgressBar,
+    progress: &Progress,
 ) -> Result<Vec<WorkerSample>, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
-    let mut command = Command::new(exe);
+    let mut command = peers::matrixmultiply_child(threads)?;
     command
         .arg("--matrixmultiply-worker")
         .arg(threads.to_string())
-        .env("MATMUL_NUM_THREADS", threads.to_string())
         .stdout(Stdio::piped());
     if quick {
         command.arg("--quick");
@@ -257,7 +244,7 @@ fn matrixmultiply_worker(
         let sample: WorkerSample = serde_json::from_str(&line)
             .map_err(|e| format!("the matrixmultiply worker printed {line:?}: {e}"))?;
         samples.push(sample);
-        progress.inc(1);
+        progress.inc();
     }
     let status = child
         .wait()

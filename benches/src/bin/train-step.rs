@@ -17,23 +17,24 @@ use benches::train::sample::Plan;
 use benches::train::torch;
 use benches::train::workload::{Dtype, WORKLOADS, Workload, find};
 use clap::Parser;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 
-/// Times full training steps of the benchmark networks against a hand-written floor, the GEMM
+/// Time full training steps of the benchmark networks against a hand-written floor, the GEMM
 /// bound and (with --vs-torch) PyTorch.
 #[derive(Parser, Debug)]
-#[command(name = "train-step")]
+#[command(name = "train-step", max_term_width = experiments::help::HELP_WIDTH)]
 struct Args {
     /// Thread counts of the rayon pool to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     threads: Vec<usize>,
-    /// Only this element type (f32 or f64).
-    #[arg(long)]
+    /// Only this element type.
+    #[arg(long, value_parser = experiments::values::dtype())]
     dtype: Option<Dtype>,
-    /// Only this workload (repeatable): mlp784, mlp20, res20, linear10.
-    #[arg(long = "workload")]
-    workloads: Vec<String>,
+    /// Only this workload (repeatable).
+    #[arg(long = "workload", value_name = "NAME", value_parser = workload())]
+    workloads: Vec<Workload>,
     /// Write the report as JSON to this file.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
     /// Also run the PyTorch peer (benches/peers/train_step.py) and print ours/PyTorch.
     #[arg(long)]
@@ -47,6 +48,13 @@ struct Args {
     /// Samples per contender.
     #[arg(long, default_value_t = 11)]
     samples: usize,
+}
+
+/// Parses `--workload`, listing the workloads' names in `--help` and in the error for others.
+fn workload() -> impl TypedValueParser<Value = Workload> {
+    PossibleValuesParser::new(WORKLOADS.map(|w| w.name)).try_map(|name| {
+        find(&name).ok_or_else(|| format!("no workload `{name}` (the names are the list's)"))
+    })
 }
 
 fn main() -> ExitCode {
@@ -69,15 +77,7 @@ fn run(args: Args) -> Result<(), String> {
     let workloads: Vec<Workload> = if args.workloads.is_empty() {
         WORKLOADS.to_vec()
     } else {
-        args.workloads
-            .iter()
-            .map(|name| {
-                find(name).ok_or_else(|| {
-                    let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
-                    format!("--workload {name:?}: unknown; expected one of {known:?}")
-                })
-            })
-            .collect::<Result<_, _>>()?
+        args.workloads.clone()
     };
     let jobs: Vec<(Workload, Dtype)> = workloads
         .iter()

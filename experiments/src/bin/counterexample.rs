@@ -5,11 +5,19 @@ use std::process::ExitCode;
 use clap::Parser;
 use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
+use experiments::help;
 use experiments::suite::counterexample;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = counterexample::NAME, version, about = counterexample::TITLE, after_help = counterexample::claims_help())]
+#[command(
+    name = counterexample::NAME,
+    version,
+    about = help::experiment_about(counterexample::NAME, counterexample::TITLE),
+    after_help = counterexample::claims_help(),
+    max_term_width = help::HELP_WIDTH,
+    mut_arg("out", help::out_default(counterexample::NAME))
+)]
 struct Cli {
     #[command(flatten)]
     config: counterexample::Config,

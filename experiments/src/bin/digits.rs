@@ -5,11 +5,19 @@ use std::process::ExitCode;
 use clap::Parser;
 use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
+use experiments::help;
 use experiments::suite::digits;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = digits::NAME, version, about = digits::TITLE, after_help = digits::claims_help())]
+#[command(
+    name = digits::NAME,
+    version,
+    about = help::experiment_about(digits::NAME, digits::TITLE),
+    after_help = digits::claims_help(),
+    max_term_width = help::HELP_WIDTH,
+    mut_arg("out", help::out_default(digits::NAME))
+)]
 struct Cli {
     #[command(flatten)]
     config: digits::Config,

@@ -11,6 +11,7 @@ use std::process::{Child, Command, ExitCode};
 use std::time::{Duration, Instant, SystemTime};
 
 use clap::Parser;
+use clap::builder::PossibleValuesParser;
 use experiments::fuzz::{self, Budget, Failure, TIME_BUDGET, Target};
 
 /// A child whose current input has not changed for this long is hung.
@@ -24,12 +25,17 @@ const POLL: Duration = Duration::from_millis(100);
     name = "fuzz",
     about = "Fuzz the loaders (arch grammar, CSV, IDX, checkpoints) with seeded mutants of files \
              the project writes; save every input that panics, hangs, aborts, takes too long, gets \
-             an empty message or is accepted but loaded wrong.",
-    after_help = after_help()
+             an empty message or is accepted but loaded wrong",
+    after_help = after_help(),
+    max_term_width = experiments::help::HELP_WIDTH
 )]
 struct Cli {
     /// A target to fuzz (repeat the flag for several); all of them when omitted.
-    #[arg(long = "target")]
+    #[arg(
+        long = "target",
+        value_name = "NAME",
+        value_parser = PossibleValuesParser::new(fuzz::targets().into_iter().map(|t| t.name))
+    )]
     targets: Vec<String>,
     /// Seconds of fuzzing in all, shared equally by the targets.
     #[arg(long, default_value_t = 60.0)]

@@ -5,11 +5,19 @@ use std::process::ExitCode;
 use clap::Parser;
 use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
+use experiments::help;
 use experiments::suite::invariance;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = invariance::NAME, version, about = invariance::TITLE, after_help = invariance::claims_help())]
+#[command(
+    name = invariance::NAME,
+    version,
+    about = help::experiment_about(invariance::NAME, invariance::TITLE),
+    after_help = invariance::claims_help(),
+    max_term_width = help::HELP_WIDTH,
+    mut_arg("out", help::out_default(invariance::NAME))
+)]
 struct Cli {
     #[command(flatten)]
     config: invariance::Config,

@@ -4,9 +4,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
+use clap::builder::PossibleValuesParser;
 use experiments::claims::{Claim, over_seeds};
 use experiments::cli::{self, CommonArgs, create_out_dir, with_threads};
 use experiments::error::RunError;
+use experiments::help;
 use experiments::report::table::seeds_table;
 use experiments::runner::rundir::RunDir;
 use experiments::suite::{self, Common, write_seeds_report, write_suite_report};
@@ -24,10 +26,21 @@ not hold is reported as FAILS; the exit status is non-zero only if an experiment
 
 /// Run every experiment of the low-rank theory and write one report.
 #[derive(Parser, Debug)]
-#[command(name = "lowrank", version, after_help = AFTER_HELP)]
+#[command(
+    name = "lowrank",
+    version,
+    after_help = AFTER_HELP,
+    max_term_width = help::HELP_WIDTH,
+    mut_arg("out", help::out_default("lowrank"))
+)]
 struct Cli {
     /// Run only these experiments (comma-separated names).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        value_parser = PossibleValuesParser::new(suite::all().into_iter().map(|e| e.name))
+    )]
     only: Vec<String>,
     /// How many seeds to judge every claim on, from --seed on.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
@@ -40,18 +53,6 @@ fn main() -> ExitCode {
     let invocation = cli::config::parse::<Cli>();
     let cli = &invocation.args;
     let entries = suite::all();
-    if let Some(bad) = cli
-        .only
-        .iter()
-        .find(|n| !entries.iter().any(|e| e.name == n.as_str()))
-    {
-        let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
-        eprintln!(
-            "error: --only: no experiment `{bad}` (expected one of {})",
-            names.join(", ")
-        );
-        return ExitCode::FAILURE;
-    }
     let out = cli.common.out_dir("lowrank");
     let dir = match cli::catch_signals()
         .and_then(|()| cli.common.check_resume())

@@ -5,11 +5,19 @@ use std::process::ExitCode;
 use clap::Parser;
 use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
+use experiments::help;
 use experiments::suite::residual;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = residual::NAME, version, about = residual::TITLE, after_help = residual::claims_help())]
+#[command(
+    name = residual::NAME,
+    version,
+    about = help::experiment_about(residual::NAME, residual::TITLE),
+    after_help = residual::claims_help(),
+    max_term_width = help::HELP_WIDTH,
+    mut_arg("out", help::out_default(residual::NAME))
+)]
 struct Cli {
     #[command(flatten)]
     config: residual::Config,

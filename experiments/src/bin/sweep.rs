@@ -12,12 +12,14 @@ use experiments::cli::config::{self, Invocation};
 use experiments::cli::{self, CommonArgs, create_out_dir, with_threads};
 use experiments::data;
 use experiments::error::RunError;
+use experiments::help;
 use experiments::runner::Resume;
 use experiments::runner::budget::Askers;
 use experiments::runner::rundir::RunDir;
 use experiments::suite::slurm::ArrayJob;
 use experiments::suite::sweep::{self, Family, Grid, Shard, SweepRow, SweepSettings};
 use experiments::suite::{self, Common, Training};
+use experiments::values;
 use models::StepRule;
 
 const TABLE_HELP: &str = "\
@@ -50,7 +52,14 @@ fn after_help() -> String {
 
 /// Run a grid of training runs and summarize the low-rank metrics in one table.
 #[derive(Parser, Debug)]
-#[command(name = "sweep", version, after_help = after_help(), args_conflicts_with_subcommands = true)]
+#[command(
+    name = "sweep",
+    version,
+    after_help = after_help(),
+    args_conflicts_with_subcommands = true,
+    max_term_width = help::HELP_WIDTH,
+    mut_arg("out", help::out_default("sweep"))
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -76,6 +85,7 @@ enum Command {
     },
     /// Write a Slurm job array that runs the grid (the same flags as a sweep) in shards, and a
     /// merge job that joins their tables once every task has succeeded.
+    #[command(mut_arg("out", help::out_default("sweep")))]
     Slurm(Box<SlurmArgs>),
 }
 
@@ -125,7 +135,7 @@ struct JobArgs {
 
 #[derive(clap::Args, Debug)]
 struct GridArgs {
-    /// Network families: linear (deep linear), relu-tail (a ReLU layer then linear layers).
+    /// Network families.
     #[arg(
         long,
         value_enum,
@@ -142,14 +152,16 @@ struct GridArgs {
     /// Initialization scales s (weights N(0, s²/fan_in)).
     #[arg(long, value_delimiter = ',', default_value = "0.1,1")]
     init_scales: Vec<f64>,
-    /// Losses: logistic, exponential, squared.
-    #[arg(long, value_delimiter = ',', default_value = "logistic")]
+    /// Losses.
+    #[arg(long, value_delimiter = ',', default_value = "logistic", value_parser = values::loss())]
     losses: Vec<MarginLoss>,
-    /// Step rules: constant, loss-normalized, grad-normalized, adaptive, momentum, adam.
+    /// Step rules, each with its parameters after colons if not the defaults (as train's
+    /// --step-rule).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "grad-normalized,constant"
+        default_value = "grad-normalized,constant",
+        value_parser = values::step_rule()
     )]
     step_rules: Vec<StepRule>,
     /// Seeds.
@@ -440,17 +452,18 @@ fn merge(dirs: &[PathBuf], out: &Path, allow_partial: bool) -> Result<bool, RunE
     )?;
     if !merged.missing.is_empty() {
         let missing: Vec<String> = merged.missing.iter().map(usize::to_string).collect();
-        eprintln!("warning: points missing: {}", missing.join(", "));
+        let warning = format!("warning: points missing: {}", missing.join(", "));
+        eprintln!("{}", help::wrap(&warning));
     }
     for note in &merged.notes {
-        eprintln!("warning: {note}");
+        eprintln!("{}", help::wrap(&format!("warning: {note}")));
     }
     Ok(show(&merged.rows, &dir))
 }
 
 /// Prints the table and where it was written; true when every point ran.
 fn show(rows: &[SweepRow], dir: &RunDir) -> bool {
-    experiments::say!("{}", sweep::table(rows).to_text());
+    experiments::say!("{}", sweep::printed_table(rows).to_text());
     experiments::say!("table: {}", dir.root().join("sweep.md").display());
     rows.iter().all(|r| !r.status.starts_with("error"))
 }

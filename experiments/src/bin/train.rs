@@ -10,12 +10,14 @@ use experiments::claims::{self, catalogue};
 use experiments::cli::{self, CommonArgs};
 use experiments::data;
 use experiments::error::RunError;
+use experiments::help;
 use experiments::metrics::MetricSet;
 use experiments::report::summary::Status;
 use experiments::runner::budget::Askers;
 use experiments::runner::rundir::RunDir;
 use experiments::runner::{self, RunOptions, Start, publish};
 use experiments::suite::{self, Training};
+use experiments::values;
 use models::{Arch, Init, StepRule};
 
 const GRAMMAR: &str = "\
@@ -53,9 +55,19 @@ fn after_help() -> String {
     )
 }
 
+/// `--out`'s help: the default folder follows `--name`.
+const OUT_HELP: &str =
+    "Folder for the run's files [default: runs/NAME, NAME the --name: runs/train]";
+
 /// Train one network on one data set and measure the low-rank phenomenon.
 #[derive(Parser, Debug)]
-#[command(name = "train", version, after_help = after_help())]
+#[command(
+    name = "train",
+    version,
+    after_help = after_help(),
+    max_term_width = help::HELP_WIDTH,
+    mut_arg("out", |a| a.help(OUT_HELP))
+)]
 struct Cli {
     /// The network (grammar below).
     #[arg(long, default_value = "20,relu:40,linear:20,linear:20,1")]
@@ -69,11 +81,12 @@ struct Cli {
     /// Random initialization when no --init: gaussian:S (N(0, S²/fan_in)), he, xavier, orthogonal:S, signs (±1/√fan_in), zeros.
     #[arg(long, default_value = "gaussian:0.5", conflicts_with = "init")]
     init_scheme: Init,
-    /// Loss of the margins: logistic, exponential, squared.
-    #[arg(long, default_value = "logistic")]
+    /// Loss of the margins.
+    #[arg(long, default_value = "logistic", value_parser = values::loss())]
     loss: MarginLoss,
-    /// Step rule: constant, loss-normalized, grad-normalized, adaptive, momentum, adam.
-    #[arg(long, default_value = "grad-normalized")]
+    /// Step rule; adaptive, momentum and adam take their parameters after colons
+    /// (adaptive:GROW:SHRINK, momentum:BETA, adam:BETA1:BETA2:EPS).
+    #[arg(long, default_value = "grad-normalized", value_parser = values::step_rule())]
     step_rule: StepRule,
     /// Learning rate.
     #[arg(long, default_value_t = 0.1)]

@@ -101,7 +101,18 @@ impl fmt::Display for MetricSet {
 }
 
 /// The names `--metrics` accepts besides the families.
-const SETS: &str = "all, default, none";
+const SETS: [&str; 3] = ["all", "default", "none"];
+
+impl MetricSet {
+    /// Every word `--metrics` accepts in its list: the families, then the sets.
+    pub fn names() -> Vec<&'static str> {
+        Family::ALL
+            .map(Family::name)
+            .into_iter()
+            .chain(SETS)
+            .collect()
+    }
+}
 
 impl FromStr for MetricSet {
     type Err = String;
@@ -122,8 +133,9 @@ impl FromStr for MetricSet {
                     None => {
                         let known: Vec<&str> = Family::ALL.iter().map(|f| f.name()).collect();
                         return Err(format!(
-                            "unknown metric family `{word}`; known: {}, or {SETS}",
-                            known.join(", ")
+                            "unknown metric family `{word}`; known: {}, or {}",
+                            known.join(", "),
+                            SETS.join(", ")
                         ));
                     }
                 },

@@ -260,9 +260,12 @@ pub fn execute(
         // Said even when quiet: the claims resting on separability are not applicable, and a
         // table of them alone would not say that the data is why.
         eprintln!(
-            "warning: run `{}`: the data `{}` breaks the premise of the claims resting on \
-             separability, which are not applicable: {}",
-            spec.name, spec.data.name, record.separability
+            "{}",
+            crate::help::wrap(&format!(
+                "warning: run `{}`: the data `{}` breaks the premise of the claims resting on \
+                 separability, which are not applicable: {}",
+                spec.name, spec.data.name, record.separability
+            ))
         );
     }
     let mut claims = judge_all(specs, &record);

@@ -5,7 +5,7 @@
 //! i modulo n (i counts from 0), and `sweep merge DIR…` joins the shards' `sweep.json` files,
 //! reporting points that are missing or duplicated.
 
-pub use super::sweep_table::{table, tidy_table, write_tables};
+pub use super::sweep_table::{printed_table, table, tidy_table, write_tables};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

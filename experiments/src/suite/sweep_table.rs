@@ -1,4 +1,4 @@
-//! The sweep's tables, from one list of columns: `sweep.md` (and the table printed) to read,
+//! The sweep's tables, from one list of columns: `sweep.md` to read,
 //! rounded, with `—` for what is missing; `sweep.csv` tidy for pandas and the like, with
 //! snake_case headers, numbers at full precision (the shortest text that reads back to the same
 //! f64) and empty cells for missing values; `sweep.json`, the rows themselves.
@@ -7,9 +7,10 @@
 //! `step_rule`, `seed`, `status`, `steps`, `seconds`, `log_loss` (ln R at the end), `accuracy`,
 //! then for each claim of the sweep in judging order (premises first) `<claim>` (its measured
 //! value) and `<claim>_verdict`, with the claim id's hyphens as underscores, and last
-//! `rank_one_step`.
+//! `rank_one_step`. The table printed on the terminal keeps it under 100 columns: the point, ln R,
+//! how many claims hold, and the rank-one step.
 
-use crate::claims::{fmt_value, in_judging_order};
+use crate::claims::{Verdict, fmt_value, in_judging_order};
 use crate::error::RunError;
 use crate::report::table::Table;
 use crate::runner::rundir::RunDir;
@@ -137,6 +138,48 @@ pub fn table(rows: &[SweepRow]) -> Table {
     build(rows, |c| c.header.as_str(), Cell::readable)
 }
 
+/// The columns of the printed table, by name.
+const PRINTED: [&str; 9] = [
+    "index",
+    "family",
+    "depth",
+    "width",
+    "init_scale",
+    "loss",
+    "step_rule",
+    "seed",
+    "log_loss",
+];
+
+/// The sweep table printed on the terminal: the point and ln R, then how many of its claims hold
+/// (or the point's status when it did not complete) and the rank-one step; the rest is in
+/// `sweep.md`.
+pub fn printed_table(rows: &[SweepRow]) -> Table {
+    let columns: Vec<Column> = columns()
+        .into_iter()
+        .filter(|c| PRINTED.contains(&c.name.as_str()))
+        .collect();
+    let mut headers: Vec<&str> = columns.iter().map(|c| c.header.as_str()).collect();
+    headers.extend(["holds", "rank one"]);
+    let mut table = Table::new(&headers);
+    for row in rows {
+        let mut cells: Vec<String> = columns.iter().map(|c| (c.cell)(row).readable()).collect();
+        let held = row
+            .claims
+            .iter()
+            .filter(|c| c.verdict == Verdict::Holds)
+            .count();
+        cells.push(if row.status == "completed" {
+            format!("{held}/{}", row.claims.len())
+        } else {
+            row.status.split(':').next().unwrap_or_default().to_string()
+        });
+        cells.push(Cell::Step(row.rank_one_step).readable());
+        table.push(cells);
+    }
+    table
+}
+
 /// The tidy sweep table (`sweep.csv`).
 pub fn tidy_table(rows: &[SweepRow]) -> Table {
     build(rows, |c| c.name.as_str(), Cell::tidy)
@@ -162,7 +205,6 @@ pub fn write_tables(dir: &RunDir, rows: &[SweepRow], title: &str) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::Verdict;
     use crate::suite::sweep::{Family, Point, PointClaim};
 
     fn row(index: usize, status: &str, judged: bool) -> SweepRow {
@@ -193,6 +235,27 @@ mod tests {
             accuracy: judged.then_some(1.0),
             claims: if judged { claims } else { Vec::new() },
             rank_one_step: judged.then_some(40),
+        }
+    }
+
+    #[test]
+    fn the_printed_table_is_narrow_and_counts_the_claims_that_hold() {
+        let mut wide = row(0, "completed", true);
+        wide.point.loss = "exponential".into();
+        let rows = [wide, row(1, "error: bad, very bad", false)];
+        let text = printed_table(&rows).to_text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "index  family     depth  width  init    loss         rule  seed  ln R      holds  rank one"
+        );
+        assert!(lines[2].ends_with("  7     -12.3457  6/6    40"), "{text}");
+        assert!(
+            lines[3].ends_with("  7     —         error  never"),
+            "{text}"
+        );
+        for line in &lines {
+            assert!(line.chars().count() <= 100, "{line}");
         }
     }
 

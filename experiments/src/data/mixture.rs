@@ -61,19 +61,22 @@ pub fn near_orthogonality(data: &Dataset) -> f64 {
     let mut largest: f64 = 0.0;
     for i in 0..data.n {
         for k in i + 1..data.n {
-            let dot: f64 = data
-                .row(i)
-                .iter()
-                .zip(data.row(k))
-                .map(|(a, b)| a * b)
-                .sum();
-            largest = largest.max(dot.abs());
+            largest = largest.max(dot(data, i, k).abs());
         }
     }
     if largest == 0.0 {
         return f64::INFINITY;
     }
     smallest / (data.n as f64 * largest)
+}
+
+/// ⟨x_i, x_k⟩.
+fn dot(data: &Dataset, i: usize, k: usize) -> f64 {
+    data.row(i)
+        .iter()
+        .zip(data.row(k))
+        .map(|(a, b)| a * b)
+        .sum()
 }
 
 #[cfg(test)]
@@ -85,12 +88,7 @@ mod tests {
         let (mut same, mut opposite) = ((0.0, 0), (0.0, 0));
         for i in 0..data.n {
             for k in i + 1..data.n {
-                let dot: f64 = data
-                    .row(i)
-                    .iter()
-                    .zip(data.row(k))
-                    .map(|(a, b)| a * b)
-                    .sum();
+                let dot = dot(data, i, k);
                 let pick = if data.y[i] == data.y[k] {
                     &mut same
                 } else {

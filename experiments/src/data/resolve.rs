@@ -96,9 +96,26 @@ fn resolve_source(spec: &str) -> Result<Dataset, DataError> {
     }
 }
 
-/// The Gaussian data set from its `key=value` options.
-fn resolve_gaussian(spec: &str, options: &str) -> Result<Dataset, DataError> {
-    let (mut dim, mut n, mut margin, mut seed) = (20usize, 200usize, 0.1f64, 0u64);
+/// The settings of a generated data set: examples, features, its one real parameter (the
+/// Gaussian's margin, the mixture's ‖μ‖) and the seed.
+struct Generated {
+    n: usize,
+    dim: usize,
+    real: f64,
+    seed: u64,
+}
+
+/// Parses the `key=value` options of the generator `kind`, whose real parameter is called
+/// `real` (any subset, any order, over `defaults`), checking that n and dim are positive and
+/// that `bytes` of data for them fit in the memory.
+fn generated(
+    spec: &str,
+    options: &str,
+    (kind, real): (&str, &str),
+    defaults: Generated,
+    bytes: fn(usize, usize) -> Option<u64>,
+) -> Result<Generated, DataError> {
+    let mut g = defaults;
     for option in options.split(',').map(str::trim).filter(|o| !o.is_empty()) {
         let Some((key, value)) = option.split_once('=') else {
             return Err(DataError::spec(
@@ -107,79 +124,79 @@ fn resolve_gaussian(spec: &str, options: &str) -> Result<Dataset, DataError> {
             ));
         };
         let bad = |what: &str| DataError::spec(spec, format!("{key}=`{value}` is not {what}"));
+        let whole = |_| bad("a whole number");
         match key.trim() {
-            "dim" => dim = value.trim().parse().map_err(|_| bad("a whole number"))?,
-            "n" => n = value.trim().parse().map_err(|_| bad("a whole number"))?,
-            "margin" => margin = value.trim().parse().map_err(|_| bad("a number"))?,
-            "seed" => seed = value.trim().parse().map_err(|_| bad("a whole number"))?,
+            "dim" => g.dim = value.trim().parse().map_err(whole)?,
+            "n" => g.n = value.trim().parse().map_err(whole)?,
+            "seed" => g.seed = value.trim().parse().map_err(whole)?,
+            k if k == real => g.real = value.trim().parse().map_err(|_| bad("a number"))?,
             other => {
                 return Err(DataError::spec(
                     spec,
-                    format!("unknown gaussian option `{other}` (known: dim, n, margin, seed)"),
+                    format!("unknown {kind} option `{other}` (known: dim, n, {real}, seed)"),
                 ));
             }
         }
     }
-    if dim == 0 || n == 0 {
+    if g.dim == 0 || g.n == 0 {
         return Err(DataError::spec(spec, "dim and n must be positive"));
     }
-    if !(0.0..1.0).contains(&margin) {
-        return Err(DataError::spec(
-            spec,
-            format!("margin {margin} must lie in [0, 1): inputs have norm at most 1"),
-        ));
-    }
     let need = Need::new(
-        format!("data for {n} examples × {dim} features"),
+        format!("data for {} examples × {} features", g.n, g.dim),
         "--data",
-        gaussian_bytes(dim, n),
+        bytes(g.dim, g.n),
     );
     budget::check(&[need], &Memory::of_this_machine())
         .map_err(|e| DataError::spec(spec, e.to_string()))?;
-    Ok(gaussian(dim, n, margin, seed))
+    Ok(g)
+}
+
+/// The Gaussian data set from its `key=value` options.
+fn resolve_gaussian(spec: &str, options: &str) -> Result<Dataset, DataError> {
+    let defaults = Generated {
+        n: 200,
+        dim: 20,
+        real: 0.1,
+        seed: 0,
+    };
+    let g = generated(
+        spec,
+        options,
+        ("gaussian", "margin"),
+        defaults,
+        gaussian_bytes,
+    )?;
+    if !(0.0..1.0).contains(&g.real) {
+        return Err(DataError::spec(
+            spec,
+            format!(
+                "margin {} must lie in [0, 1): inputs have norm at most 1",
+                g.real
+            ),
+        ));
+    }
+    Ok(gaussian(g.dim, g.n, g.real, g.seed))
 }
 
 /// The Gaussian mixture from its `key=value` options.
 fn resolve_mixture(spec: &str, options: &str) -> Result<Dataset, DataError> {
-    let (mut n, mut dim, mut mu, mut seed) = (100usize, 2000usize, 0.1f64, 0u64);
-    for option in options.split(',').map(str::trim).filter(|o| !o.is_empty()) {
-        let Some((key, value)) = option.split_once('=') else {
-            return Err(DataError::spec(
-                spec,
-                format!("option `{option}` is not key=value"),
-            ));
-        };
-        let bad = |what: &str| DataError::spec(spec, format!("{key}=`{value}` is not {what}"));
-        match key.trim() {
-            "n" => n = value.trim().parse().map_err(|_| bad("a whole number"))?,
-            "dim" => dim = value.trim().parse().map_err(|_| bad("a whole number"))?,
-            "mu" => mu = value.trim().parse().map_err(|_| bad("a number"))?,
-            "seed" => seed = value.trim().parse().map_err(|_| bad("a whole number"))?,
-            other => {
-                return Err(DataError::spec(
-                    spec,
-                    format!("unknown mixture option `{other}` (known: n, dim, mu, seed)"),
-                ));
-            }
-        }
-    }
-    if dim == 0 || n == 0 {
-        return Err(DataError::spec(spec, "dim and n must be positive"));
-    }
-    if !(mu.is_finite() && mu >= 0.0) {
+    let defaults = Generated {
+        n: 100,
+        dim: 2000,
+        real: 0.1,
+        seed: 0,
+    };
+    let g = generated(spec, options, ("mixture", "mu"), defaults, mixture_bytes)?;
+    if !(g.real.is_finite() && g.real >= 0.0) {
         return Err(DataError::spec(
             spec,
-            format!("mu {mu} must be a finite number ≥ 0 (the norm of the mean)"),
+            format!(
+                "mu {} must be a finite number ≥ 0 (the norm of the mean)",
+                g.real
+            ),
         ));
     }
-    let need = Need::new(
-        format!("data for {n} examples × {dim} features"),
-        "--data",
-        mixture_bytes(dim, n),
-    );
-    budget::check(&[need], &Memory::of_this_machine())
-        .map_err(|e| DataError::spec(spec, e.to_string()))?;
-    Ok(mixture(n, dim, mu, seed))
+    Ok(mixture(g.n, g.dim, g.real, g.seed))
 }
 
 /// A class label 0–255.

@@ -262,23 +262,27 @@ pub fn print_claims(claims: &[Claim]) {
     crate::say!("{holding} of {} claims hold.", claims.len());
 }
 
-/// The body of an experiment binary: runs the experiment into its folder, prints the claims
-/// table, and exits non-zero only if the experiment failed to run (an error, or a diverged run).
-pub fn experiment_main(
+/// The body of an experiment binary: parses its command line `C` (with its `--config` file, see
+/// [`config::parse`]), runs the experiment into its folder beside the resolved `config.toml`,
+/// prints the claims table, and exits non-zero only if the experiment failed to run (an error,
+/// or a diverged run). `common_of` picks the common flags out of `C`.
+pub fn experiment_main<C: clap::Parser + Sync>(
     name: &str,
-    args: &CommonArgs,
-    config: &str,
-    run: impl FnOnce(&Common, &RunDir) -> Result<ExperimentResult, RunError> + Send,
+    common_of: fn(&C) -> &CommonArgs,
+    run: impl FnOnce(&C, &Common, &RunDir) -> Result<ExperimentResult, RunError> + Send,
 ) -> ExitCode {
+    let invocation = config::parse::<C>();
+    let cli = &invocation.args;
+    let args = common_of(cli);
     let out = args.out_dir(name);
     let existed = out.exists();
     let outcome = (|| {
         catch_signals()?;
         args.check_resume()?;
         let dir = create_out_dir(&out)?;
-        write_config(&dir, config)?;
+        write_config(&dir, &invocation.resolved())?;
         let common = args.common();
-        let result = with_threads(args.threads, || run(&common, &dir))??;
+        let result = with_threads(args.threads, || run(cli, &common, &dir))??;
         Ok::<_, RunError>((result, dir))
     })();
     match outcome {

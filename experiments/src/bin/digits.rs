@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
 use experiments::help;
 use experiments::suite::digits;
@@ -26,12 +25,9 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let invocation = config::parse::<Cli>();
-    let cli = &invocation.args;
     experiment_main(
         digits::NAME,
-        &cli.common,
-        &invocation.resolved(),
-        |common, dir| digits::run(&cli.config, common, dir),
+        |cli: &Cli| &cli.common,
+        |cli, common, dir| digits::run(&cli.config, common, dir),
     )
 }

@@ -5,7 +5,6 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
 use experiments::help;
 use experiments::suite::fashion;
@@ -31,12 +30,9 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let invocation = config::parse::<Cli>();
-    let cli = &invocation.args;
     experiment_main(
         fashion::NAME,
-        &cli.common,
-        &invocation.resolved(),
-        |common, dir| fashion::run(&cli.config, common, dir),
+        |cli: &Cli| &cli.common,
+        |cli, common, dir| fashion::run(&cli.config, common, dir),
     )
 }

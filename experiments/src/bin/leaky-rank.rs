@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use experiments::cli::config;
 use experiments::cli::{CommonArgs, experiment_main};
 use experiments::suite::leaky_rank;
 
@@ -18,12 +17,9 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let invocation = config::parse::<Cli>();
-    let cli = &invocation.args;
     experiment_main(
         leaky_rank::NAME,
-        &cli.common,
-        &invocation.resolved(),
-        |common, dir| leaky_rank::run(&cli.config, common, dir),
+        |cli: &Cli| &cli.common,
+        |cli, common, dir| leaky_rank::run(&cli.config, common, dir),
     )
 }

@@ -72,9 +72,10 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000), conflicts_with = "log_every")]
     pub log_per_decade: u64,
     /// Metric families to compute at each log, comma-separated: margin, spectral, alignment,
-    /// invariance, activity, flips, or all, default (all but invariance), none. A claim whose
-    /// metric is left out is "not measured" [default: all for the experiments, default for
-    /// train]
+    /// invariance, activity, flips, full-spectrum (every singular value of every layer, to
+    /// spectra.csv; a full SVD per layer and log), or all (every family but full-spectrum),
+    /// default (all but invariance), none. A claim whose metric is left out is "not measured"
+    /// [default: all for the experiments, default for train]
     #[arg(long, value_name = "LIST", value_parser = crate::values::metric_set())]
     pub metrics: Option<MetricSet>,
     /// Print the result as one JSON document on stdout (the run's summary.json; a sweep's

@@ -585,7 +585,7 @@ fn metrics_selects_families_and_rejects_unknown_names() {
     train_fails(
         &["--metrics", "spectral,svd"],
         "invalid value 'svd' for '--metrics <LIST>'\n  [possible values: margin, spectral, \
-         alignment, invariance, activity, flips, all, default, none]",
+         alignment, invariance, activity, flips, full-spectrum, all, default, none]",
     );
     let dir = scratch("metrics");
     let out = dir.join("run");
@@ -625,6 +625,89 @@ fn metrics_selects_families_and_rejects_unknown_names() {
         .filter(|l| l.starts_with("0,run,0,run,accuracy,"))
         .count();
     assert_eq!(zeros, 1, "{csv}");
+}
+
+#[test]
+fn full_spectrum_writes_every_singular_value_of_every_layer_at_each_log() {
+    let dir = scratch("full-spectrum");
+    let out = dir.join("run");
+    let o = run(
+        env!("CARGO_BIN_EXE_train"),
+        &[
+            "--quiet",
+            "--arch",
+            "10,relu:8,linear:6,1",
+            "--data",
+            "gaussian:dim=10,n=40,margin=0.1,seed=1",
+            "--steps",
+            "20",
+            "--log-every",
+            "10",
+            "--metrics",
+            "spectral,full-spectrum",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("spectra.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("step,index,name,k,sigma"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // Three logs (steps 0, 10, 20) of the shapes 8×10, 6×8 and 1×6: 8 + 6 + 1 values each.
+    assert_eq!(rows.len(), 3 * 15, "{csv}");
+    let net = models::load::<f64>(&out.join("final.safetensors")).unwrap();
+    for k in 0..3 {
+        let exact = kernels::linalg::svd(net.weight(k).as_mat()).singular_values;
+        let logged: Vec<f64> = rows
+            .iter()
+            .filter(|r| r[0] == "20" && r[1] == k.to_string())
+            .map(|r| r[4].parse().unwrap())
+            .collect();
+        assert_eq!(logged, exact, "layer {k}");
+        let name = format!("layers.{k}.weight");
+        assert!(
+            rows.iter()
+                .filter(|r| r[1] == k.to_string())
+                .all(|r| r[2] == name)
+        );
+    }
+    // σ₁ agrees with the spectral family's Lanczos value in metrics.csv.
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let sigma1: f64 = metrics
+        .lines()
+        .find(|l| l.starts_with("20,layer,0,") && l.contains(",sigma1,"))
+        .and_then(|l| l.rsplit(',').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let first: f64 = rows
+        .iter()
+        .find(|r| r[0] == "20" && r[1] == "0" && r[3] == "1")
+        .unwrap()[4]
+        .parse()
+        .unwrap();
+    assert!(
+        (sigma1 - first).abs() <= 1e-12 * first,
+        "{sigma1} vs {first}"
+    );
+    // Without the family, no file.
+    let plain = dir.join("plain");
+    let o = run(
+        env!("CARGO_BIN_EXE_train"),
+        &[
+            "--quiet",
+            "--steps",
+            "5",
+            "--metrics",
+            "all",
+            "--out",
+            plain.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!plain.join("spectra.csv").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -12,10 +12,13 @@
 //! * invariance: 2·h²·(in + out) multiply–adds per pair in blocks of at most
 //!   [`BLOCK_ENTRIES`] entries, plus the step-0 weights kept: O(parameters) memory;
 //! * activity: one bit per (example, unit) of each nonlinear layer, O(n × width);
-//! * margins and sign flips: O(n + parameters).
+//! * margins and sign flips: O(n + parameters);
+//! * full spectra (only when named): a Jacobi SVD of each layer, O(min(out, in)² · max(out, in))
+//!   per sweep and 4 · out · in f64 of workspace.
 
 mod activity;
 mod flips;
+mod full_spectrum;
 mod invariance;
 pub mod log;
 mod loss;
@@ -27,6 +30,7 @@ mod spectrum;
 
 pub use activity::{ActivityChange, ActivityTracker};
 pub use flips::sign_flips;
+pub use full_spectrum::{LayerSpectrum, SpectraLog, singular_values};
 pub use invariance::{BLOCK_ENTRIES, InvarianceBaseline, PairDrift};
 pub use loss::{log_loss_term, log_mean_loss};
 pub use margin::normalized_margin;

@@ -22,7 +22,7 @@ use super::loss::log_mean_loss;
 use super::metric::Metric;
 use super::selection::{Family, MetricSet};
 use crate::metrics::log::{MetricsLog, Scope};
-use crate::metrics::{self, ActivityTracker, InvarianceBaseline, Spectrum};
+use crate::metrics::{self, ActivityTracker, InvarianceBaseline, SpectraLog};
 
 /// State carried from one logged step to the next.
 pub struct Recorder<'a, T: Element> {
@@ -36,6 +36,7 @@ pub struct Recorder<'a, T: Element> {
     tracker: ActivityTracker,
     previous: Option<Vec<Vec<f64>>>,
     log: MetricsLog,
+    full_spectra: Option<SpectraLog>,
     seconds: f64,
 }
 
@@ -50,14 +51,17 @@ fn views(weights: &[Tensor<f64>]) -> Vec<MatRef<'_, f64>> {
     weights.iter().map(Tensor::as_mat).collect()
 }
 
-/// The spectrum of every layer, the layers shared among the pool's threads (each spectrum is
-/// computed the same way on any thread, so the values do not depend on the thread count). Read
-/// in the training dtype, computed in f64.
-fn spectra<T: Element>(mats: &[MatRef<'_, T>]) -> Vec<Spectrum> {
-    let slots: Vec<Mutex<Option<Spectrum>>> = mats.iter().map(|_| Mutex::new(None)).collect();
+/// `f` of every layer, the layers shared among the pool's threads (each value is computed the
+/// same way on any thread, so the values do not depend on the thread count). Read in the
+/// training dtype.
+fn per_layer<T: Element, R: Send>(
+    mats: &[MatRef<'_, T>],
+    f: impl Fn(MatRef<'_, T>) -> R + Sync,
+) -> Vec<R> {
+    let slots: Vec<Mutex<Option<R>>> = mats.iter().map(|_| Mutex::new(None)).collect();
     kernels::parallel::for_each_part(mats.len(), |k| {
-        let s = metrics::spectrum(mats[k]);
-        *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(s);
+        let value = f(mats[k]);
+        *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
     });
     slots
         .into_iter()
@@ -88,6 +92,7 @@ impl<'a, T: Element> Recorder<'a, T> {
         let previous = metrics
             .has(Family::Flips)
             .then(|| weights.into_iter().map(Tensor::into_vec).collect());
+        let full_spectra = metrics.has(Family::FullSpectrum).then(SpectraLog::new);
         Self {
             layers: net.layers().to_vec(),
             pairs,
@@ -99,6 +104,7 @@ impl<'a, T: Element> Recorder<'a, T> {
             tracker: ActivityTracker::new(window),
             previous,
             log: MetricsLog::new(),
+            full_spectra,
             seconds: 0.0,
         }
     }
@@ -132,6 +138,9 @@ impl<'a, T: Element> Recorder<'a, T> {
                 .collect::<Result<Vec<_>, _>>()?;
             self.previous = Some(stored);
         }
+        if self.full_spectra.is_some() {
+            self.full_spectra = Some(SpectraLog::from_attachments(extra)?);
+        }
         self.seconds = extra
             .reals
             .get("metrics.seconds")
@@ -146,6 +155,9 @@ impl<'a, T: Element> Recorder<'a, T> {
         self.tracker.attach(extra);
         if let Some(baseline) = &self.baseline {
             baseline.attach(extra);
+        }
+        if let Some(full) = &self.full_spectra {
+            full.attach(extra);
         }
         for (k, w) in self.previous.iter().flatten().enumerate() {
             extra.reals.insert(format!("flips.previous.{k}"), w.clone());
@@ -178,6 +190,11 @@ impl<'a, T: Element> Recorder<'a, T> {
     /// The rows recorded so far.
     pub fn log(&self) -> &MetricsLog {
         &self.log
+    }
+
+    /// The full spectra recorded so far, when `--metrics` named full-spectrum.
+    pub fn full_spectra(&self) -> Option<&SpectraLog> {
+        self.full_spectra.as_ref()
     }
 
     /// Consumes the recorder, returning the log.
@@ -244,13 +261,18 @@ impl<'a, T: Element> Recorder<'a, T> {
             run(Metric::GradNorm, info.grad_norm);
         }
 
+        let native: Vec<MatRef<'_, T>> = (0..self.layers.len())
+            .map(|k| net.weight(k).as_mat())
+            .collect();
         let spectral = self.metrics.has(Family::Spectral);
-        let spectra = (spectral || self.metrics.has(Family::Alignment)).then(|| {
-            let native: Vec<MatRef<'_, T>> = (0..self.layers.len())
-                .map(|k| net.weight(k).as_mat())
-                .collect();
-            spectra(&native)
-        });
+        let spectra = (spectral || self.metrics.has(Family::Alignment))
+            .then(|| per_layer(&native, metrics::spectrum));
+        if let Some(full) = &mut self.full_spectra {
+            let values = per_layer(&native, metrics::singular_values);
+            for (k, values) in values.into_iter().enumerate() {
+                full.push(step, k, values);
+            }
+        }
         for (k, layer) in self.layers.iter().enumerate() {
             let mut put = |name: Metric, value: f64| {
                 log.push(step, Scope::Layer, k, &layer.name, name, value)

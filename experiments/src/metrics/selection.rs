@@ -24,18 +24,29 @@ pub enum Family {
     Activity,
     /// Sign flips of the weights between logs (O(parameters)).
     Flips,
+    /// Every singular value of every layer, written to `spectra.csv` (a full Jacobi SVD of each
+    /// layer per log, about a second for a 512 × 512 layer: only computed when named, never by
+    /// `all`).
+    FullSpectrum,
 }
 
 impl Family {
     /// Every family, in the order `--metrics` lists them.
-    pub const ALL: [Family; 6] = [
+    pub const ALL: [Family; 7] = [
         Family::Margin,
         Family::Spectral,
         Family::Alignment,
         Family::Invariance,
         Family::Activity,
         Family::Flips,
+        Family::FullSpectrum,
     ];
+
+    /// Whether `all` includes the family: every one but the full spectra, whose cost grows like
+    /// width³ per log.
+    fn in_all(self) -> bool {
+        self != Family::FullSpectrum
+    }
 
     /// The name on the command line.
     pub fn name(self) -> &'static str {
@@ -46,6 +57,7 @@ impl Family {
             Family::Invariance => "invariance",
             Family::Activity => "activity",
             Family::Flips => "flips",
+            Family::FullSpectrum => "full-spectrum",
         }
     }
 }
@@ -57,18 +69,19 @@ pub struct MetricSet {
 }
 
 impl MetricSet {
-    /// Every family.
+    /// Every family but the full spectra (`--metrics all`).
     pub fn all() -> Self {
         Self {
-            families: Family::ALL.into_iter().collect(),
+            families: Family::ALL.into_iter().filter(|f| f.in_all()).collect(),
         }
     }
 
-    /// The cheap default of `train`: everything but the invariance drifts, whose products grow
-    /// like width³.
+    /// The cheap default of `train`: `all` but the invariance drifts, whose products grow like
+    /// width³.
     pub fn cheap() -> Self {
         Self {
-            families: Family::ALL
+            families: Self::all()
+                .families
                 .into_iter()
                 .filter(|&f| f != Family::Invariance)
                 .collect(),
@@ -80,11 +93,12 @@ impl MetricSet {
         self.families.contains(&family)
     }
 
-    /// The families left out, by name.
+    /// The families of `all` left out, by name: those a claim may need (no claim reads the full
+    /// spectra).
     pub fn missing(&self) -> Vec<&'static str> {
         Family::ALL
             .into_iter()
-            .filter(|&f| !self.has(f))
+            .filter(|&f| f.in_all() && !self.has(f))
             .map(Family::name)
             .collect()
     }
@@ -117,13 +131,13 @@ impl MetricSet {
 impl FromStr for MetricSet {
     type Err = String;
 
-    /// A comma-separated list of family names, `all`, `default` (everything but invariance) or
-    /// `none` (only what comes with the training step).
+    /// A comma-separated list of family names, `all` (every family but full-spectrum),
+    /// `default` (`all` but invariance) or `none` (only what comes with the training step).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut families = BTreeSet::new();
         for word in s.split(',').map(str::trim) {
             match word {
-                "all" => families.extend(Family::ALL),
+                "all" => families.extend(MetricSet::all().families),
                 "default" => families.extend(MetricSet::cheap().families),
                 "none" => {}
                 _ => match Family::ALL.into_iter().find(|f| f.name() == word) {
@@ -159,6 +173,15 @@ mod tests {
         assert_eq!("default".parse::<MetricSet>().unwrap(), MetricSet::cheap());
         assert_eq!("none".parse::<MetricSet>().unwrap().to_string(), "none");
         assert_eq!(MetricSet::cheap().missing(), vec!["invariance"]);
+        assert!(
+            MetricSet::all().missing().is_empty() && !MetricSet::all().has(Family::FullSpectrum)
+        );
+        let both: MetricSet = "all,full-spectrum".parse().unwrap();
+        assert!(both.missing().is_empty() && both.has(Family::FullSpectrum));
+        assert_eq!(
+            both.to_string(),
+            "margin,spectral,alignment,invariance,activity,flips,full-spectrum"
+        );
         let again: MetricSet = MetricSet::cheap().to_string().parse().unwrap();
         assert_eq!(again, MetricSet::cheap());
     }
@@ -169,7 +192,7 @@ mod tests {
         assert_eq!(
             err,
             "unknown metric family `svd`; known: margin, spectral, alignment, invariance, \
-             activity, flips, or all, default, none"
+             activity, flips, full-spectrum, or all, default, none"
         );
     }
 }

@@ -255,6 +255,11 @@ pub fn run_needs(size: &RunSize<'_>, askers: &Askers) -> Vec<Need> {
     if has(Family::Spectral) || has(Family::Alignment) {
         per_metric_weight += 2 * 8;
     }
+    if has(Family::FullSpectrum) {
+        // The Jacobi SVD's f64 copy of a layer, its columns, their normalized copy and the
+        // rotation: at most four f64 per weight.
+        per_metric_weight += 4 * 8;
+    }
     let mut fixed = 0;
     if has(Family::Invariance) {
         per_metric_weight += 5 * 8;
@@ -265,7 +270,17 @@ pub fn run_needs(size: &RunSize<'_>, askers: &Askers) -> Vec<Need> {
         .and_then(|b| b.checked_add(fixed));
     // Each log records at most every metric of the run, of each matrix and of each pair.
     let rows_per_log = (Metric::ALL.len() * (1 + layers.len() + pairs.len())) as u64;
-    let log = (size.logs as u64).checked_mul(rows_per_log * ROW_BYTES + size_of::<usize>() as u64);
+    // The full spectra: min(out, in) values per matrix, kept and copied into checkpoints.
+    let spectra_per_log: u64 = if has(Family::FullSpectrum) {
+        layers
+            .iter()
+            .map(|l| 2 * 8 * l.shape[0].min(l.shape[1]) as u64)
+            .sum()
+    } else {
+        0
+    };
+    let log = (size.logs as u64)
+        .checked_mul(rows_per_log * ROW_BYTES + size_of::<usize>() as u64 + spectra_per_log);
     vec![
         Need::new("weights", &askers.network, weights),
         Need::new(

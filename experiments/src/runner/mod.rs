@@ -495,6 +495,12 @@ fn train_and_record<T: Element>(
         format!("{:e}", spec.data.input_divisor),
     )]);
     models::save_with_notes(&net, &dir.checkpoint(), notes)?;
+    if let Some(full) = recorder.full_spectra() {
+        let names: Vec<String> = recorder.layers().iter().map(|l| l.name.clone()).collect();
+        let path = dir.spectra_csv();
+        full.write_csv(&path, &names)
+            .map_err(|e| RunError::io(format!("writing {}", path.display()), e))?;
+    }
     let metrics_seconds = recorder.seconds();
     let layers = layer_metas(recorder.layers());
     let pairs = recorder.pairs().to_vec();

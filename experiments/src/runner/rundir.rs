@@ -3,6 +3,7 @@
 //! | file | content |
 //! | --- | --- |
 //! | `metrics.csv` | every logged metric, long format: `step,scope,index,name,metric,value` |
+//! | `spectra.csv` | with `--metrics full-spectrum`: every singular value of every layer at each log, `step,index,name,k,sigma` |
 //! | `summary.json` | the config, the outcome, the data's separability, the final metrics, and each claim with its verdict |
 //! | `final.safetensors` | the trained weights (loadable with `--init` or `models::load`) |
 //! | `report.md` | tables and the plots below, embedded |
@@ -56,6 +57,11 @@ impl RunDir {
     /// `metrics.csv`.
     pub fn metrics_csv(&self) -> PathBuf {
         self.root.join("metrics.csv")
+    }
+
+    /// `spectra.csv` (the full spectra, when asked).
+    pub fn spectra_csv(&self) -> PathBuf {
+        self.root.join("spectra.csv")
     }
 
     /// `summary.json`.

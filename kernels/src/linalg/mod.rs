@@ -10,6 +10,7 @@
 //! costs about a second (measured here: 16–30 ms against 0.8–0.9 s in f64, both on one core,
 //! top five values within 1e-13 of Jacobi's), and a width of thousands stays affordable.
 
+mod gemv;
 mod jacobi;
 mod lanczos;
 #[cfg(test)]

@@ -14,8 +14,8 @@ const HEADER: &str = "step,index,name,k,sigma";
 
 /// Every singular value of `w`, decreasing, in f64 whatever the element type of `w`: the Jacobi
 /// SVD (`kernels::linalg::svd`, to high relative accuracy even for the small values), of cost
-/// about min(out, in)² · max(out, in) per sweep (0.72 s for a 512 × 512 layer on one Zen 5 core) and 4 · out · in
-/// f64 of workspace. A non-finite matrix gives NaN values.
+/// about min(out, in)² · max(out, in) per sweep (0.72 s for a 512 × 512 layer on one Zen 5
+/// core) and 4 · out · in f64 of workspace. A non-finite matrix gives NaN values.
 pub fn singular_values<T: Element>(w: MatRef<'_, T>) -> Vec<f64> {
     let (m, n) = (w.rows(), w.cols());
     let copy: Vec<f64> = (0..m)

@@ -25,8 +25,8 @@ pub enum Family {
     /// Sign flips of the weights between logs (O(parameters)).
     Flips,
     /// Every singular value of every layer, written to `spectra.csv` (a full Jacobi SVD of each
-    /// layer per log, 0.72 s for a 512 × 512 layer on one Zen 5 core: only computed when named, never by
-    /// `all`).
+    /// layer per log, 0.72 s for a 512 × 512 layer on one Zen 5 core: only computed when named,
+    /// never by `all`).
     FullSpectrum,
 }
 

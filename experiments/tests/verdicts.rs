@@ -183,3 +183,63 @@ fn the_readme_table_is_the_one_the_declarations_generate() {
         "experiments/README.md differs from the declarations; its claims table must read:\n{table}"
     );
 }
+
+#[test]
+fn the_state_of_a_learned_skip_block_conserves_its_joint_quantities_and_not_its_single_pairs() {
+    // Digits 0 vs 1 (non-negative pixels keep units active), a small constant step.
+    let digits = data::resolve("digits:0,1").unwrap();
+    let step = Training::logistic(StepRule::Constant, 0.05, 400);
+    let specs = [
+        &catalogue::JOINT_NEURON_CONSERVED,
+        &catalogue::JOINT_ACTIVE_CONSERVED,
+    ];
+    let (record, claims) = judged(
+        "joint",
+        "64,relu:32,resz(relu),relu:8,1",
+        &digits,
+        step,
+        1,
+        &specs,
+    );
+    let states = record.joint_states();
+    assert_eq!(states.len(), 1, "{states:?}");
+    let c = find(&claims, "joint-neuron-conserved");
+    assert_eq!(c.verdict, Verdict::Holds, "{c:?}");
+    // The block claim rests on stably-active units of the state: judged when there are some,
+    // not applicable (never "holds") when there are none.
+    let active = find(&claims, "joint-stably-active");
+    let block = find(&claims, "joint-active-conserved");
+    if active.verdict == Verdict::Holds {
+        assert_eq!(block.verdict, Verdict::Holds, "{block:?}");
+    } else {
+        assert_eq!(block.verdict, Verdict::NotApplicable, "{block:?}");
+    }
+    // U or Z alone against the layer reading the state: the same per-neuron quantity drifts
+    // by orders of magnitude more.
+    let joint = find(&claims, "joint-neuron-conserved").measured.unwrap();
+    let [u, z] = states[0].writers;
+    for writer in [u, z] {
+        let p = record.pairs.iter().position(|&(l, _)| l == writer).unwrap();
+        let single = record
+            .log
+            .last(
+                experiments::metrics::log::Scope::Pair,
+                p,
+                experiments::metrics::Metric::DriftNeuron,
+            )
+            .unwrap();
+        assert!(single > 100.0 * joint, "pair {p}: {single} against {joint}");
+    }
+    // Without a learned skip there is nothing to judge.
+    let (_, claims) = judged(
+        "no-joint",
+        "64,relu:16,resid(relu),1",
+        &digits,
+        Training::logistic(StepRule::Constant, 0.05, 20),
+        1,
+        &specs,
+    );
+    let c = find(&claims, "joint-neuron-conserved");
+    assert_eq!(c.verdict, Verdict::NotApplicable, "{c:?}");
+    assert!(c.metric.contains("no learned-skip block"), "{c:?}");
+}

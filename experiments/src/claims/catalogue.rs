@@ -258,6 +258,39 @@ pub const BLOCK_ACTIVE_CONSERVED: ClaimSpec = ClaimSpec {
     ..ACTIVE_CONSERVED
 };
 
+/// The source of the claims across a learned-skip block's output.
+const BETWEEN_BLOCKS: Source = Source::Paper(
+    "Theorem 1, between residual blocks; for learned skips with the writers U, Z and the \
+     readers of the state taken together, as derived in `metrics::joint`",
+);
+
+/// Hypothesis of the stably-active block of the states written by learned-skip blocks.
+pub const JOINT_ACTIVE_NEURONS: ClaimSpec = ClaimSpec {
+    id: "joint-stably-active",
+    statement: "Some unit of the state σ(U·σ(Y·h) + Z·h) written by a learned-skip block is active on every training example at every log since the start.",
+    over: Over::JointStates,
+    ..ACTIVE_NEURONS
+};
+
+/// Per-neuron conservation across the output of learned-skip blocks.
+pub const JOINT_NEURON_CONSERVED: ClaimSpec = ClaimSpec {
+    id: "joint-neuron-conserved",
+    statement: "Per unit of the state σ(U·σ(Y·h) + Z·h) written by a learned-skip block: (sum of squared weights in from U and Z) − (sum of squared weights out to every matrix reading the state) is conserved under gradient flow; U or Z alone against one reader is not.",
+    source: BETWEEN_BLOCKS,
+    over: Over::JointStates,
+    ..NEURON_CONSERVED
+};
+
+/// Conservation on the stably-active block across the output of learned-skip blocks.
+pub const JOINT_ACTIVE_CONSERVED: ClaimSpec = ClaimSpec {
+    id: "joint-active-conserved",
+    statement: "Σ_c W_cᵀW_c − (W_U W_Uᵀ + W_Z W_Zᵀ), over the matrices W_c reading the state σ(U·σ(Y·h) + Z·h) of a learned-skip block, restricted to the units of the state active on every example since the start, is conserved under gradient flow.",
+    source: BETWEEN_BLOCKS,
+    over: Over::JointStates,
+    premises: &[&JOINT_ACTIVE_NEURONS],
+    ..ACTIVE_CONSERVED
+};
+
 /// The full-matrix quantity of a ReLU layer is not conserved.
 pub const FULL_NOT_CONSERVED: ClaimSpec = ClaimSpec {
     id: "full-not-conserved",
@@ -354,6 +387,9 @@ pub const ALL: &[&ClaimSpec] = &[
     &BLOCK_ACTIVE_NEURONS,
     &BLOCK_NEURON_CONSERVED,
     &BLOCK_ACTIVE_CONSERVED,
+    &JOINT_ACTIVE_NEURONS,
+    &JOINT_NEURON_CONSERVED,
+    &JOINT_ACTIVE_CONSERVED,
     &FULL_NOT_CONSERVED,
     &DRIFT_IS_DISCRETIZATION,
     &SLOW_FROM_LARGE_INIT,

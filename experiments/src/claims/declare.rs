@@ -108,6 +108,9 @@ pub enum Over {
     NonlinearPairs,
     /// The pairs inside a residual block: its inner matrix Y below its outer matrix U.
     BlockPairs,
+    /// The states written by a learned-skip block's U and Z together, with the matrices that
+    /// read them (`metrics::joint_states`).
+    JointStates,
 }
 
 impl Over {
@@ -116,6 +119,7 @@ impl Over {
             Over::Run => Scope::Run,
             Over::Hidden | Over::TailHidden | Over::Nonlinear => Scope::Layer,
             Over::Pairs | Over::TailPairs | Over::NonlinearPairs | Over::BlockPairs => Scope::Pair,
+            Over::JointStates => Scope::State,
         }
     }
 
@@ -140,6 +144,7 @@ impl Over {
                 .filter(|&p| !record.layers[record.pairs[p].0].linear)
                 .collect(),
             Over::BlockPairs => record.block_pairs(),
+            Over::JointStates => (0..record.joint_states().len()).collect(),
         }
     }
 
@@ -153,6 +158,7 @@ impl Over {
             Over::TailPairs => "adjacent pairs of the linear tail",
             Over::NonlinearPairs => "pairs whose lower layer is a ReLU layer",
             Over::BlockPairs => "the (Y, U) pairs inside residual blocks",
+            Over::JointStates => "the states written by learned-skip blocks",
         }
     }
 
@@ -167,6 +173,9 @@ impl Over {
             Over::TailPairs => "the linear tail has no adjacent pair",
             Over::NonlinearPairs => "no pair has a ReLU layer below",
             Over::BlockPairs => "the network has no residual block",
+            Over::JointStates => {
+                "the network has no learned-skip block whose state another layer reads"
+            }
         }
     }
 }

@@ -107,27 +107,28 @@ impl InvarianceBaseline {
         Self { pairs }
     }
 
-    /// Adds the baseline to a training checkpoint's attachments.
-    pub fn attach(&self, extra: &mut Attachments) {
+    /// Adds the baseline to a training checkpoint's attachments, under keys starting with
+    /// `key` (one key per baseline of a run).
+    pub fn attach(&self, extra: &mut Attachments, key: &str) {
         let pairs = self
             .pairs
             .iter()
             .flat_map(|b| [b.lower, b.upper, b.hidden].map(|v| v as u64))
             .collect();
-        extra.counts.insert("invariance.pairs".into(), pairs);
+        extra.counts.insert(format!("{key}.pairs"), pairs);
         for (p, b) in self.pairs.iter().enumerate() {
             let reals = &mut extra.reals;
-            reals.insert(format!("invariance.lower.{p}"), b.lower_start.clone());
-            reals.insert(format!("invariance.upper.{p}"), b.upper_start.clone());
+            reals.insert(format!("{key}.lower.{p}"), b.lower_start.clone());
+            reals.insert(format!("{key}.upper.{p}"), b.upper_start.clone());
         }
     }
 
-    /// The baseline that [`InvarianceBaseline::attach`] stored.
-    pub fn from_attachments(extra: &Attachments) -> Result<Self, String> {
+    /// The baseline that [`InvarianceBaseline::attach`] stored under `key`.
+    pub fn from_attachments(extra: &Attachments, key: &str) -> Result<Self, String> {
         let pairs = extra
             .counts
-            .get("invariance.pairs")
-            .ok_or("the invariance baseline is missing")?;
+            .get(&format!("{key}.pairs"))
+            .ok_or_else(|| format!("the invariance baseline `{key}` is missing"))?;
         pairs
             .chunks(3)
             .enumerate()
@@ -135,7 +136,7 @@ impl InvarianceBaseline {
                 let start = |side: &str| {
                     extra
                         .reals
-                        .get(&format!("invariance.{side}.{p}"))
+                        .get(&format!("{key}.{side}.{p}"))
                         .cloned()
                         .ok_or_else(|| format!("the invariance baseline of pair {p} is missing"))
                 };

@@ -19,11 +19,15 @@ pub enum Scope {
     /// A pair of adjacent weight matrices (the lower one's output feeds the upper one), indexed
     /// by its position in the network's list of adjacent pairs.
     Pair,
+    /// A hidden state written by two matrices together (a learned-skip block's U and Z) and
+    /// read by the layers after it, indexed by its position among such states
+    /// ([`crate::metrics::joint_states`]).
+    State,
 }
 
 impl Scope {
-    /// Every scope.
-    pub const ALL: [Scope; 3] = [Scope::Run, Scope::Layer, Scope::Pair];
+    /// Every scope (checkpoints store a scope as its position here: new ones go last).
+    pub const ALL: [Scope; 4] = [Scope::Run, Scope::Layer, Scope::Pair, Scope::State];
 
     /// The name written in the `scope` column.
     pub fn as_str(self) -> &'static str {
@@ -31,6 +35,7 @@ impl Scope {
             Scope::Run => "run",
             Scope::Layer => "layer",
             Scope::Pair => "pair",
+            Scope::State => "state",
         }
     }
 }

@@ -16,13 +16,13 @@ use std::time::Instant;
 
 use autodiff::{MarginLoss, Tensor};
 use kernels::{Element, MatRef};
-use models::{Attachments, LayerInfo, Network, StepInfo};
+use models::{Attachments, LayerInfo, LayerKind, Network, StepInfo};
 
 use super::loss::log_mean_loss;
 use super::metric::Metric;
 use super::selection::{Family, MetricSet};
 use crate::metrics::log::{MetricsLog, Scope};
-use crate::metrics::{self, ActivityTracker, InvarianceBaseline, SpectraLog};
+use crate::metrics::{self, ActivityTracker, InvarianceBaseline, JointState, SpectraLog};
 
 /// State carried from one logged step to the next.
 pub struct Recorder<'a, T: Element> {
@@ -33,6 +33,8 @@ pub struct Recorder<'a, T: Element> {
     loss: MarginLoss,
     metrics: MetricSet,
     baseline: Option<InvarianceBaseline>,
+    /// The states written by learned-skip blocks, with the baseline of their stacked pairs.
+    joint: Option<(Vec<JointState>, InvarianceBaseline)>,
     tracker: ActivityTracker,
     previous: Option<Vec<Vec<f64>>>,
     log: MetricsLog,
@@ -50,6 +52,36 @@ fn weights_f64<T: Element>(net: &Network<T>) -> Vec<Tensor<f64>> {
 fn views(weights: &[Tensor<f64>]) -> Vec<MatRef<'_, f64>> {
     weights.iter().map(Tensor::as_mat).collect()
 }
+
+/// The matrices of each joint state stacked into one pair, [A₀, B₀, A₁, B₁, …] (see
+/// [`metrics::JointState`]), row-major with their shapes; state s is the pair (2s, 2s + 1).
+fn stacked(states: &[JointState], mats: &[MatRef<'_, f64>]) -> Vec<(Vec<f64>, usize, usize)> {
+    states
+        .iter()
+        .flat_map(|s| [s.writers_stacked(mats), s.readers_stacked(mats)])
+        .collect()
+}
+
+/// Views of [`stacked`] matrices.
+fn stacked_views(stacks: &[(Vec<f64>, usize, usize)]) -> Vec<MatRef<'_, f64>> {
+    stacks
+        .iter()
+        .map(|(data, rows, cols)| {
+            MatRef::from_row_major(data, *rows, *cols).expect("a stack of the shape it was built")
+        })
+        .collect()
+}
+
+/// The pairs (2s, 2s + 1) of [`stacked`] matrices.
+fn stacked_pairs(states: usize) -> Vec<(usize, usize)> {
+    (0..states).map(|s| (2 * s, 2 * s + 1)).collect()
+}
+
+/// The checkpoint key of the adjacent pairs' invariance baseline.
+const BASELINE_KEY: &str = "invariance";
+
+/// The checkpoint key of the joint states' invariance baseline.
+const JOINT_KEY: &str = "invariance.joint";
 
 /// `f` of every layer, the layers shared among the pool's threads (each value is computed the
 /// same way on any thread, so the values do not depend on the thread count). Read in the
@@ -89,6 +121,14 @@ impl<'a, T: Element> Recorder<'a, T> {
         let baseline = metrics
             .has(Family::Invariance)
             .then(|| InvarianceBaseline::capture(&views(&weights), &pairs));
+        let kinds: Vec<LayerKind> = net.layers().iter().map(|l| l.kind).collect();
+        let states = metrics::joint_states(&kinds, &pairs);
+        let joint = (metrics.has(Family::Invariance) && !states.is_empty()).then(|| {
+            let stacks = stacked(&states, &views(&weights));
+            let baseline =
+                InvarianceBaseline::capture(&stacked_views(&stacks), &stacked_pairs(states.len()));
+            (states, baseline)
+        });
         let previous = metrics
             .has(Family::Flips)
             .then(|| weights.into_iter().map(Tensor::into_vec).collect());
@@ -101,6 +141,7 @@ impl<'a, T: Element> Recorder<'a, T> {
             loss,
             metrics,
             baseline,
+            joint,
             tracker: ActivityTracker::new(window),
             previous,
             log: MetricsLog::new(),
@@ -117,11 +158,18 @@ impl<'a, T: Element> Recorder<'a, T> {
         self.log = MetricsLog::from_attachments(extra)?;
         self.tracker.continue_from(extra)?;
         if let Some(fresh) = &self.baseline {
-            let stored = InvarianceBaseline::from_attachments(extra)?;
+            let stored = InvarianceBaseline::from_attachments(extra, BASELINE_KEY)?;
             if !stored.same_shapes(fresh) {
                 return Err("the invariance baseline is of another network".into());
             }
             self.baseline = Some(stored);
+        }
+        if let Some((_, fresh)) = &mut self.joint {
+            let stored = InvarianceBaseline::from_attachments(extra, JOINT_KEY)?;
+            if !stored.same_shapes(fresh) {
+                return Err("the joint states' invariance baseline is of another network".into());
+            }
+            *fresh = stored;
         }
         if let Some(fresh) = &self.previous {
             let stored = (0..fresh.len())
@@ -154,7 +202,10 @@ impl<'a, T: Element> Recorder<'a, T> {
         self.log.attach(extra);
         self.tracker.attach(extra);
         if let Some(baseline) = &self.baseline {
-            baseline.attach(extra);
+            baseline.attach(extra, BASELINE_KEY);
+        }
+        if let Some((_, baseline)) = &self.joint {
+            baseline.attach(extra, JOINT_KEY);
         }
         if let Some(full) = &self.full_spectra {
             full.attach(extra);
@@ -325,6 +376,29 @@ impl<'a, T: Element> Recorder<'a, T> {
                 );
             }
             if let Some(d) = drifts.iter().find(|d| d.lower == lower && d.upper == upper) {
+                put(Metric::DriftFull, d.full);
+                put(Metric::DriftDiagonal, d.diagonal);
+                put(Metric::DriftOffDiagonal, d.off_diagonal);
+                put(Metric::DriftActive, d.active_block);
+                put(Metric::ActiveCount, d.active_count as f64);
+                put(Metric::DriftNeuron, d.per_neuron);
+                put(Metric::DriftLayer, d.per_layer);
+            }
+        }
+
+        if let Some((states, baseline)) = &self.joint {
+            let stacks = stacked(states, &mats);
+            let masks: Vec<Option<Vec<bool>>> = states
+                .iter()
+                .flat_map(|s| [active[s.writers[0]].clone(), None])
+                .collect();
+            let names: Vec<String> = self.layers.iter().map(|l| l.name.clone()).collect();
+            let drifts = baseline.drift(&stacked_views(&stacks), &masks);
+            for ((s, state), d) in states.iter().enumerate().zip(drifts) {
+                let name = state.name(&names);
+                let mut put = |metric: Metric, value: f64| {
+                    log.push(step, Scope::State, s, &name, metric, value)
+                };
                 put(Metric::DriftFull, d.full);
                 put(Metric::DriftDiagonal, d.diagonal);
                 put(Metric::DriftOffDiagonal, d.off_diagonal);

@@ -20,8 +20,8 @@ use crate::runner::RunRecord;
 use crate::runner::rundir::RunDir;
 use models::atomic::write_atomic;
 
-/// The last value of every metric of every entity, keyed `run.<metric>`, `layer.<k>.<metric>`
-/// or `pair.<p>.<metric>`; non-finite values are left out (JSON has no NaN).
+/// The last value of every metric of every entity, keyed `run.<metric>`, `layer.<k>.<metric>`,
+/// `pair.<p>.<metric>` or `state.<s>.<metric>`; non-finite values are left out (JSON has no NaN).
 pub fn final_metrics(log: &MetricsLog) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
     for r in log.rows() {
@@ -29,6 +29,7 @@ pub fn final_metrics(log: &MetricsLog) -> BTreeMap<String, f64> {
             Scope::Run => format!("run.{}", r.metric),
             Scope::Layer => format!("layer.{}.{}", r.index, r.metric),
             Scope::Pair => format!("pair.{}.{}", r.index, r.metric),
+            Scope::State => format!("state.{}.{}", r.index, r.metric),
         };
         if r.value.is_finite() {
             out.insert(key, r.value);
@@ -307,6 +308,29 @@ fn pair_table(record: &RunRecord) -> Table {
             record
                 .log
                 .last(Scope::Pair, p, Metric::ActiveCount)
+                .map_or("—".to_string(), |v| format!("{v}")),
+            last(Metric::DriftNeuron),
+            last(Metric::DriftLayer),
+        ]);
+    }
+    // The states written by a learned-skip block's U and Z together, after the pairs.
+    for (s, name) in record.log.entities(Scope::State, Metric::DriftNeuron) {
+        let last = |m| {
+            record
+                .log
+                .last(Scope::State, s, m)
+                .map_or("—".to_string(), fmt_value)
+        };
+        t.push(vec![
+            name,
+            "—".to_string(),
+            last(Metric::DriftFull),
+            last(Metric::DriftDiagonal),
+            last(Metric::DriftOffDiagonal),
+            last(Metric::DriftActive),
+            record
+                .log
+                .last(Scope::State, s, Metric::ActiveCount)
                 .map_or("—".to_string(), |v| format!("{v}")),
             last(Metric::DriftNeuron),
             last(Metric::DriftLayer),

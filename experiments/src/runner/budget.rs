@@ -15,7 +15,7 @@ use kernels::Dtype;
 use models::{Arch, StepRule};
 
 use crate::metrics::log::Row;
-use crate::metrics::{BLOCK_ENTRIES, Family, Metric, MetricSet};
+use crate::metrics::{BLOCK_ENTRIES, Family, Metric, MetricSet, joint_states};
 
 /// Where [`Memory::of_this_machine`] reads the memory.
 const MEMINFO: &str = "/proc/meminfo";
@@ -268,8 +268,11 @@ pub fn run_needs(size: &RunSize<'_>, askers: &Askers) -> Vec<Need> {
     let metrics = parameters
         .and_then(|p| p.checked_mul(per_metric_weight))
         .and_then(|b| b.checked_add(fixed));
-    // Each log records at most every metric of the run, of each matrix and of each pair.
-    let rows_per_log = (Metric::ALL.len() * (1 + layers.len() + pairs.len())) as u64;
+    // Each log records at most every metric of the run, of each matrix, of each pair and of
+    // each state written by a learned-skip block.
+    let kinds: Vec<_> = layers.iter().map(|l| l.kind).collect();
+    let states = joint_states(&kinds, &pairs).len();
+    let rows_per_log = (Metric::ALL.len() * (1 + layers.len() + pairs.len() + states)) as u64;
     // The full spectra: min(out, in) values per matrix, kept and copied into checkpoints.
     let spectra_per_log: u64 = if has(Family::FullSpectrum) {
         layers

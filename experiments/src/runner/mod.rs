@@ -162,6 +162,13 @@ impl RunRecord {
             .collect()
     }
 
+    /// The states written by learned-skip blocks (`metrics::joint_states`), in the order of
+    /// their `state` rows in the log.
+    pub fn joint_states(&self) -> Vec<crate::metrics::JointState> {
+        let kinds: Vec<LayerKind> = self.layers.iter().map(|l| l.kind).collect();
+        crate::metrics::joint_states(&kinds, &self.pairs)
+    }
+
     /// Positions (in `pairs`) of the pairs whose both layers satisfy `keep`.
     pub fn pairs_where(&self, keep: impl Fn(usize) -> bool) -> Vec<usize> {
         (0..self.pairs.len())

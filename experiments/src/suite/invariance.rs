@@ -24,10 +24,13 @@ pub const CLAIMS: &[&ClaimSpec] = &[
     &catalogue::ACTIVE_CONSERVED,
     &catalogue::FULL_NOT_CONSERVED,
 ];
-/// The claims of the `residual` run: the invariances inside its blocks.
+/// The claims of the `residual` run: the invariances inside its blocks and across the state a
+/// learned-skip block writes.
 pub const BLOCK_CLAIMS: &[&ClaimSpec] = &[
     &catalogue::BLOCK_NEURON_CONSERVED,
     &catalogue::BLOCK_ACTIVE_CONSERVED,
+    &catalogue::JOINT_NEURON_CONSERVED,
+    &catalogue::JOINT_ACTIVE_CONSERVED,
 ];
 /// The claim comparing the `step` and `half-step` runs.
 pub const ACROSS_RUNS: &[&ClaimSpec] = &[&catalogue::DRIFT_IS_DISCRETIZATION];
@@ -44,7 +47,8 @@ pub fn claims_help() -> String {
         "Runs `step` (constant step --lr), `half-step` (half the step, twice the steps) and \
 `squared` (as `step`, under the squared loss: the invariances rest on no property of the loss), \
 each judged on the conservation claims, and `residual` (--residual-arch at step --lr: one block \
-of each kind) on the invariances inside its blocks. A drift is ‖Δ(t) − Δ(0)‖ over the scale of the quantity \
+of each kind) on the invariances inside its blocks and across the output of its learned-skip \
+block. A drift is ‖Δ(t) − Δ(0)‖ over the scale of the quantity \
 it belongs to: ‖in_j‖² + ‖out_j‖² for a neuron, ‖W_k‖_F² + ‖W_k+1‖_F² for a pair.\n\n{}",
         help(&all)
     )

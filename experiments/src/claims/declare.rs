@@ -225,6 +225,34 @@ impl ClaimSpec {
         }
     }
 
+    /// Whether a run's report draws this claim on a chart of its own: every claim on one run
+    /// but those whose quantity a run chart already shows with its threshold (r, σ₂/σ₁,
+    /// alignment). A claim comparing runs is one number, in the claims table.
+    pub fn own_chart(&self) -> bool {
+        !matches!(
+            self.quantity,
+            Quantity::AcrossRuns(_)
+                | Quantity::Last(Metric::Ratio | Metric::Alignment)
+                | Quantity::LastRatio(Metric::Sigma2, Metric::Sigma1)
+        )
+    }
+
+    /// What the claim measures at each logged step of `record`, as if the run had ended there
+    /// (its log cut after that step): the curve its verdict is the end of. Empty for a claim
+    /// comparing runs or one that covers nothing on this network.
+    pub fn series(&self, record: &RunRecord) -> Vec<(usize, f64)> {
+        let covered = self.over.select(record);
+        if covered.is_empty() || matches!(self.quantity, Quantity::AcrossRuns(_)) {
+            return Vec::new();
+        }
+        record
+            .log
+            .series(Scope::Run, 0, Metric::LogLoss)
+            .into_iter()
+            .map(|(step, _)| (step, self.reduce_values(&record.until(step), &covered)))
+            .collect()
+    }
+
     /// The claim on `record`: its premises first (each a claim of its own, in `out` once), then
     /// this claim, not applicable when a premise failed or the network has nothing it covers.
     pub fn judge(&self, record: &RunRecord) -> Claim {

@@ -27,6 +27,9 @@ pub struct OverSeeds {
     pub worst: Option<f64>,
     /// The median value over the seeds where it was judged.
     pub median: Option<f64>,
+    /// (position of the seed in the suite's list, measured value) for every seed where it was
+    /// judged, in seed order.
+    pub values: Vec<(usize, f64)>,
 }
 
 impl OverSeeds {
@@ -59,19 +62,29 @@ fn badness(threshold: Threshold, value: f64) -> f64 {
 
 /// Groups the claims of every seed by (run, id), in the order they first appear.
 pub fn over_seeds(per_seed: &[Vec<Claim>]) -> Vec<OverSeeds> {
-    let mut groups: Vec<(&Claim, Vec<&Claim>)> = Vec::new();
-    for claim in per_seed.iter().flatten() {
+    let mut groups: Vec<(&Claim, Vec<(usize, &Claim)>)> = Vec::new();
+    for (seed, claim) in per_seed
+        .iter()
+        .enumerate()
+        .flat_map(|(seed, claims)| claims.iter().map(move |c| (seed, c)))
+    {
         match groups
             .iter_mut()
             .find(|(first, _)| first.id == claim.id && first.run == claim.run)
         {
-            Some((_, all)) => all.push(claim),
-            None => groups.push((claim, vec![claim])),
+            Some((_, all)) => all.push((seed, claim)),
+            None => groups.push((claim, vec![(seed, claim)])),
         }
     }
     groups
         .into_iter()
-        .map(|(first, all)| {
+        .map(|(first, seeded)| {
+            let values = seeded
+                .iter()
+                .filter(|(_, c)| matches!(c.verdict, Verdict::Holds | Verdict::Fails))
+                .filter_map(|&(seed, c)| Some((seed, c.measured?)))
+                .collect();
+            let all: Vec<&Claim> = seeded.into_iter().map(|(_, c)| c).collect();
             let count = |v: Verdict| all.iter().filter(|c| c.verdict == v).count();
             let mut judged: Vec<f64> = all
                 .iter()
@@ -102,6 +115,7 @@ pub fn over_seeds(per_seed: &[Vec<Claim>]) -> Vec<OverSeeds> {
                 fails,
                 worst,
                 median,
+                values,
             }
         })
         .collect()
@@ -141,6 +155,7 @@ mod tests {
             r.tally(),
             "holds in 1 of 3 (1 not applicable or not measured)"
         );
+        assert_eq!(r.values, vec![(0, 0.995), (1, 0.98)]);
         let d = &summary[1];
         assert_eq!(
             (d.holds, d.fails, d.worst, d.median),

@@ -89,6 +89,15 @@ impl MetricsLog {
         });
     }
 
+    /// The rows measured up to `step` (inclusive): the log as it stood after that step's log.
+    /// Rows are kept in the order measured, which is by step.
+    pub fn until(&self, step: usize) -> Self {
+        let end = self.rows.partition_point(|r| r.step <= step);
+        Self {
+            rows: self.rows[..end].to_vec(),
+        }
+    }
+
     /// Every row.
     pub fn rows(&self) -> &[Row] {
         &self.rows
@@ -380,6 +389,10 @@ mod tests {
                 (1, "layers.1.weight".to_string())
             ]
         );
+        let cut = log.until(100);
+        assert_eq!(cut.last(Scope::Layer, 1, Metric::Ratio), Some(0.98));
+        assert_eq!(cut.rows().len(), 6);
+        assert!(log.until(0).rows().iter().all(|r| r.step == 0));
         // The dip at step 100 resets the count: settled only from step 1000 on.
         assert_eq!(
             log.settled_at(Scope::Layer, 1, Metric::Ratio, |r| r > 0.99),

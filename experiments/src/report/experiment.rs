@@ -4,11 +4,12 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::claims::{OverSeeds, Verdict};
+use crate::claims::{OverSeeds, Quantity, Verdict, catalogue};
 use crate::error::RunError;
+use crate::report::plot::{Chart, Reference, Series};
 use crate::report::summary::REFERENCE;
 use crate::report::table::{Table, claims_table, seeds_table};
-use crate::report::{CHART_STEMS, chart_links, write_text};
+use crate::report::{chart_links, write_text};
 use crate::runner::rundir::RunDir;
 use crate::suite::ExperimentResult;
 use models::atomic::write_atomic;
@@ -67,10 +68,8 @@ fn experiment_body(result: &ExperimentResult, prefix: &str, heading: &str) -> St
     }
     for r in &result.runs {
         let _ = writeln!(md, "\n{heading} Run `{}`\n", r.folder);
-        md.push_str(&chart_links(
-            &format!("{prefix}{}/", r.folder),
-            &CHART_STEMS,
-        ));
+        let stems: Vec<&str> = r.charts.iter().map(String::as_str).collect();
+        md.push_str(&chart_links(&format!("{prefix}{}/", r.folder), &stems));
     }
     md
 }
@@ -190,6 +189,27 @@ pub fn write_seeds_report(
             let _ = writeln!(md, "- `{name}`: {error}");
         }
     }
+    // A claim comparing runs is one number per seed: its chart is those numbers against the
+    // threshold (the claims on one run have a chart of their own in each run's folder).
+    let comparing: Vec<&OverSeeds> = summaries
+        .iter()
+        .filter(|s| {
+            catalogue::ALL
+                .iter()
+                .any(|c| c.id == s.id && matches!(c.quantity, Quantity::AcrossRuns(_)))
+        })
+        .collect();
+    if !comparing.is_empty() {
+        let _ = writeln!(md, "\n## Claims comparing runs, seed by seed\n");
+        let mut stems = Vec::new();
+        for s in comparing {
+            let stem = format!("seeds-{}-{}", s.run.replace('/', "-"), s.id);
+            seeds_chart(s, seeds).write(&dir.plot(&stem))?;
+            stems.push(stem);
+        }
+        let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
+        md.push_str(&chart_links("", &stems));
+    }
     let _ = writeln!(md, "\n## Each seed\n");
     for seed in seeds {
         let _ = writeln!(md, "- [seed {seed}](seed-{seed}/report.md)");
@@ -203,6 +223,29 @@ pub fn write_seeds_report(
         "claims": summaries,
     });
     write_summary_json(dir, &summary, "the suite summary")
+}
+
+/// The values of one claim on each seed, against its threshold.
+fn seeds_chart(s: &OverSeeds, seeds: &[u64]) -> Chart {
+    Chart {
+        title: format!("{} on {}, seed by seed", s.id, s.run),
+        x_label: "seed".into(),
+        y_label: "measured".into(),
+        log_x: false,
+        log_y: false,
+        series: vec![Series {
+            label: s.tally(),
+            points: s
+                .values
+                .iter()
+                .map(|&(at, v)| (seeds[at] as f64, v))
+                .collect(),
+        }],
+        references: vec![Reference {
+            label: format!("{} ({})", s.id, s.threshold.describe()),
+            y: s.threshold.reference(),
+        }],
+    }
 }
 
 /// Writes `summary` as the folder's `summary.json`, atomically; `what` names it in an error.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::claims::{ClaimSpec, Quantity, fmt_value};
+use crate::claims::{ClaimSpec, Quantity, fmt_value, in_judging_order};
 use crate::error::RunError;
 use crate::metrics::Metric;
 use crate::metrics::log::{MetricsLog, Scope};
@@ -78,6 +78,7 @@ pub(crate) fn chart(title: &str, y_label: &str, log_y: bool) -> Chart {
         title: title.to_string(),
         x_label: "step + 1 (log scale)".to_string(),
         y_label: y_label.to_string(),
+        log_x: true,
         log_y,
         series: Vec::new(),
         references: Vec::new(),
@@ -106,7 +107,7 @@ pub const CHART_STEMS: [&str; 6] = [
 
 /// The charts of a run, each with the file stem it is written under, with the threshold lines
 /// of the claims `specs` judged on it.
-pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(&'static str, Chart)> {
+pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(String, Chart)> {
     let log = &record.log;
     let mut ratio = chart("r = σ₁/‖W‖_F per layer", "r", false);
     for k in 0..record.layers.len() {
@@ -201,10 +202,68 @@ pub fn run_charts(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<(&'static str
             y: m,
         });
     }
+    let claims = in_judging_order(specs)
+        .into_iter()
+        .filter(|spec| charted(spec, record))
+        .map(|spec| (claim_chart_stem(spec.id), claim_chart(spec, record)));
     CHART_STEMS
         .into_iter()
+        .map(String::from)
         .zip([ratio, second, alignment, loss, drift, margin])
+        .chain(claims)
         .collect()
+}
+
+/// The stems of the charts [`run_charts`] draws for `record` judged on `specs`.
+pub fn chart_stems(record: &RunRecord, specs: &[&ClaimSpec]) -> Vec<String> {
+    CHART_STEMS
+        .into_iter()
+        .map(String::from)
+        .chain(
+            in_judging_order(specs)
+                .into_iter()
+                .filter(|spec| charted(spec, record))
+                .map(|spec| claim_chart_stem(spec.id)),
+        )
+        .collect()
+}
+
+/// Whether `spec` gets a chart of its own on `record`: one it asks for
+/// ([`ClaimSpec::own_chart`]) that covers part of this network.
+fn charted(spec: &ClaimSpec, record: &RunRecord) -> bool {
+    spec.own_chart() && !spec.over.select(record).is_empty()
+}
+
+/// The file stem of the chart of claim `id` in a run's folder.
+pub fn claim_chart_stem(id: &str) -> String {
+    format!("claim-{id}")
+}
+
+/// The chart of one claim: what it measures at each logged step, with its threshold.
+fn claim_chart(spec: &ClaimSpec, record: &RunRecord) -> Chart {
+    let points = spec.series(record);
+    // A log axis where the values and the threshold are positive and span decades (drifts).
+    let reference = spec.threshold.reference();
+    let positive: Vec<f64> = points
+        .iter()
+        .map(|&(_, v)| v)
+        .chain([reference])
+        .filter(|v| v.is_finite())
+        .collect();
+    let (low, high) = positive
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let log_y = positive.iter().all(|&v| v > 0.0) && high >= 100.0 * low;
+    let mut c = chart(
+        &format!("claim {}: its value at each log", spec.id),
+        "measured",
+        log_y,
+    );
+    c.series.push(series(spec.measure(), points));
+    c.references = threshold_lines(&[spec], |_| true);
+    c
 }
 
 /// The log-loss chart: −ln R on a log axis once the loss has fallen by decades of e-folds (ln R
@@ -389,7 +448,7 @@ pub fn write_run_report(
         md.push_str(&pair_table(record).to_markdown());
     }
     let _ = writeln!(md, "\n## Plots\n");
-    let stems: Vec<&str> = charts.iter().map(|(s, _)| *s).collect();
+    let stems: Vec<&str> = charts.iter().map(|(s, _)| s.as_str()).collect();
     md.push_str(&chart_links("", &stems));
     write_text(&dir.report_md(), &md)
 }

@@ -50,6 +50,8 @@ pub struct Chart {
     pub x_label: String,
     /// y axis label.
     pub y_label: String,
+    /// Logarithmic x axis (the step axis; a linear one counts seeds or other whole numbers).
+    pub log_x: bool,
     /// Logarithmic y axis (for drifts and other quantities spanning decades).
     pub log_y: bool,
     /// The lines.
@@ -89,12 +91,17 @@ const LEGEND_ROW: i32 = 18;
 const LEGEND_CHARS: usize = 40;
 
 impl Chart {
-    /// The points that can be drawn: finite, x > 0, and y > 0 on a log y axis.
+    /// The points that can be drawn: finite, x > 0 on a log x axis, y > 0 on a log y axis.
     fn drawable(&self, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
         points
             .iter()
             .copied()
-            .filter(|&(x, y)| x.is_finite() && y.is_finite() && x > 0.0 && (!self.log_y || y > 0.0))
+            .filter(|&(x, y)| {
+                x.is_finite()
+                    && y.is_finite()
+                    && (!self.log_x || x > 0.0)
+                    && (!self.log_y || y > 0.0)
+            })
             .collect()
     }
 
@@ -144,7 +151,11 @@ impl Chart {
                 y1 = y1.max(r.y);
             }
         }
-        if x1 <= x0 {
+        if !self.log_x {
+            // Whole numbers (seeds) with half a unit of room on each side.
+            x0 -= 0.5;
+            x1 += 0.5;
+        } else if x1 <= x0 {
             x1 = x0 * 10.0;
         }
         if self.log_y {
@@ -179,14 +190,12 @@ impl Chart {
                     ))
                     .map_err(|e| e.to_string())?;
                 }
-                Some(((x0, x1), (y0, y1))) => {
-                    let x = (x0..x1).log_scale();
-                    if self.log_y {
-                        self.draw(&plot, x, (y0..y1).log_scale())?;
-                    } else {
-                        self.draw(&plot, x, y0..y1)?;
-                    }
-                }
+                Some(((x0, x1), (y0, y1))) => match (self.log_x, self.log_y) {
+                    (true, true) => self.draw(&plot, (x0..x1).log_scale(), (y0..y1).log_scale())?,
+                    (true, false) => self.draw(&plot, (x0..x1).log_scale(), y0..y1)?,
+                    (false, true) => self.draw(&plot, x0..x1, (y0..y1).log_scale())?,
+                    (false, false) => self.draw(&plot, x0..x1, y0..y1)?,
+                },
             }
             self.draw_legend(&legend).map_err(|e| e.to_string())?;
             root.present().map_err(|e| e.to_string())?;
@@ -217,7 +226,14 @@ impl Chart {
             .map_err(err)?;
         // The x axis counts steps: whole numbers. plotters prints log-axis ticks with every
         // digit (9.999999999e-5); a few are enough on a log y axis.
-        let whole = |v: &f64| format!("{v:.0}");
+        // On a linear axis a tick between two whole numbers gets no label.
+        let whole = |v: &f64| {
+            if self.log_x || (v - v.round()).abs() < 1e-9 {
+                format!("{v:.0}")
+            } else {
+                String::new()
+            }
+        };
         let short = |v: &f64| log_tick(*v);
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_label.as_str())
@@ -232,6 +248,12 @@ impl Chart {
             let color = Palette99::pick(i).to_rgba();
             let points = self.drawable(&s.points);
             let style = color.stroke_width(2);
+            if !self.log_x {
+                // Whole-number x (seeds): each value marked, so that a lone one shows too.
+                chart
+                    .draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))
+                    .map_err(err)?;
+            }
             match dashes(i) {
                 None => chart.draw_series(LineSeries::new(points, style)),
                 Some((dash, gap)) => {
@@ -377,6 +399,7 @@ mod tests {
             title: "r per layer".into(),
             x_label: "step + 1".into(),
             y_label: "r".into(),
+            log_x: true,
             log_y,
             series: vec![
                 Series {

@@ -114,6 +114,20 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// The record as it stood after the log of `step`: the same run, its log cut there.
+    pub fn until(&self, step: usize) -> RunRecord {
+        RunRecord {
+            name: self.name.clone(),
+            layers: self.layers.clone(),
+            pairs: self.pairs.clone(),
+            log: self.log.until(step),
+            outcome: self.outcome.clone(),
+            separability: self.separability.clone(),
+            loss: self.loss,
+            examples: self.examples,
+        }
+    }
+
     /// The data's hard-margin SVM margin (None if not separable).
     pub fn svm_margin(&self) -> Option<f64> {
         self.separability.margin()

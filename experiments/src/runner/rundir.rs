@@ -8,7 +8,7 @@
 //! | `final.safetensors` | the trained weights (loadable with `--init` or `models::load`) |
 //! | `report.md` | tables and the plots below, embedded |
 //! | `config.toml` | the flags that reproduce the run (`train --config config.toml`) |
-//! | `*.svg` | r per layer, alignment per pair, log-loss, invariance drifts, margins |
+//! | `*.svg` | r per layer, alignment per pair, log-loss, invariance drifts, margins, and `claim-<id>.svg`: each claim's measure at every log against its threshold |
 //!
 //! While the run trains, these are written to its staging folder, beside the training
 //! checkpoint `checkpoint.safetensors`; the folder is published whole (see

@@ -226,6 +226,8 @@ pub struct RunEntry {
     pub folder: String,
     /// What the run wrote to `summary.json`.
     pub summary: Summary,
+    /// The stems of the run's charts in its folder, in the order its report shows them.
+    pub charts: Vec<String>,
 }
 
 /// What an experiment found: its runs, and every claim it checked (the runs' and its own).
@@ -320,6 +322,7 @@ impl<'a> Experiment<'a> {
         self.runs.push(RunEntry {
             folder: spec.name.clone(),
             summary,
+            charts: crate::report::chart_stems(&record, claims),
         });
         self.records.push(record);
         Ok(self.records.last().expect("just pushed"))

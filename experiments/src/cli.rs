@@ -166,12 +166,15 @@ pub fn catch_signals() -> Result<(), RunError> {
 /// The exit status for an error: [`interrupt::EXIT_INTERRUPTED`] for runs stopped by a signal
 /// (their checkpoints written; the message says how to continue), failure for the rest.
 pub fn exit_for(e: &RunError, out: &Path) -> ExitCode {
-    eprintln!("error: {e}");
+    eprintln!("{}", crate::help::error(&e.to_string()));
     if matches!(e, RunError::Interrupted { .. }) {
         eprintln!(
-            "continue with the same flags and --resume {} (exit status {})",
-            out.display(),
-            interrupt::EXIT_INTERRUPTED
+            "{}",
+            crate::help::wrap(&format!(
+                "continue with the same flags and --resume {} (exit status {})",
+                out.display(),
+                interrupt::EXIT_INTERRUPTED
+            ))
         );
         ExitCode::from(interrupt::EXIT_INTERRUPTED)
     } else {
@@ -233,7 +236,7 @@ pub fn say_line(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
     match writeln!(std::io::stdout().lock(), "{line}") {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("error: writing to stdout: {e}");
+            eprintln!("{}", crate::help::error(&format!("writing to stdout: {e}")));
         }
         _ => {}
     }
@@ -303,7 +306,12 @@ pub fn experiment_main<C: clap::Parser + Sync>(
             }
             let diverged = result.diverged();
             for d in &diverged {
-                eprintln!("error: {d} (its files are written; its claims are not judged)");
+                eprintln!(
+                    "{}",
+                    crate::help::error(&format!(
+                        "{d} (its files are written; its claims are not judged)"
+                    ))
+                );
             }
             if diverged.is_empty() {
                 ExitCode::SUCCESS

@@ -31,11 +31,16 @@ pub fn out_default(name: &str) -> impl FnOnce(Arg) -> Arg {
 /// indented by two spaces, for warnings on stderr (a word longer than a line keeps a line of its
 /// own rather than being cut: a path stays whole).
 pub fn wrap(message: &str) -> String {
+    wrap_to(message, HELP_WIDTH)
+}
+
+/// [`wrap`] at `width` characters.
+fn wrap_to(message: &str, width: usize) -> String {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in message.split_whitespace() {
-        let width = line.chars().count();
-        if width > 0 && width + 1 + word.chars().count() > HELP_WIDTH {
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.chars().count() > width {
             lines.push(std::mem::replace(&mut line, "  ".to_string()));
         }
         if !line.trim().is_empty() {
@@ -45,6 +50,34 @@ pub fn wrap(message: &str) -> String {
     }
     lines.push(line);
     lines.join("\n")
+}
+
+/// `text` with every run of whitespace made one space: the words of a message whatever lines
+/// [`wrap`] or [`error`] broke it into, for matching it against its words.
+pub fn flatten(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `error: {message}` as the binaries print it on stderr: each line of the message that is
+/// wider than [`HELP_WIDTH`] broken at spaces as [`wrap`] breaks a warning (under its own
+/// indentation), the others as they are, so a message laid out in lines keeps its layout.
+pub fn error(message: &str) -> String {
+    format!("error: {message}")
+        .lines()
+        .map(|line| {
+            if line.chars().count() <= HELP_WIDTH {
+                return line.to_string();
+            }
+            let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+            let width = HELP_WIDTH.saturating_sub(indent.chars().count()).max(20);
+            wrap_to(line, width)
+                .lines()
+                .map(|l| format!("{indent}{l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// What is wrong with the text of a `--help`, one sentence per problem (none when it is in
@@ -84,6 +117,25 @@ pub fn help_problems(help: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_wrap_their_long_lines_and_keep_their_layout() {
+        let path = format!("/tmp/{}/data.csv", "d".repeat(40));
+        let long = format!("reading {path}: the file holds no example; ").repeat(3);
+        let message = format!("{long}\n  - lr: 0.1 against 0.2\n    {long}");
+        let printed = error(&message);
+        for line in printed.lines() {
+            assert!(line.chars().count() <= HELP_WIDTH, "{line}");
+        }
+        // Short lines as they were, every word kept in order, the indentation under its line.
+        assert!(printed.contains("\n  - lr: 0.1 against 0.2\n    reading"));
+        assert_eq!(flatten(&printed), flatten(&format!("error: {message}")));
+        assert!(
+            printed.lines().any(|l| l.contains(&path)),
+            "a path stays whole"
+        );
+        assert_eq!(error("short"), "error: short");
+    }
 
     #[test]
     fn warnings_wrap_at_the_width() {

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use experiments::help::flatten;
+
 fn scratch(name: &str) -> PathBuf {
     let path = std::env::temp_dir().join(format!("lowrank-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&path);
@@ -18,8 +20,9 @@ fn run(exe: &str, args: &[&str]) -> Output {
         .expect("the binary starts")
 }
 
+/// The words of the stderr of `o`, whatever lines the binary wrapped its messages into.
 fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    flatten(&String::from_utf8_lossy(&o.stderr))
 }
 
 /// Runs `train` with `args` (plus a small budget) and expects a clear error mentioning `needle`.
@@ -33,7 +36,10 @@ fn train_fails(args: &[&str], needle: &str) {
     let err = stderr(&o);
     assert!(!o.status.success(), "{args:?} should fail");
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    assert!(err.contains(needle), "{args:?}: `{needle}` not in: {err}");
+    assert!(
+        err.contains(&flatten(needle)),
+        "{args:?}: `{needle}` not in: {err}"
+    );
 }
 
 #[test]
@@ -239,7 +245,10 @@ fn refused_leaving_nothing(exe: &str, dir: &Path, args: &[&str], needles: &[&str
     assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
     for needle in needles {
-        assert!(err.contains(needle), "{args:?}: `{needle}` not in: {err}");
+        assert!(
+            err.contains(&flatten(needle)),
+            "{args:?}: `{needle}` not in: {err}"
+        );
     }
     let left: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
     assert!(left.is_empty(), "{args:?} left {left:?}");
@@ -365,7 +374,10 @@ fn flags_that_would_do_nothing_or_escape_runs_are_errors() {
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         for needle in needles {
-            assert!(err.contains(needle), "{args:?}: `{needle}` not in: {err}");
+            assert!(
+                err.contains(&flatten(needle)),
+                "{args:?}: `{needle}` not in: {err}"
+            );
         }
     }
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();

@@ -30,7 +30,7 @@ fn train(args: &[&str]) -> Output {
 
 /// The stderr of a run that must have failed cleanly, naming `needle`.
 fn failure(o: &Output, needle: &str) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let err = experiments::help::flatten(&String::from_utf8_lossy(&o.stderr));
     assert!(!o.status.success(), "should fail: {err}");
     assert!(!err.contains("panicked"), "panicked: {err}");
     assert!(err.contains(needle), "`{needle}` not in: {err}");

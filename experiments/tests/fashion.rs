@@ -117,7 +117,7 @@ fn separable_pair_fits_and_its_tail_goes_to_rank_one() {
     );
     let out = dir.join("out");
     let o = fashion(&dir, &out, "2000");
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stderr = experiments::help::flatten(&String::from_utf8_lossy(&o.stderr));
     assert!(o.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("6 of 6 claims hold"), "{stdout}");
@@ -197,7 +197,7 @@ fn without_separable_data_the_claims_are_not_applicable() {
 fn a_missing_file_is_named_with_how_to_get_it() {
     let dir = scratch("missing");
     let o = fashion(&dir, &dir.join("out"), "5");
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stderr = experiments::help::flatten(&String::from_utf8_lossy(&o.stderr));
     assert!(!o.status.success());
     assert!(!stderr.contains("panicked"), "{stderr}");
     let images = dir.join("train-images-idx3-ubyte.gz");
@@ -213,7 +213,7 @@ fn a_missing_file_is_named_with_how_to_get_it() {
     write_folder(&dir, &[(1, 0, 255), (8, 5, 255)]);
     std::fs::remove_file(dir.join("train-labels-idx1-ubyte.gz")).unwrap();
     let o = fashion(&dir, &dir.join("out"), "5");
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stderr = experiments::help::flatten(&String::from_utf8_lossy(&o.stderr));
     assert!(!o.status.success());
     let labels = dir.join("train-labels-idx1-ubyte.gz");
     assert!(
@@ -238,7 +238,7 @@ fn bad_classes_are_clear_errors() {
             .arg(dir.join("out"))
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr);
+        let stderr = experiments::help::flatten(&String::from_utf8_lossy(&o.stderr));
         assert!(!o.status.success(), "{classes}");
         assert!(
             !stderr.contains("panicked") && stderr.contains(needle),

@@ -67,7 +67,11 @@ fn fuzz_binary(args: &[&str]) -> (Option<i32>, String, String) {
         .output()
         .expect("the binary starts");
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (o.status.code(), text(&o.stdout), text(&o.stderr))
+    (
+        o.status.code(),
+        text(&o.stdout),
+        experiments::help::flatten(&text(&o.stderr)),
+    )
 }
 
 #[test]

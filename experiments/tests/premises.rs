@@ -19,7 +19,7 @@ fn train(args: &[&str]) -> (Output, String) {
         .args(args)
         .output()
         .expect("the binary starts");
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let err = experiments::help::flatten(&String::from_utf8_lossy(&o.stderr));
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
     (o, err)
 }

@@ -290,7 +290,7 @@ fn main() -> ExitCode {
     let report = match measure(&args) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", experiments::help::error(&e.to_string()));
             return ExitCode::FAILURE;
         }
     };
@@ -322,7 +322,7 @@ fn main() -> ExitCode {
     );
     if let Some(path) = &args.json {
         if let Err(e) = write_json_atomic(path, &report) {
-            eprintln!("error: {e}");
+            eprintln!("{}", experiments::help::error(&e.to_string()));
             return ExitCode::FAILURE;
         }
         println!("json: {}", path.display());

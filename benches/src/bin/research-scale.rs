@@ -77,7 +77,10 @@ fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("research-scale: {e}");
+            eprintln!(
+                "{}",
+                experiments::help::wrap(&format!("research-scale: {e}"))
+            );
             ExitCode::FAILURE
         }
     }

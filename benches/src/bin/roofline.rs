@@ -65,7 +65,10 @@ fn main() -> ExitCode {
     match run(&args, &shapes, settings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("roofline: {message}");
+            eprintln!(
+                "{}",
+                experiments::help::wrap(&format!("roofline: {message}"))
+            );
             ExitCode::FAILURE
         }
     }

@@ -61,7 +61,7 @@ fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("train-step: {e}");
+            eprintln!("{}", experiments::help::wrap(&format!("train-step: {e}")));
             ExitCode::FAILURE
         }
     }

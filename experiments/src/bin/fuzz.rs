@@ -74,7 +74,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", experiments::help::error(&e.to_string()));
             ExitCode::from(2)
         }
     }

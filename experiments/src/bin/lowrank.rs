@@ -102,7 +102,7 @@ fn main() -> ExitCode {
     let summaries = over_seeds(&per_seed);
     experiments::say!("\n{}", seeds_table(&summaries).to_text());
     if let Err(e) = write_seeds_report(&dir, &seeds, &summaries, &failures, seconds) {
-        eprintln!("error: {e}");
+        eprintln!("{}", experiments::help::error(&e.to_string()));
         return ExitCode::FAILURE;
     }
     let always = summaries.iter().filter(|s| s.holds == s.seeds).count();
@@ -148,7 +148,7 @@ fn run_seed(
             Err(e @ RunError::Interrupted { .. }) => return Err(e),
             Ok(result) => {
                 for d in result.diverged() {
-                    eprintln!("error: {name}: {d}");
+                    eprintln!("{}", experiments::help::error(&format!("{name}: {d}")));
                     failures.push((name.clone(), d));
                 }
                 if !common.quiet {
@@ -157,7 +157,7 @@ fn run_seed(
                 results.push(result);
             }
             Err(e) => {
-                eprintln!("error: {name}: {e}");
+                eprintln!("{}", experiments::help::error(&format!("{name}: {e}")));
                 failures.push((name, e.to_string()));
             }
         }

@@ -472,7 +472,7 @@ fn main() -> ExitCode {
     let invocation = config::parse::<Cli>();
     let cli = &invocation.args;
     if let Err(e) = cli::catch_signals() {
-        eprintln!("error: {e}");
+        eprintln!("{}", help::error(&e.to_string()));
         return ExitCode::FAILURE;
     }
     let result = match &cli.command {

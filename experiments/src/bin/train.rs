@@ -173,7 +173,7 @@ fn main() -> ExitCode {
     let invocation = cli::config::parse::<Cli>();
     let cli = &invocation.args;
     if let Err(e) = cli::catch_signals() {
-        eprintln!("error: {e}");
+        eprintln!("{}", experiments::help::error(&e.to_string()));
         return ExitCode::FAILURE;
     }
     match run(cli, invocation.resolved()) {
@@ -196,8 +196,11 @@ fn main() -> ExitCode {
             }
             if o.status == Status::Diverged {
                 eprintln!(
-                    "error: the run {} (its files are written; its claims are not judged)",
-                    o.stop_reason
+                    "{}",
+                    experiments::help::error(&format!(
+                        "the run {} (its files are written; its claims are not judged)",
+                        o.stop_reason
+                    ))
                 );
                 return ExitCode::FAILURE;
             }

@@ -9,7 +9,7 @@ use experiments::claims::{Claim, over_seeds};
 use experiments::cli::{self, CommonArgs, create_out_dir, with_threads};
 use experiments::error::RunError;
 use experiments::help;
-use experiments::report::table::seeds_table;
+use experiments::report::table::seeds_table_brief;
 use experiments::runner::rundir::RunDir;
 use experiments::suite::{self, Common, write_seeds_report, write_suite_report};
 
@@ -100,18 +100,22 @@ fn main() -> ExitCode {
     };
     let seconds = started.elapsed().as_secs_f64();
     let summaries = over_seeds(&per_seed);
-    experiments::say!("\n{}", seeds_table(&summaries).to_text());
+    experiments::say!("\n{}", seeds_table_brief(&summaries).to_text());
     if let Err(e) = write_seeds_report(&dir, &seeds, &summaries, &failures, seconds) {
         eprintln!("{}", experiments::help::error(&e.to_string()));
         return ExitCode::FAILURE;
     }
     let always = summaries.iter().filter(|s| s.holds == s.seeds).count();
     experiments::say!(
-        "{always} of {} claims hold on every one of {} seeds; {} experiment runs failed to run; {seconds:.1} s; report: {}",
-        summaries.len(),
-        seeds.len(),
-        failures.len(),
-        dir.report_md().display()
+        "{}",
+        experiments::help::wrap(&format!(
+            "{always} of {} claims hold on every one of {} seeds; {} experiment runs failed to \
+             run; {seconds:.1} s; report: {}",
+            summaries.len(),
+            seeds.len(),
+            failures.len(),
+            dir.report_md().display()
+        ))
     );
     if failures.is_empty() {
         ExitCode::SUCCESS

@@ -127,19 +127,44 @@ pub fn seeds_table(summaries: &[OverSeeds]) -> Table {
         "threshold",
         "source",
     ]);
-    let value = |v: Option<f64>| v.map_or_else(|| "—".to_string(), fmt_value);
     for s in summaries {
         table.push(vec![
             s.run.clone(),
             s.id.clone(),
             s.tally(),
-            value(s.worst),
-            value(s.median),
+            or_dash(s.worst),
+            or_dash(s.median),
             s.threshold.describe(),
             s.source.clone(),
         ]);
     }
     table
+}
+
+/// [`seeds_table`] for a terminal, within 100 columns: the tally in short ("4 of 5, 1 n/a":
+/// one seed not applicable or not measured), and neither the median nor the source (the report
+/// has them).
+pub fn seeds_table_brief(summaries: &[OverSeeds]) -> Table {
+    let mut table = Table::new(&["run", "claim", "holds", "worst", "threshold"]);
+    for s in summaries {
+        let mut tally = format!("{} of {}", s.holds, s.seeds);
+        if s.unjudged() > 0 {
+            tally.push_str(&format!(", {} n/a", s.unjudged()));
+        }
+        table.push(vec![
+            s.run.clone(),
+            s.id.clone(),
+            tally,
+            or_dash(s.worst),
+            s.threshold.describe(),
+        ]);
+    }
+    table
+}
+
+/// A value as the tables show it, or a dash when there is none.
+fn or_dash(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), fmt_value)
 }
 
 #[cfg(test)]

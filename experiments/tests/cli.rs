@@ -592,6 +592,24 @@ fn a_diverged_run_is_written_unjudged_and_fails_the_exit_status() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `train` of a small ReLU net with a linear tail, 20 steps on Gaussian data, into `out`, with
+/// the flags `extra`.
+fn small_train(out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "--quiet",
+        "--arch",
+        "10,relu:8,linear:6,1",
+        "--data",
+        "gaussian:dim=10,n=40,margin=0.1,seed=1",
+        "--steps",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(env!("CARGO_BIN_EXE_train"), &args)
+}
+
 #[test]
 fn metrics_selects_families_and_rejects_unknown_names() {
     train_fails(
@@ -601,22 +619,7 @@ fn metrics_selects_families_and_rejects_unknown_names() {
     );
     let dir = scratch("metrics");
     let out = dir.join("run");
-    let o = run(
-        env!("CARGO_BIN_EXE_train"),
-        &[
-            "--quiet",
-            "--arch",
-            "10,relu:8,linear:6,1",
-            "--data",
-            "gaussian:dim=10,n=40,margin=0.1,seed=1",
-            "--steps",
-            "20",
-            "--metrics",
-            "margin",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = small_train(&out, &["--metrics", "margin"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("not measured"), "{stdout}");
@@ -643,23 +646,9 @@ fn metrics_selects_families_and_rejects_unknown_names() {
 fn full_spectrum_writes_every_singular_value_of_every_layer_at_each_log() {
     let dir = scratch("full-spectrum");
     let out = dir.join("run");
-    let o = run(
-        env!("CARGO_BIN_EXE_train"),
-        &[
-            "--quiet",
-            "--arch",
-            "10,relu:8,linear:6,1",
-            "--data",
-            "gaussian:dim=10,n=40,margin=0.1,seed=1",
-            "--steps",
-            "20",
-            "--log-every",
-            "10",
-            "--metrics",
-            "spectral,full-spectrum",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+    let o = small_train(
+        &out,
+        &["--log-every", "10", "--metrics", "spectral,full-spectrum"],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(out.join("spectra.csv")).unwrap();

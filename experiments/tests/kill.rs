@@ -64,11 +64,11 @@ fn flags(rule: &str, dtype: &str, threads: u16) -> Vec<String> {
     [
         "--quiet",
         "--arch",
-        "10,relu:8,linear:6,1",
+        "10,relu:8,resz(relu),linear:6,1",
         "--data",
         "gaussian:dim=10,n=40,margin=0.1,seed=1",
         "--metrics",
-        "all",
+        "all,full-spectrum",
         "--steps",
         STEPS,
         "--step-rule",
@@ -209,7 +209,7 @@ fn killed_runs_resume_exactly(rule: &str, salt: u64) {
                     "{case}: the resumed run failed: {}",
                     String::from_utf8_lossy(&resumed.stderr)
                 );
-                for file in ["final.safetensors", "metrics.csv"] {
+                for file in ["final.safetensors", "metrics.csv", "spectra.csv"] {
                     assert!(
                         read(out.join(file)) == read(reference.join(file)),
                         "{case}: {file} differs from the uninterrupted run's"

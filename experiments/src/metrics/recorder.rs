@@ -22,7 +22,9 @@ use super::loss::log_mean_loss;
 use super::metric::Metric;
 use super::selection::{Family, MetricSet};
 use crate::metrics::log::{MetricsLog, Scope};
-use crate::metrics::{self, ActivityTracker, InvarianceBaseline, JointState, SpectraLog};
+use crate::metrics::{
+    self, ActivityTracker, InvarianceBaseline, JointState, PairDrift, SpectraLog,
+};
 
 /// State carried from one logged step to the next.
 pub struct Recorder<'a, T: Element> {
@@ -75,6 +77,17 @@ fn stacked_views(stacks: &[(Vec<f64>, usize, usize)]) -> Vec<MatRef<'_, f64>> {
 /// The pairs (2s, 2s + 1) of [`stacked`] matrices.
 fn stacked_pairs(states: usize) -> Vec<(usize, usize)> {
     (0..states).map(|s| (2 * s, 2 * s + 1)).collect()
+}
+
+/// Hands every drift of `d` to `put`, as the metrics that log it.
+fn put_drifts(d: &PairDrift, put: &mut impl FnMut(Metric, f64)) {
+    put(Metric::DriftFull, d.full);
+    put(Metric::DriftDiagonal, d.diagonal);
+    put(Metric::DriftOffDiagonal, d.off_diagonal);
+    put(Metric::DriftActive, d.active_block);
+    put(Metric::ActiveCount, d.active_count as f64);
+    put(Metric::DriftNeuron, d.per_neuron);
+    put(Metric::DriftLayer, d.per_layer);
 }
 
 /// The checkpoint key of the adjacent pairs' invariance baseline.
@@ -376,13 +389,7 @@ impl<'a, T: Element> Recorder<'a, T> {
                 );
             }
             if let Some(d) = drifts.iter().find(|d| d.lower == lower && d.upper == upper) {
-                put(Metric::DriftFull, d.full);
-                put(Metric::DriftDiagonal, d.diagonal);
-                put(Metric::DriftOffDiagonal, d.off_diagonal);
-                put(Metric::DriftActive, d.active_block);
-                put(Metric::ActiveCount, d.active_count as f64);
-                put(Metric::DriftNeuron, d.per_neuron);
-                put(Metric::DriftLayer, d.per_layer);
+                put_drifts(d, &mut put);
             }
         }
 
@@ -396,16 +403,9 @@ impl<'a, T: Element> Recorder<'a, T> {
             let drifts = baseline.drift(&stacked_views(&stacks), &masks);
             for ((s, state), d) in states.iter().enumerate().zip(drifts) {
                 let name = state.name(&names);
-                let mut put = |metric: Metric, value: f64| {
+                put_drifts(&d, &mut |metric, value| {
                     log.push(step, Scope::State, s, &name, metric, value)
-                };
-                put(Metric::DriftFull, d.full);
-                put(Metric::DriftDiagonal, d.diagonal);
-                put(Metric::DriftOffDiagonal, d.off_diagonal);
-                put(Metric::DriftActive, d.active_block);
-                put(Metric::ActiveCount, d.active_count as f64);
-                put(Metric::DriftNeuron, d.per_neuron);
-                put(Metric::DriftLayer, d.per_layer);
+                });
             }
         }
 

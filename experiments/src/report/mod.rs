@@ -350,15 +350,22 @@ fn pair_table(record: &RunRecord) -> Table {
         "drift neuron",
         "drift layer",
     ]);
-    for p in 0..record.pairs.len() {
+    // The pairs, then the states written by a learned-skip block's U and Z together.
+    let pairs = (0..record.pairs.len()).map(|p| (Scope::Pair, p, pair_label(record, p)));
+    let states = record
+        .log
+        .entities(Scope::State, Metric::DriftNeuron)
+        .into_iter()
+        .map(|(s, name)| (Scope::State, s, name));
+    for (scope, index, label) in pairs.chain(states) {
         let last = |m| {
             record
                 .log
-                .last(Scope::Pair, p, m)
+                .last(scope, index, m)
                 .map_or("—".to_string(), fmt_value)
         };
         t.push(vec![
-            pair_label(record, p),
+            label,
             last(Metric::Alignment),
             last(Metric::DriftFull),
             last(Metric::DriftDiagonal),
@@ -366,30 +373,7 @@ fn pair_table(record: &RunRecord) -> Table {
             last(Metric::DriftActive),
             record
                 .log
-                .last(Scope::Pair, p, Metric::ActiveCount)
-                .map_or("—".to_string(), |v| format!("{v}")),
-            last(Metric::DriftNeuron),
-            last(Metric::DriftLayer),
-        ]);
-    }
-    // The states written by a learned-skip block's U and Z together, after the pairs.
-    for (s, name) in record.log.entities(Scope::State, Metric::DriftNeuron) {
-        let last = |m| {
-            record
-                .log
-                .last(Scope::State, s, m)
-                .map_or("—".to_string(), fmt_value)
-        };
-        t.push(vec![
-            name,
-            "—".to_string(),
-            last(Metric::DriftFull),
-            last(Metric::DriftDiagonal),
-            last(Metric::DriftOffDiagonal),
-            last(Metric::DriftActive),
-            record
-                .log
-                .last(Scope::State, s, Metric::ActiveCount)
+                .last(scope, index, Metric::ActiveCount)
                 .map_or("—".to_string(), |v| format!("{v}")),
             last(Metric::DriftNeuron),
             last(Metric::DriftLayer),

@@ -243,3 +243,40 @@ fn the_state_of_a_learned_skip_block_conserves_its_joint_quantities_and_not_its_
     assert_eq!(c.verdict, Verdict::NotApplicable, "{c:?}");
     assert!(c.metric.contains("no learned-skip block"), "{c:?}");
 }
+
+#[test]
+fn a_claims_chart_is_its_value_at_each_log_ending_at_its_verdict_and_stays_small() {
+    let dir = scratch("series");
+    let common = Common {
+        quiet: true,
+        log_every: Some(1),
+        ..Common::default()
+    };
+    let spec = suite::spec(
+        "series",
+        &"10,relu:12,linear:8,1".parse().unwrap(),
+        gaussian_start(0.5),
+        &gaussian(),
+        logistic(600),
+        &common,
+    )
+    .unwrap();
+    let (_, record) = runner::execute(&spec, dir.root(), &common.options(), &[]).unwrap();
+    std::fs::remove_dir_all(dir.root()).unwrap();
+    let claim = &catalogue::TAIL_RATE_BOUND;
+    let series = claim.series(&record);
+    // 601 logs, at most SERIES_POINTS of them measured, the last one among them.
+    assert!(
+        series.len() <= experiments::claims::SERIES_POINTS,
+        "{}",
+        series.len()
+    );
+    assert!(series.len() > 100, "{}", series.len());
+    assert_eq!(series.first().unwrap().0, 0);
+    assert_eq!(series.last().unwrap().0, 600);
+    assert!(series.windows(2).all(|w| w[0].0 < w[1].0));
+    let verdict = claim.judge(&record).measured.unwrap();
+    assert_eq!(series.last().unwrap().1, verdict);
+    // Cut at step 0, the claim measures the start: the run as it began.
+    assert_eq!(series[0].1, claim.judge(&record.until(0)).measured.unwrap());
+}

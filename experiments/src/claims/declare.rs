@@ -10,6 +10,9 @@ use crate::metrics::log::Scope;
 use crate::metrics::{Metric, log_loss_term};
 use crate::runner::RunRecord;
 
+/// The most points [`ClaimSpec::series`] measures.
+pub const SERIES_POINTS: usize = 256;
+
 /// Where a claim comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -237,19 +240,29 @@ impl ClaimSpec {
         )
     }
 
-    /// What the claim measures at each logged step of `record`, as if the run had ended there
-    /// (its log cut after that step): the curve its verdict is the end of. Empty for a claim
-    /// comparing runs or one that covers nothing on this network.
+    /// What the claim measures at logged steps of `record`, as if the run had ended there (its
+    /// log cut after that step): the curve its verdict is the end of. At most [`SERIES_POINTS`]
+    /// steps, spread evenly over the logs (the last always among them), so that a run logged at
+    /// every step costs a few hundred measurements, not one per log. Empty for a claim comparing
+    /// runs or one that covers nothing on this network.
     pub fn series(&self, record: &RunRecord) -> Vec<(usize, f64)> {
         let covered = self.over.select(record);
         if covered.is_empty() || matches!(self.quantity, Quantity::AcrossRuns(_)) {
             return Vec::new();
         }
-        record
+        let steps: Vec<usize> = record
             .log
             .series(Scope::Run, 0, Metric::LogLoss)
             .into_iter()
-            .map(|(step, _)| (step, self.reduce_values(&record.until(step), &covered)))
+            .map(|(step, _)| step)
+            .collect();
+        let every = steps.len().div_ceil(SERIES_POINTS).max(1);
+        let last = steps.len().saturating_sub(1);
+        steps
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i % every == 0 || i == last)
+            .map(|(_, &step)| (step, self.reduce_values(&record.until(step), &covered)))
             .collect()
     }
 

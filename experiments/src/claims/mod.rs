@@ -10,7 +10,8 @@ pub mod seeds;
 mod verdict;
 
 pub use declare::{
-    ClaimSpec, Over, Quantity, Reduce, Source, help, in_judging_order, judge_all, markdown_table,
+    ClaimSpec, Over, Quantity, Reduce, SERIES_POINTS, Source, help, in_judging_order, judge_all,
+    markdown_table,
 };
 pub use seeds::{OverSeeds, over_seeds};
 pub use verdict::{Claim, Threshold, Verdict, fmt_value};

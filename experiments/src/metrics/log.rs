@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::metrics::Metric;
 use models::Attachments;
@@ -58,9 +59,14 @@ pub struct Row {
 }
 
 /// All the rows of a run, in the order they were measured.
+///
+/// The rows are shared with the cuts [`MetricsLog::until`] makes, so a cut costs no copy (a
+/// claim's chart takes one per logged step); appending to a shared log copies it first.
 #[derive(Clone, Debug, Default)]
 pub struct MetricsLog {
-    rows: Vec<Row>,
+    /// The rows, of which this log holds the first `len`.
+    all: Arc<Vec<Row>>,
+    len: usize,
 }
 
 impl MetricsLog {
@@ -79,7 +85,9 @@ impl MetricsLog {
         metric: Metric,
         value: f64,
     ) {
-        self.rows.push(Row {
+        let rows = Arc::make_mut(&mut self.all);
+        rows.truncate(self.len);
+        rows.push(Row {
             step,
             scope,
             index,
@@ -87,25 +95,34 @@ impl MetricsLog {
             metric,
             value,
         });
+        self.len += 1;
+    }
+
+    /// A log of `rows`.
+    fn of(rows: Vec<Row>) -> Self {
+        Self {
+            len: rows.len(),
+            all: Arc::new(rows),
+        }
     }
 
     /// The rows measured up to `step` (inclusive): the log as it stood after that step's log.
     /// Rows are kept in the order measured, which is by step.
     pub fn until(&self, step: usize) -> Self {
-        let end = self.rows.partition_point(|r| r.step <= step);
         Self {
-            rows: self.rows[..end].to_vec(),
+            all: Arc::clone(&self.all),
+            len: self.rows().partition_point(|r| r.step <= step),
         }
     }
 
     /// Every row.
     pub fn rows(&self) -> &[Row] {
-        &self.rows
+        &self.all[..self.len]
     }
 
     /// The (step, value) series of one metric of one entity, in step order.
     pub fn series(&self, scope: Scope, index: usize, metric: Metric) -> Vec<(usize, f64)> {
-        self.rows
+        self.rows()
             .iter()
             .filter(|r| r.scope == scope && r.index == index && r.metric == metric)
             .map(|r| (r.step, r.value))
@@ -116,7 +133,7 @@ impl MetricsLog {
     pub fn entities(&self, scope: Scope, metric: Metric) -> Vec<(usize, String)> {
         let mut found: Vec<(usize, String)> = Vec::new();
         for r in self
-            .rows
+            .rows()
             .iter()
             .filter(|r| r.scope == scope && r.metric == metric)
         {
@@ -130,7 +147,7 @@ impl MetricsLog {
 
     /// The last recorded value of one metric of one entity.
     pub fn last(&self, scope: Scope, index: usize, metric: Metric) -> Option<f64> {
-        self.rows
+        self.rows()
             .iter()
             .rev()
             .find(|r| r.scope == scope && r.index == index && r.metric == metric)
@@ -161,7 +178,7 @@ impl MetricsLog {
     /// Writes the log as CSV with a header.
     pub fn write_csv_to(&self, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "step,scope,index,name,metric,value")?;
-        for r in &self.rows {
+        for r in self.rows() {
             writeln!(
                 out,
                 "{},{},{},{},{},{}",
@@ -191,7 +208,7 @@ impl MetricsLog {
                 return Err("line 1 is not the header `step,scope,index,name,metric,value`".into());
             }
         }
-        let mut log = Self::new();
+        let mut rows = Vec::new();
         for (i, line) in lines {
             let bad = |what: &str| format!("line {}: {what}", i + 1);
             let fields: Vec<&str> = line.split(',').collect();
@@ -204,7 +221,7 @@ impl MetricsLog {
                 .ok_or_else(|| bad(&format!("unknown scope `{scope}`")))?;
             let metric = Metric::from_name(metric)
                 .ok_or_else(|| bad(&format!("unknown metric `{metric}`")))?;
-            log.rows.push(Row {
+            rows.push(Row {
                 step: step.parse().map_err(|_| bad("the step is not a count"))?,
                 scope,
                 index: index.parse().map_err(|_| bad("the index is not a count"))?,
@@ -215,21 +232,21 @@ impl MetricsLog {
                     .map_err(|_| bad("the value is not a number"))?,
             });
         }
-        Ok(log)
+        Ok(Self::of(rows))
     }
 
     /// Adds the log to a training checkpoint's attachments (values bit for bit).
     pub fn attach(&self, extra: &mut Attachments) {
         let mut names: Vec<&str> = Vec::new();
-        let mut name_of = Vec::with_capacity(self.rows.len());
-        for r in &self.rows {
+        let mut name_of = Vec::with_capacity(self.rows().len());
+        for r in self.rows() {
             let at = names.iter().position(|n| *n == r.name).unwrap_or_else(|| {
                 names.push(&r.name);
                 names.len() - 1
             });
             name_of.push(at as u64);
         }
-        let column = |f: &dyn Fn(&Row) -> u64| self.rows.iter().map(f).collect::<Vec<u64>>();
+        let column = |f: &dyn Fn(&Row) -> u64| self.rows().iter().map(f).collect::<Vec<u64>>();
         let counts = [
             ("log.step", column(&|r| r.step as u64)),
             ("log.scope", column(&|r| r.scope as u64)),
@@ -240,7 +257,7 @@ impl MetricsLog {
         for (key, values) in counts {
             extra.counts.insert(key.to_string(), values);
         }
-        let values = self.rows.iter().map(|r| r.value).collect();
+        let values = self.rows().iter().map(|r| r.value).collect();
         extra.reals.insert("log.value".to_string(), values);
         extra
             .texts
@@ -293,7 +310,7 @@ impl MetricsLog {
             })
             .collect::<Option<Vec<Row>>>()
             .ok_or("the metrics log has an out-of-range entry")?;
-        Ok(Self { rows })
+        Ok(Self::of(rows))
     }
 }
 

@@ -3,14 +3,13 @@
 //!
 //! The loops are plain Rust whose order of operations is fixed (eight partial sums per dot
 //! product, rows added one after another into the output); they are compiled three times, for
-//! AVX-512, for AVX2 and for the build's baseline, and the widest this CPU runs is chosen once
-//! per process. Separate multiplies and adds (never fused) keep every variant's result the same
+//! AVX-512, for AVX2 and for the build's baseline, and the one of the GEMM's kernels runs
+//! (`LOWRANK_KERNEL`, else the widest this CPU has). Separate multiplies and adds (never fused) keep every variant's result the same
 //! bit for bit, so the choice changes the speed and nothing else: the baseline (SSE2 on x86-64)
 //! turns the eight partial sums into four 2-lane vectors, AVX-512 into one 8-lane vector.
 
-use std::sync::OnceLock;
-
 use crate::Element;
+use crate::gemm::KernelKind;
 
 /// Independent partial sums of a dot product: enough for the vector units to overlap their
 /// latencies, in a fixed order so that the result is the same on every run.
@@ -40,21 +39,16 @@ enum Isa {
     Baseline,
 }
 
-/// The widest instruction set this CPU has, detected once.
+/// The instruction set of the GEMM's kernels (`crate::gemm::selected_kernel`: the widest this
+/// CPU runs, or the one `LOWRANK_KERNEL` names), so that one setting decides both.
 fn isa() -> Isa {
-    static ISA: OnceLock<Isa> = OnceLock::new();
-    *ISA.get_or_init(|| {
+    match crate::gemm::selected_kernel() {
         #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Isa::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Isa::Avx2;
-            }
-        }
-        Isa::Baseline
-    })
+        KernelKind::Avx512 => Isa::Avx512,
+        #[cfg(target_arch = "x86_64")]
+        KernelKind::Avx2 => Isa::Avx2,
+        _ => Isa::Baseline,
+    }
 }
 
 /// Σ a_i·x_i in f64, `a` converted exactly.

@@ -68,7 +68,7 @@ pub fn top_svd<T: Element>(a: MatRef<'_, T>, k: usize) -> Svd {
     let (m, n) = (a.rows(), a.cols());
     let k = k.min(m).min(n);
     if m.min(n) < TOP_SVD_JACOBI_BELOW || k == 0 {
-        return truncate(jacobi_svd(a), k);
+        return truncate(super::svd_of(a), k);
     }
     let row_major = a.col_stride() == 1 && a.row_stride() == n;
     let col_major = a.row_stride() == 1 && a.col_stride() == m;
@@ -86,7 +86,7 @@ pub fn top_svd<T: Element>(a: MatRef<'_, T>, k: usize) -> Svd {
     };
     // Every entry is looked at (no early exit), so that the test vectorizes.
     if !data.iter().fold(true, |finite, x| finite & x.is_finite()) {
-        return truncate(jacobi_svd(a), k);
+        return truncate(super::svd_of(a), k);
     }
     let stored_rows = if stored_is_a { m } else { n };
     let stored = Stored {
@@ -112,17 +112,8 @@ pub fn top_svd<T: Element>(a: MatRef<'_, T>, k: usize) -> Svd {
                 v,
             })
         }
-        None => truncate(jacobi_svd(a), k),
+        None => truncate(super::svd_of(a), k),
     }
-}
-
-/// The Jacobi SVD of `a` (in f64).
-fn jacobi_svd<T: Element>(a: MatRef<'_, T>) -> Svd {
-    let (m, n) = (a.rows(), a.cols());
-    let copy: Vec<f64> = (0..m)
-        .flat_map(|i| (0..n).map(move |j| a.get(i, j).to_f64()))
-        .collect();
-    super::svd(MatRef::from_row_major(&copy, m, n).expect("m·n entries"))
 }
 
 /// The first `k` triples of a full SVD.

@@ -49,6 +49,16 @@ impl Svd {
     }
 }
 
+/// [`svd`] of a matrix in any element type: of its exact f64 copy (an f32 matrix gives the same
+/// result as its f64 copy would).
+pub fn svd_of<T: crate::Element>(a: MatRef<'_, T>) -> Svd {
+    let (m, n) = (a.rows(), a.cols());
+    let copy: Vec<f64> = (0..m)
+        .flat_map(|i| (0..n).map(move |j| a.get(i, j).to_f64()))
+        .collect();
+    svd(MatRef::from_row_major(&copy, m, n).expect("m·n entries"))
+}
+
 /// The thin SVD of `a`, by one-sided Jacobi on its columns (on its rows when it is wider than
 /// tall, so the rotations act on the smaller side).
 ///

@@ -76,14 +76,12 @@ impl JointState {
 /// state that an identity-skip block reads is also carried on by its fixed identity, so it has
 /// no joint invariance and is left out.
 pub fn joint_states(kinds: &[LayerKind], pairs: &[(usize, usize)]) -> Vec<JointState> {
-    let of_block =
-        |want: fn(usize) -> LayerKind, block: usize| kinds.iter().position(|&k| k == want(block));
     let mut states = Vec::new();
     for (z, &kind) in kinds.iter().enumerate() {
         let LayerKind::BlockZ { block } = kind else {
             continue;
         };
-        let Some(u) = of_block(|b| LayerKind::BlockU { block: b }, block) else {
+        let Some(u) = kinds.iter().position(|&k| k == LayerKind::BlockU { block }) else {
             continue;
         };
         let readers: Vec<usize> = pairs

@@ -4,12 +4,12 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::claims::{OverSeeds, Quantity, Verdict, catalogue};
+use crate::claims::{ClaimSpec, OverSeeds, Quantity, Verdict, catalogue};
 use crate::error::RunError;
-use crate::report::plot::{Chart, Reference, Series};
+use crate::report::plot::{Chart, Series};
 use crate::report::summary::REFERENCE;
 use crate::report::table::{Table, claims_table, seeds_table};
-use crate::report::{chart_links, write_text};
+use crate::report::{chart_links, threshold_lines, write_text};
 use crate::runner::rundir::RunDir;
 use crate::suite::ExperimentResult;
 use models::atomic::write_atomic;
@@ -191,20 +191,19 @@ pub fn write_seeds_report(
     }
     // A claim comparing runs is one number per seed: its chart is those numbers against the
     // threshold (the claims on one run have a chart of their own in each run's folder).
-    let comparing: Vec<&OverSeeds> = summaries
+    let comparing: Vec<(&OverSeeds, &ClaimSpec)> = summaries
         .iter()
-        .filter(|s| {
-            catalogue::ALL
-                .iter()
-                .any(|c| c.id == s.id && matches!(c.quantity, Quantity::AcrossRuns(_)))
+        .filter_map(|s| {
+            let spec = catalogue::ALL.iter().find(|c| c.id == s.id)?;
+            matches!(spec.quantity, Quantity::AcrossRuns(_)).then_some((s, *spec))
         })
         .collect();
     if !comparing.is_empty() {
         let _ = writeln!(md, "\n## Claims comparing runs, seed by seed\n");
         let mut stems = Vec::new();
-        for s in comparing {
+        for (s, spec) in comparing {
             let stem = format!("seeds-{}-{}", s.run.replace('/', "-"), s.id);
-            seeds_chart(s, seeds).write(&dir.plot(&stem))?;
+            seeds_chart(s, spec, seeds).write(&dir.plot(&stem))?;
             stems.push(stem);
         }
         let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
@@ -226,7 +225,7 @@ pub fn write_seeds_report(
 }
 
 /// The values of one claim on each seed, against its threshold.
-fn seeds_chart(s: &OverSeeds, seeds: &[u64]) -> Chart {
+fn seeds_chart(s: &OverSeeds, spec: &ClaimSpec, seeds: &[u64]) -> Chart {
     Chart {
         title: format!("{} on {}, seed by seed", s.id, s.run),
         x_label: "seed".into(),
@@ -241,10 +240,7 @@ fn seeds_chart(s: &OverSeeds, seeds: &[u64]) -> Chart {
                 .map(|&(at, v)| (seeds[at] as f64, v))
                 .collect(),
         }],
-        references: vec![Reference {
-            label: format!("{} ({})", s.id, s.threshold.describe()),
-            y: s.threshold.reference(),
-        }],
+        references: threshold_lines(&[spec], |_| true),
     }
 }
 

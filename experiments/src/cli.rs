@@ -73,7 +73,9 @@ pub struct CommonArgs {
     pub log_per_decade: u64,
     /// Metric families to compute at each log, comma-separated: margin, spectral, alignment,
     /// invariance, activity, flips, full-spectrum (every singular value of every layer, to
-    /// spectra.csv; a full SVD per layer and log), or all (every family but full-spectrum),
+    /// spectra.csv; a full SVD per layer and log), direction (smoothed margin, cos(θ, −∇R), the
+    /// KKT residual: a backward pass per example and log), or all (every family but
+    /// full-spectrum and direction),
     /// default (all but invariance), none. A claim whose metric is left out is "not measured"
     /// [default: all for the experiments, default for train]
     #[arg(long, value_name = "LIST", value_parser = crate::values::metric_set())]

@@ -615,7 +615,7 @@ fn metrics_selects_families_and_rejects_unknown_names() {
     train_fails(
         &["--metrics", "spectral,svd"],
         "invalid value 'svd' for '--metrics <LIST>'\n  [possible values: margin, spectral, \
-         alignment, invariance, activity, flips, full-spectrum, all, default, none]",
+         alignment, invariance, activity, flips, full-spectrum, direction, all, default, none]",
     );
     let dir = scratch("metrics");
     let out = dir.join("run");

@@ -9,7 +9,7 @@ use kernels::rng::Rng;
 
 use crate::arch::{Activation, Arch, ArchError, LayerSpec, Skip};
 use crate::init::Init;
-use crate::layers::{LayerInfo, layer_list};
+use crate::layers::{LayerInfo, LayerKind, layer_list};
 
 /// A bias-free (except optionally the first layer) MLP or residual MLP with its own tape.
 ///
@@ -164,6 +164,33 @@ impl<T: Element> Network<T> {
     /// Parameter `i` in the order of [`Self::named_params`], writable.
     pub fn param_mut(&mut self, i: usize) -> &mut Tensor<T> {
         self.tape.param_mut(self.params[i])
+    }
+
+    /// The degree L of positive homogeneity of the output in the trained parameters θ, when it
+    /// has one: f(c·θ; x) = c^L·f(θ; x) for every c > 0. Every activation here (ReLU, leaky
+    /// ReLU, identity) is positively 1-homogeneous, so a chain of bias-free fully-connected
+    /// layers, all trained, has L = its number of matrices. None with a bias (degree 0 mixed in),
+    /// a residual block (its skip adds a term of another degree) or a `!fixed` entry (the
+    /// degree in the trained parameters alone is lower, and a theorem about homogeneous
+    /// networks is stated for all of them).
+    ///
+    /// ```
+    /// use models::{Arch, Init, Network};
+    ///
+    /// let net = |text: &str| {
+    ///     let arch: Arch = text.parse().unwrap();
+    ///     Network::<f64>::new(&arch, Init::Gaussian { scale: 1.0 }, 0)
+    /// };
+    /// assert_eq!(net("3,relu:8,linear:4,1").homogeneity_degree(), Some(3));
+    /// assert_eq!(net("3,relu:8,res(relu),1").homogeneity_degree(), None);
+    /// ```
+    pub fn homogeneity_degree(&self) -> Option<usize> {
+        let chain = self
+            .layers
+            .iter()
+            .all(|l| matches!(l.kind, LayerKind::Dense { .. } | LayerKind::Output));
+        (chain && self.bias.is_none() && self.trained.iter().all(|&t| t))
+            .then_some(self.layers.len())
     }
 
     /// Total number of weights and biases, those of `!fixed` entries included.

@@ -91,7 +91,7 @@ impl MarginLoss {
     /// The sign of ℓ'(m) and ln |ℓ'(m)|, finite even where ℓ'(m) itself underflows:
     /// logistic ℓ' = −1/(1 + e^m) so ln|ℓ'| = −softplus(m); exponential ln|ℓ'| = −m;
     /// squared ℓ' = −2(1 − m).
-    fn log_abs_slope<T: Element>(self, m: T) -> (T, T) {
+    pub fn log_abs_slope<T: Element>(self, m: T) -> (T, T) {
         match self {
             Self::Logistic => (-T::ONE, -softplus_scalar(m)),
             Self::Exponential => (-T::ONE, -m),

@@ -63,6 +63,13 @@ pub enum Quantity {
     /// The full-matrix drift over the largest drift of the conserved quantities (per-neuron,
     /// per-layer, stably-active block) of the same run.
     FullOverConserved,
+    /// The largest relative fall (v_s − v_t)/|v_s| of the metric between successive logs s < t
+    /// from the first log at which R < ℓ(0)/n (every example fit) on: negative when it rose
+    /// at every log.
+    LargestFallAfterFit(Metric),
+    /// The metric's last value over its largest value at the logs from the first at which
+    /// R < ℓ(0)/n on.
+    LastOverLargestAfterFit(Metric),
     /// A value computed from several runs by the experiment (see [`ClaimSpec::across`]).
     AcrossRuns(&'static str),
 }
@@ -85,6 +92,12 @@ impl Quantity {
             Quantity::LossBelowStart => "min over logs of ln R − ln(ℓ(0)/n)".into(),
             Quantity::FullOverConserved => {
                 "drift_full / the largest drift of the conserved quantities, at the end".into()
+            }
+            Quantity::LargestFallAfterFit(m) => {
+                format!("the largest relative fall of {m} between successive logs once R < ℓ(0)/n")
+            }
+            Quantity::LastOverLargestAfterFit(m) => {
+                format!("{m} at the end / its largest value once R < ℓ(0)/n")
             }
             Quantity::AcrossRuns(what) => (*what).into(),
         }
@@ -381,14 +394,23 @@ impl ClaimSpec {
             ],
             Quantity::SvmMargin => vec![record.svm_margin().unwrap_or(0.0)],
             Quantity::LossBelowStart => {
-                let start = log_loss_term(0.0, record.loss) - (record.examples.max(1) as f64).ln();
                 let lowest = record
                     .log
                     .series(Scope::Run, 0, Metric::LogLoss)
                     .into_iter()
                     .map(|(_, v)| v)
                     .fold(f64::INFINITY, f64::min);
-                vec![lowest - start]
+                vec![lowest - fit_level(record)]
+            }
+            Quantity::LargestFallAfterFit(m) => {
+                let values = after_fit(record, m);
+                let falls = values.windows(2).map(|w| (w[0] - w[1]) / w[0].abs());
+                vec![falls.fold(f64::NAN, f64::max)]
+            }
+            Quantity::LastOverLargestAfterFit(m) => {
+                let values = after_fit(record, m);
+                let largest = values.iter().copied().fold(f64::NAN, f64::max);
+                vec![values.last().map_or(f64::NAN, |last| last / largest)]
             }
             Quantity::FullOverConserved => {
                 let worst = |m: Metric, pairs: &[usize]| {
@@ -426,6 +448,33 @@ impl ClaimSpec {
         };
         values.into_iter().reduce(pick).unwrap_or(f64::NAN)
     }
+}
+
+/// ln(ℓ(0)/n): below it, every example of the run is classified with room to spare.
+fn fit_level(record: &RunRecord) -> f64 {
+    log_loss_term(0.0, record.loss) - (record.examples.max(1) as f64).ln()
+}
+
+/// The run-scope values of `metric` at the logs from the first at which ln R < ln(ℓ(0)/n) on
+/// (empty when the run never got there).
+fn after_fit(record: &RunRecord, metric: Metric) -> Vec<f64> {
+    let level = fit_level(record);
+    let Some(first) = record
+        .log
+        .series(Scope::Run, 0, Metric::LogLoss)
+        .into_iter()
+        .find(|&(_, v)| v < level)
+        .map(|(step, _)| step)
+    else {
+        return Vec::new();
+    };
+    record
+        .log
+        .series(Scope::Run, 0, metric)
+        .into_iter()
+        .filter(|&(step, _)| step >= first)
+        .map(|(_, v)| v)
+        .collect()
 }
 
 /// `specs` with their premises, each once and before the first claim that rests on it: the

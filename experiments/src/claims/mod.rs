@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 mod declare;
+pub mod direction;
 pub mod leaky;
 pub mod seeds;
 mod verdict;

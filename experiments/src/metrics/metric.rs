@@ -62,11 +62,25 @@ pub enum Metric {
     /// Drift of the per-layer conserved quantity ‖W_k‖_F² − ‖W_k+1‖_F², relative to
     /// ‖W_k‖_F² + ‖W_k+1‖_F².
     DriftLayer,
+    /// The degree L of positive homogeneity of the network in its trained parameters (0: not
+    /// homogeneous), the premise of the direction family's margin results.
+    HomogeneityDegree,
+    /// Lyu & Li's smoothed normalized margin ℓ⁻¹(Σ_i ℓ(q_i)) / ‖θ‖^L.
+    SmoothedMargin,
+    /// ‖θ/‖θ‖ − θ′/‖θ′‖‖ since the previous log's trained parameters θ′.
+    DirectionChange,
+    /// cos(θ, −∇R) over the trained parameters.
+    GradAlignment,
+    /// ‖θ − Σ_i λ_i ∇q_i‖ / ‖θ‖ for the non-negative least-squares λ: distance from a KKT point
+    /// of the margin problem.
+    KktResidual,
+    /// Σ_i λ_i (q̂_i − 1) / Σ_i λ_i q̂_i (q̂ = q / min q): the multipliers' share off the margin.
+    KktSlack,
 }
 
 impl Metric {
     /// Every metric, in declaration order.
-    pub const ALL: [Metric; 27] = [
+    pub const ALL: [Metric; 33] = [
         Metric::Loss,
         Metric::LogLoss,
         Metric::Accuracy,
@@ -94,6 +108,12 @@ impl Metric {
         Metric::ActiveCount,
         Metric::DriftNeuron,
         Metric::DriftLayer,
+        Metric::HomogeneityDegree,
+        Metric::SmoothedMargin,
+        Metric::DirectionChange,
+        Metric::GradAlignment,
+        Metric::KktResidual,
+        Metric::KktSlack,
     ];
 
     /// The metric written as `name` in the `metric` column.
@@ -139,6 +159,12 @@ impl Metric {
             Metric::ActiveCount => "active_count",
             Metric::DriftNeuron => "drift_neuron",
             Metric::DriftLayer => "drift_layer",
+            Metric::HomogeneityDegree => "homogeneity_degree",
+            Metric::SmoothedMargin => "smoothed_margin",
+            Metric::DirectionChange => "direction_change",
+            Metric::GradAlignment => "grad_alignment",
+            Metric::KktResidual => "kkt_residual",
+            Metric::KktSlack => "kkt_slack",
         }
     }
 }

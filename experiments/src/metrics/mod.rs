@@ -14,9 +14,12 @@
 //! * activity: one bit per (example, unit) of each nonlinear layer, O(n × width);
 //! * margins and sign flips: O(n + parameters);
 //! * full spectra (only when named): a Jacobi SVD of each layer, O(min(out, in)² · max(out, in))
-//!   per sweep and 4 · out · in f64 of workspace.
+//!   per sweep and 4 · out · in f64 of workspace;
+//! * direction (only when named): one forward and backward pass per example, an n × parameters
+//!   Jacobian and a non-negative least squares over its n columns.
 
 mod activity;
+mod direction;
 mod flips;
 mod full_spectrum;
 mod invariance;
@@ -30,6 +33,10 @@ mod selection;
 mod spectrum;
 
 pub use activity::{ActivityChange, ActivityTracker};
+pub use direction::{
+    Kkt, direction_change, gradient_alignment, kkt, margin_gradients, smoothed_margin,
+    trained_params,
+};
 pub use flips::sign_flips;
 pub use full_spectrum::{LayerSpectrum, SpectraLog, singular_values};
 pub use invariance::{BLOCK_ENTRIES, InvarianceBaseline, PairDrift};

@@ -39,6 +39,9 @@ pub struct Recorder<'a, T: Element> {
     joint: Option<(Vec<JointState>, InvarianceBaseline)>,
     tracker: ActivityTracker,
     previous: Option<Vec<Vec<f64>>>,
+    /// The direction family's state: the network's homogeneity degree and the trained
+    /// parameters at the previous log (None before the first).
+    direction: Option<(Option<usize>, Option<Vec<f64>>)>,
     log: MetricsLog,
     full_spectra: Option<SpectraLog>,
     seconds: f64,
@@ -93,6 +96,9 @@ fn put_drifts(d: &PairDrift, put: &mut impl FnMut(Metric, f64)) {
 /// The checkpoint key of the adjacent pairs' invariance baseline.
 const BASELINE_KEY: &str = "invariance";
 
+/// The checkpoint key of the direction family's parameters at the previous log.
+const DIRECTION_KEY: &str = "direction.previous";
+
 /// The checkpoint key of the joint states' invariance baseline.
 const JOINT_KEY: &str = "invariance.joint";
 
@@ -146,6 +152,9 @@ impl<'a, T: Element> Recorder<'a, T> {
             .has(Family::Flips)
             .then(|| weights.into_iter().map(Tensor::into_vec).collect());
         let full_spectra = metrics.has(Family::FullSpectrum).then(SpectraLog::new);
+        let direction = metrics
+            .has(Family::Direction)
+            .then(|| (net.homogeneity_degree(), None));
         Self {
             layers: net.layers().to_vec(),
             pairs,
@@ -157,6 +166,7 @@ impl<'a, T: Element> Recorder<'a, T> {
             joint,
             tracker: ActivityTracker::new(window),
             previous,
+            direction,
             log: MetricsLog::new(),
             full_spectra,
             seconds: 0.0,
@@ -202,6 +212,15 @@ impl<'a, T: Element> Recorder<'a, T> {
         if self.full_spectra.is_some() {
             self.full_spectra = Some(SpectraLog::from_attachments(extra)?);
         }
+        if let Some((_, previous)) = &mut self.direction
+            && !self.log.rows().is_empty()
+        {
+            let stored = extra
+                .reals
+                .get(DIRECTION_KEY)
+                .ok_or("the previous log's parameters of the direction family are missing")?;
+            *previous = Some(stored.clone());
+        }
         self.seconds = extra
             .reals
             .get("metrics.seconds")
@@ -222,6 +241,9 @@ impl<'a, T: Element> Recorder<'a, T> {
         }
         if let Some(full) = &self.full_spectra {
             full.attach(extra);
+        }
+        if let Some((_, Some(previous))) = &self.direction {
+            extra.reals.insert(DIRECTION_KEY.into(), previous.clone());
         }
         for (k, w) in self.previous.iter().flatten().enumerate() {
             extra.reals.insert(format!("flips.previous.{k}"), w.clone());
@@ -323,6 +345,33 @@ impl<'a, T: Element> Recorder<'a, T> {
         if let Some(info) = info {
             run(Metric::Lr, info.lr);
             run(Metric::GradNorm, info.grad_norm);
+        }
+        if let Some((degree, previous)) = &mut self.direction {
+            let theta = metrics::trained_params(net);
+            let gradients = metrics::margin_gradients(net, self.x, &self.y);
+            run(Metric::HomogeneityDegree, degree.unwrap_or(0) as f64);
+            if let Some(degree) = *degree {
+                let norm = theta.iter().map(|v| v * v).sum::<f64>().sqrt();
+                run(
+                    Metric::SmoothedMargin,
+                    metrics::smoothed_margin(log_loss, n, self.loss, norm, degree),
+                );
+                if let Some(kkt) = metrics::kkt(&theta, &gradients, &margins, degree) {
+                    run(Metric::KktResidual, kkt.residual);
+                    run(Metric::KktSlack, kkt.slack);
+                }
+            }
+            if let Some(before) = previous {
+                run(
+                    Metric::DirectionChange,
+                    metrics::direction_change(&theta, before),
+                );
+            }
+            run(
+                Metric::GradAlignment,
+                metrics::gradient_alignment(&theta, &gradients, &margins, self.loss),
+            );
+            *previous = Some(theta);
         }
 
         let native: Vec<MatRef<'_, T>> = (0..self.layers.len())

@@ -28,11 +28,15 @@ pub enum Family {
     /// layer per log, 0.72 s for a 512 × 512 layer on one Zen 5 core: only computed when named,
     /// never by `all`).
     FullSpectrum,
+    /// The homogeneity degree, Lyu & Li's smoothed margin, the change of θ/‖θ‖ between logs,
+    /// cos(θ, −∇R) and the KKT residual of the margin problem (one backward pass per example
+    /// and an n × parameters Jacobian per log: only computed when named, never by `all`).
+    Direction,
 }
 
 impl Family {
     /// Every family, in the order `--metrics` lists them.
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Family::Margin,
         Family::Spectral,
         Family::Alignment,
@@ -40,11 +44,17 @@ impl Family {
         Family::Activity,
         Family::Flips,
         Family::FullSpectrum,
+        Family::Direction,
     ];
 
     /// Whether `all` includes the family: every one but the full spectra, whose cost grows like
-    /// width³ per log.
+    /// width³ per log, and the direction family, whose Jacobian grows like examples × parameters.
     fn in_all(self) -> bool {
+        !matches!(self, Family::FullSpectrum | Family::Direction)
+    }
+
+    /// Whether some claim reads the family (no claim reads the full spectra).
+    fn read_by_claims(self) -> bool {
         self != Family::FullSpectrum
     }
 
@@ -58,6 +68,7 @@ impl Family {
             Family::Activity => "activity",
             Family::Flips => "flips",
             Family::FullSpectrum => "full-spectrum",
+            Family::Direction => "direction",
         }
     }
 }
@@ -88,17 +99,23 @@ impl MetricSet {
         }
     }
 
+    /// The set with `family` added.
+    pub fn with(mut self, family: Family) -> Self {
+        self.families.insert(family);
+        self
+    }
+
     /// Whether `family` is computed.
     pub fn has(&self, family: Family) -> bool {
         self.families.contains(&family)
     }
 
-    /// The families of `all` left out, by name: those a claim may need (no claim reads the full
+    /// The families a claim may need that are left out, by name (no claim reads the full
     /// spectra).
     pub fn missing(&self) -> Vec<&'static str> {
         Family::ALL
             .into_iter()
-            .filter(|&f| f.in_all() && !self.has(f))
+            .filter(|&f| f.read_by_claims() && !self.has(f))
             .map(Family::name)
             .collect()
     }
@@ -131,7 +148,8 @@ impl MetricSet {
 impl FromStr for MetricSet {
     type Err = String;
 
-    /// A comma-separated list of family names, `all` (every family but full-spectrum),
+    /// A comma-separated list of family names, `all` (every family but full-spectrum and
+    /// direction),
     /// `default` (`all` but invariance) or `none` (only what comes with the training step).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut families = BTreeSet::new();
@@ -172,15 +190,17 @@ mod tests {
         assert_eq!("all".parse::<MetricSet>().unwrap(), MetricSet::all());
         assert_eq!("default".parse::<MetricSet>().unwrap(), MetricSet::cheap());
         assert_eq!("none".parse::<MetricSet>().unwrap().to_string(), "none");
-        assert_eq!(MetricSet::cheap().missing(), vec!["invariance"]);
-        assert!(
-            MetricSet::all().missing().is_empty() && !MetricSet::all().has(Family::FullSpectrum)
+        assert_eq!(
+            MetricSet::cheap().missing(),
+            vec!["invariance", "direction"]
         );
-        let both: MetricSet = "all,full-spectrum".parse().unwrap();
+        assert_eq!(MetricSet::all().missing(), vec!["direction"]);
+        assert!(!MetricSet::all().has(Family::FullSpectrum));
+        let both: MetricSet = "all,full-spectrum,direction".parse().unwrap();
         assert!(both.missing().is_empty() && both.has(Family::FullSpectrum));
         assert_eq!(
             both.to_string(),
-            "margin,spectral,alignment,invariance,activity,flips,full-spectrum"
+            "margin,spectral,alignment,invariance,activity,flips,full-spectrum,direction"
         );
         let again: MetricSet = MetricSet::cheap().to_string().parse().unwrap();
         assert_eq!(again, MetricSet::cheap());
@@ -192,7 +212,7 @@ mod tests {
         assert_eq!(
             err,
             "unknown metric family `svd`; known: margin, spectral, alignment, invariance, \
-             activity, flips, full-spectrum, or all, default, none"
+             activity, flips, full-spectrum, direction, or all, default, none"
         );
     }
 }

@@ -251,7 +251,7 @@ pub fn run_needs(size: &RunSize<'_>, askers: &Askers) -> Vec<Need> {
     // the invariance drifts keep the step-0 weights and four factors of each pair, plus one
     // block of Δ.
     let has = |f| size.metrics.has(f);
-    let mut per_metric_weight = 0;
+    let mut per_metric_weight: u64 = 0;
     if has(Family::Spectral) || has(Family::Alignment) {
         per_metric_weight += 2 * 8;
     }
@@ -261,6 +261,13 @@ pub fn run_needs(size: &RunSize<'_>, askers: &Askers) -> Vec<Need> {
         per_metric_weight += 4 * 8;
     }
     let mut fixed = 0;
+    if has(Family::Direction) {
+        // The n × parameters Jacobian of the margins, the copy the least squares reads and its
+        // QR workspace, and the previous log's parameters.
+        per_metric_weight = per_metric_weight
+            .saturating_add(examples.saturating_mul(3 * 8))
+            .saturating_add(8);
+    }
     if has(Family::Invariance) {
         per_metric_weight += 5 * 8;
         fixed += BLOCK_ENTRIES as u64 * 8;

@@ -4,6 +4,7 @@
 pub mod counterexample;
 pub mod deep_linear;
 pub mod digits;
+pub mod direction;
 pub mod fashion;
 pub mod invariance;
 pub mod leaky_rank;
@@ -406,5 +407,6 @@ pub fn all() -> Vec<Entry> {
         residual::ENTRY,
         digits::ENTRY,
         leaky_rank::ENTRY,
+        direction::ENTRY,
     ]
 }

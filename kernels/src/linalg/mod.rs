@@ -1,4 +1,5 @@
-//! Dense linear algebra for the metrics: the singular value decomposition, whole or its top.
+//! Dense linear algebra for the metrics: the singular value decomposition, whole or its top, and
+//! non-negative least squares ([`nnls`]).
 //!
 //! [`svd`] is one-sided Jacobi (Hestenes' method): plane rotations applied to pairs of columns
 //! until every pair is orthogonal to working precision. It is slower than a bidiagonalising SVD
@@ -13,6 +14,7 @@
 mod gemv;
 mod jacobi;
 mod lanczos;
+mod nnls;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -21,6 +23,7 @@ mod top_tests;
 use crate::MatRef;
 
 pub use lanczos::{TOP_SVD_JACOBI_BELOW, TOP_SVD_TOLERANCE, top_svd};
+pub use nnls::{Nnls, nnls};
 
 /// A thin singular value decomposition A = U·diag(s)·Vᵀ of an m×n matrix, with k = min(m, n).
 #[derive(Clone, Debug)]

@@ -68,7 +68,7 @@ fn flags(rule: &str, dtype: &str, threads: u16) -> Vec<String> {
         "--data",
         "gaussian:dim=10,n=40,margin=0.1,seed=1",
         "--metrics",
-        "all,full-spectrum",
+        "all,full-spectrum,direction",
         "--steps",
         STEPS,
         "--step-rule",

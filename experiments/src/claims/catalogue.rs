@@ -399,6 +399,12 @@ pub const ALL: &[&ClaimSpec] = &[
     &super::leaky::RANK_AT_MOST_TWO,
     &super::leaky::ONE_STEP_DROP,
     &super::leaky::LARGE_INIT_STAYS_HIGH,
+    &super::direction::HOMOGENEOUS,
+    &super::direction::MARGIN_MONOTONE,
+    &super::direction::DIRECTION_CONVERGES,
+    &super::direction::GRADIENT_ALIGNS,
+    &super::direction::KKT_RESIDUAL,
+    &super::direction::KKT_SLACK,
 ];
 
 #[cfg(test)]

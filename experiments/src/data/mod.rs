@@ -8,6 +8,7 @@
 //! never panic on bad input: they return a [`DataError`] naming the file, the line or byte
 //! offset, and the problem.
 
+mod completion;
 mod csv;
 mod digits;
 mod error;
@@ -21,6 +22,7 @@ pub mod svm;
 mod synthetic;
 mod tensors;
 
+pub use completion::{Completion, completion, low_rank_truth, observed_entries};
 pub use csv::{ColumnRef, CsvOptions, HeaderMode, load_csv, load_csv_with};
 pub use digits::digits;
 pub use error::{DataError, Location};

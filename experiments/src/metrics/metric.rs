@@ -62,11 +62,18 @@ pub enum Metric {
     /// Drift of the per-layer conserved quantity ‖W_k‖_F² − ‖W_k+1‖_F², relative to
     /// ‖W_k‖_F² + ‖W_k+1‖_F².
     DriftLayer,
+    /// Effective rank exp(−Σ p_i ln p_i), p_i = σ_i / Σ_j σ_j, of a matrix (Roy & Vetterli 2007).
+    EffectiveRank,
+    /// ‖P_Ωᶜ(W − M)‖_F / ‖P_Ωᶜ(M)‖_F: the relative error of a completion on the entries it did
+    /// not see.
+    UnobservedError,
+    /// ‖P_Ω(W − M)‖_F / ‖P_Ω(M)‖_F: the relative error of a completion on the entries it saw.
+    ObservedError,
 }
 
 impl Metric {
     /// Every metric, in declaration order.
-    pub const ALL: [Metric; 27] = [
+    pub const ALL: [Metric; 30] = [
         Metric::Loss,
         Metric::LogLoss,
         Metric::Accuracy,
@@ -94,6 +101,9 @@ impl Metric {
         Metric::ActiveCount,
         Metric::DriftNeuron,
         Metric::DriftLayer,
+        Metric::EffectiveRank,
+        Metric::UnobservedError,
+        Metric::ObservedError,
     ];
 
     /// The metric written as `name` in the `metric` column.
@@ -139,6 +149,9 @@ impl Metric {
             Metric::ActiveCount => "active_count",
             Metric::DriftNeuron => "drift_neuron",
             Metric::DriftLayer => "drift_layer",
+            Metric::EffectiveRank => "effective_rank",
+            Metric::UnobservedError => "unobserved_error",
+            Metric::ObservedError => "observed_error",
         }
     }
 }

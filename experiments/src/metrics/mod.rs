@@ -17,6 +17,7 @@
 //!   per sweep and 4 · out · in f64 of workspace.
 
 mod activity;
+mod effective_rank;
 mod flips;
 mod full_spectrum;
 mod invariance;
@@ -30,6 +31,7 @@ mod selection;
 mod spectrum;
 
 pub use activity::{ActivityChange, ActivityTracker};
+pub use effective_rank::effective_rank;
 pub use flips::sign_flips;
 pub use full_spectrum::{LayerSpectrum, SpectraLog, singular_values};
 pub use invariance::{BLOCK_ENTRIES, InvarianceBaseline, PairDrift};

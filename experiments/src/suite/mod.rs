@@ -1,9 +1,11 @@
 //! The experiments of the theory, each a set of runs and the claims checked on them, runnable
 //! alone (one binary each) or all together (`lowrank`).
 
+pub mod completion;
 pub mod counterexample;
 pub mod deep_linear;
 pub mod digits;
+pub mod factorization;
 pub mod fashion;
 pub mod invariance;
 pub mod leaky_rank;

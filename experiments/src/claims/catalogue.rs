@@ -399,6 +399,14 @@ pub const ALL: &[&ClaimSpec] = &[
     &super::leaky::RANK_AT_MOST_TWO,
     &super::leaky::ONE_STEP_DROP,
     &super::leaky::LARGE_INIT_STAYS_HIGH,
+    &super::completion::OBSERVED_FIT,
+    &super::completion::SMALL_INIT,
+    &super::completion::LOW_RANK_AT_SMALL_INIT,
+    &super::completion::RECOVERS_AT_SMALL_INIT,
+    &super::completion::RANK_GROWS_WITH_INIT,
+    &super::completion::ERROR_GROWS_WITH_INIT,
+    &super::completion::DEPTH_HELPS_ERROR,
+    &super::completion::DEPTH_HELPS_RANK,
 ];
 
 #[cfg(test)]

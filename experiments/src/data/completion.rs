@@ -39,7 +39,7 @@ impl Completion {
 /// keep their scale across sizes. The rank is r with probability one (r ≤ d).
 pub fn low_rank_truth(size: usize, rank: usize, seed: u64) -> Vec<f64> {
     let rng = Rng::new(seed);
-    let mut draw = |stream: u64| -> Vec<f64> {
+    let draw = |stream: u64| -> Vec<f64> {
         let mut g = rng.fork(stream);
         (0..size * rank).map(|_| g.normal()).collect()
     };

@@ -52,7 +52,7 @@ pub struct Trained {
 /// ‖a − b‖ / ‖b‖ over the entries `keep` selects (NaN when ‖b‖ is 0 there).
 fn relative_error(a: &[f64], b: &[f64], keep: impl Fn(usize) -> bool) -> f64 {
     let (mut err, mut norm) = (0.0, 0.0);
-    for (k, (x, y)) in a.iter().zip(b).enumerate().filter(|&(k, _)| keep(k)) {
+    for (_, (x, y)) in a.iter().zip(b).enumerate().filter(|&(k, _)| keep(k)) {
         err += (x - y) * (x - y);
         norm += y * y;
     }

@@ -4,11 +4,19 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use experiments::cli::{CommonArgs, experiment_main};
+use experiments::help;
 use experiments::suite::completion;
 
 /// Command line of the experiment.
 #[derive(Parser, Debug)]
-#[command(name = completion::NAME, version, about = completion::TITLE, after_help = completion::claims_help())]
+#[command(
+    name = completion::NAME,
+    version,
+    about = help::experiment_about(completion::NAME, completion::TITLE),
+    after_help = completion::claims_help(),
+    max_term_width = help::HELP_WIDTH,
+    mut_arg("out", help::out_default(completion::NAME))
+)]
 struct Cli {
     #[command(flatten)]
     config: completion::Config,

@@ -609,3 +609,148 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     }
     exp.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(cfg: Config) -> String {
+        cfg.check(&Common::default()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_settings_are_errors_naming_the_flag() {
+        let base = Config::default;
+        for (cfg, expected) in [
+            (
+                Config { size: 0, ..base() },
+                "--size 0 must lie in 1..=2000",
+            ),
+            (
+                Config {
+                    size: 5000,
+                    ..base()
+                },
+                "--size 5000",
+            ),
+            (Config { rank: 0, ..base() }, "--rank 0"),
+            (
+                Config {
+                    rank: 101,
+                    ..base()
+                },
+                "--rank 101 must lie in 1..=--size (100)",
+            ),
+            (
+                Config {
+                    observed: 0,
+                    ..base()
+                },
+                "--observed 0",
+            ),
+            (
+                Config {
+                    observed: 10_000,
+                    ..base()
+                },
+                "--observed 10000 must lie in 1..10000",
+            ),
+            (
+                Config {
+                    few_observed: 3000,
+                    ..base()
+                },
+                "--few-observed 3000 must lie in 1..--observed (3000)",
+            ),
+            (
+                Config {
+                    few_observed: 0,
+                    ..base()
+                },
+                "--few-observed 0",
+            ),
+            (
+                Config {
+                    depths: vec![2, 0],
+                    ..base()
+                },
+                "--depths: 0 must lie in 1..=8",
+            ),
+            (
+                Config {
+                    depths: vec![3, 3],
+                    ..base()
+                },
+                "--depths: [3, 3] needs at least two different values",
+            ),
+            (
+                Config {
+                    depths: vec![],
+                    ..base()
+                },
+                "--depths: [] needs",
+            ),
+            (
+                Config {
+                    alphas: vec![0.1, -1.0],
+                    ..base()
+                },
+                "--alphas: -1 is not a finite positive number",
+            ),
+            (
+                Config {
+                    alphas: vec![0.1, f64::NAN],
+                    ..base()
+                },
+                "--alphas: NaN is not",
+            ),
+            (
+                Config {
+                    alphas: vec![0.1],
+                    ..base()
+                },
+                "--alphas: [0.1] needs at least two",
+            ),
+            (Config { lr: 0.0, ..base() }, "--lr 0 must be"),
+            (Config { steps: 0, ..base() }, "--steps must be at least 1"),
+        ] {
+            let e = error_of(cfg);
+            assert!(e.contains(expected), "{e} lacks {expected}");
+        }
+        let every = Common {
+            log_every: Some(1),
+            ..Common::default()
+        };
+        let long = Config {
+            steps: 1_000_000,
+            ..base()
+        };
+        let e = long.check(&every).unwrap_err().to_string();
+        assert!(e.contains("--steps 1000000 with --log-every 1"), "{e}");
+        let ends = Config {
+            depths: vec![3, 1, 2],
+            alphas: vec![0.3, 0.01, 1.0],
+            ..base()
+        };
+        assert_eq!(
+            ends.check(&Common::default()).unwrap(),
+            Extremes {
+                smallest: 0.01,
+                largest: 1.0,
+                shallowest: 1,
+                deepest: 3
+            }
+        );
+    }
+
+    #[test]
+    fn a_missing_or_non_finite_value_is_never_a_pass() {
+        assert_eq!(worst([0.5, 2.0, 1.0], true), 2.0);
+        assert_eq!(worst([0.5, 2.0, 1.0], false), 0.5);
+        assert!(worst([0.5, f64::NAN], true).is_nan());
+        assert!(worst([f64::INFINITY, 0.5], false).is_nan());
+        assert!(worst([], true).is_nan());
+        assert_eq!(run_name(3, 0.01, false), "depth-3-alpha-0.01");
+        assert_eq!(run_name(2, 1.0, true), "few-depth-2-alpha-1");
+    }
+}

@@ -412,7 +412,7 @@ mod tests {
         let bytes: Vec<Option<u64>> = needs.iter().map(|n| n.bytes).collect();
         let parameters = 20 * 40 + 40 * 20 + 20;
         let units = 20 + 40 + 20 + 1;
-        let rows = 27 * (1 + 3 + 2);
+        let rows = 30 * (1 + 3 + 2);
         assert_eq!(
             bytes,
             vec![

@@ -223,7 +223,7 @@ mod tests {
         let f = Factorization {
             depth: 2,
             alpha: 0.1,
-            lr: 0.2,
+            lr: 1.0,
             steps: 2000,
             seed: 5,
         };

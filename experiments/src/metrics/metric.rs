@@ -106,6 +106,14 @@ impl Metric {
         Metric::ObservedError,
     ];
 
+    /// The metrics of a matrix completion ([`crate::suite::factorization`]), which no network
+    /// run logs.
+    pub const COMPLETION: [Metric; 3] = [
+        Metric::EffectiveRank,
+        Metric::UnobservedError,
+        Metric::ObservedError,
+    ];
+
     /// The metric written as `name` in the `metric` column.
     pub fn from_name(name: &str) -> Option<Metric> {
         Metric::ALL.into_iter().find(|m| m.as_str() == name)

@@ -422,7 +422,7 @@ fn judge(done: &[Done], e: Extremes, cfg: &Config, truth_norm: f64) -> Vec<Claim
         a.iter().zip(b).map(|(x, y)| x.end(m) / y.end(m)).collect()
     };
     let both: Vec<&Done> = small.iter().chain(&large).copied().collect();
-    let judged_all = vec![
+    let judged_all = [
         judged(
             &claims::OBSERVED_FIT,
             worst(all.iter().map(|x| x.end(Metric::ObservedError)), true),

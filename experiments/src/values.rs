@@ -167,7 +167,7 @@ mod tests {
             "[possible values: constant, loss-normalized, grad-normalized, adaptive, momentum, adam]",
             "[possible values: f32, f64]",
             "[possible values: margin, spectral, alignment, invariance, activity, flips, \
-             full-spectrum, all, default, none]",
+             full-spectrum, direction, all, default, none]",
         ] {
             let flat: String = help.split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(flat.contains(list), "{list} not in\n{help}");

@@ -7,11 +7,12 @@ use std::process::Command;
 use experiments::help::help_problems;
 
 /// Each binary of this crate and the default folder its `--out` names (None: no `--out` flag).
-const BINARIES: [(&str, Option<&str>); 11] = [
+const BINARIES: [(&str, Option<&str>); 12] = [
     (
         env!("CARGO_BIN_EXE_counterexample"),
         Some("runs/counterexample"),
     ),
+    (env!("CARGO_BIN_EXE_completion"), Some("runs/completion")),
     (env!("CARGO_BIN_EXE_deep-linear"), Some("runs/deep-linear")),
     (env!("CARGO_BIN_EXE_digits"), Some("runs/digits")),
     (env!("CARGO_BIN_EXE_fashion"), Some("runs/fashion")),

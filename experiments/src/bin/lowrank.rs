@@ -15,10 +15,11 @@ use experiments::suite::{self, Common, write_seeds_report, write_suite_report};
 
 const AFTER_HELP: &str = "\
 Runs, at their defaults: deep-linear, relu-tail, invariance, counterexample, residual, digits,
-leaky-rank, direction (each also a binary of its own, whose --help states its claims, their
-sources and thresholds), once per seed: --seeds N runs the seeds --seed, --seed + 1, …, --seed + N − 1 (the
-seed of the initialization). Every claim is reported as \"holds in k of n\" with its worst value and median over
-the seeds where it could be judged; a claim whose premise fails on a seed is not applicable there.
+leaky-rank, direction, completion (each also a binary of its own, whose --help states its claims,
+their sources and thresholds), once per seed: --seeds N runs the seeds --seed, --seed + 1, …,
+--seed + N − 1 (the seed of the initialization). Every claim is reported as \"holds in k of n\"
+with its worst value and median over the seeds where it could be judged; a claim whose premise
+fails on a seed is not applicable there.
 
 Writes runs/lowrank/report.md (the claims over the seeds), and one folder per seed (seed-K) with its
 own report, every claim on that seed, the plots and one folder per experiment. A claim that does

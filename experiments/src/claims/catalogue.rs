@@ -405,6 +405,14 @@ pub const ALL: &[&ClaimSpec] = &[
     &super::direction::GRADIENT_ALIGNS,
     &super::direction::KKT_RESIDUAL,
     &super::direction::KKT_SLACK,
+    &super::completion::OBSERVED_FIT,
+    &super::completion::SMALL_INIT,
+    &super::completion::LOW_RANK_AT_SMALL_INIT,
+    &super::completion::RECOVERS_AT_SMALL_INIT,
+    &super::completion::RANK_GROWS_WITH_INIT,
+    &super::completion::ERROR_GROWS_WITH_INIT,
+    &super::completion::DEPTH_HELPS_ERROR,
+    &super::completion::DEPTH_HELPS_RANK,
 ];
 
 #[cfg(test)]

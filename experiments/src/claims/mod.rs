@@ -4,6 +4,7 @@
 //! seeds ([`seeds`]).
 
 pub mod catalogue;
+pub mod completion;
 mod declare;
 pub mod direction;
 pub mod leaky;

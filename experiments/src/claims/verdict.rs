@@ -146,6 +146,18 @@ impl Claim {
         self
     }
 
+    /// The claim, withdrawn (not applicable, naming the premise) when one of `premises` that an
+    /// experiment judged itself did not hold.
+    pub fn resting_on(self, premises: &[&Claim]) -> Self {
+        match premises.iter().find(|p| p.verdict != Verdict::Holds) {
+            Some(p) => {
+                let reason = format!("premise `{}` is {}", p.id, p.verdict.as_str());
+                self.inapplicable(&reason)
+            }
+            None => self,
+        }
+    }
+
     /// Withdraws the verdict of a claim whose premise failed: the value stays on record, the
     /// verdict becomes `not applicable`, and the metric says which premise.
     pub fn inapplicable(mut self, reason: &str) -> Self {

@@ -1,6 +1,7 @@
 //! Binary data sets for the experiments: synthetic Gaussian data with a margin, the two-class
 //! high-dimensional Gaussian mixture, the two-point ReLU counterexample, the bundled 8×8 handwritten digits, and user CSV / IDX files (alone or as an MNIST-format
-//! folder).
+//! folder). Apart from these, [`Completion`]: a seeded low-rank matrix and the entries of it a
+//! matrix completion observes.
 //!
 //! Every data set has labels in {−1, +1} and is scaled so that its largest input has norm 1, the
 //! setting of the theory (‖x_i‖ ≤ 1); the divisor is kept in [`Dataset::input_divisor`] and
@@ -8,6 +9,7 @@
 //! never panic on bad input: they return a [`DataError`] naming the file, the line or byte
 //! offset, and the problem.
 
+mod completion;
 mod csv;
 mod digits;
 mod error;
@@ -21,6 +23,7 @@ pub mod svm;
 mod synthetic;
 mod tensors;
 
+pub use completion::{Completion, completion, low_rank_truth, observed_entries};
 pub use csv::{ColumnRef, CsvOptions, HeaderMode, load_csv, load_csv_with};
 pub use digits::digits;
 pub use error::{DataError, Location};

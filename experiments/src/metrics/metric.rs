@@ -76,11 +76,18 @@ pub enum Metric {
     KktResidual,
     /// Σ_i λ_i (q̂_i − 1) / Σ_i λ_i q̂_i (q̂ = q / min q): the multipliers' share off the margin.
     KktSlack,
+    /// Effective rank exp(−Σ p_i ln p_i), p_i = σ_i / Σ_j σ_j, of a matrix (Roy & Vetterli 2007).
+    EffectiveRank,
+    /// ‖P_Ωᶜ(W − M)‖_F / ‖P_Ωᶜ(M)‖_F: the relative error of a completion on the entries it did
+    /// not see.
+    UnobservedError,
+    /// ‖P_Ω(W − M)‖_F / ‖P_Ω(M)‖_F: the relative error of a completion on the entries it saw.
+    ObservedError,
 }
 
 impl Metric {
     /// Every metric, in declaration order.
-    pub const ALL: [Metric; 33] = [
+    pub const ALL: [Metric; 36] = [
         Metric::Loss,
         Metric::LogLoss,
         Metric::Accuracy,
@@ -114,6 +121,28 @@ impl Metric {
         Metric::GradAlignment,
         Metric::KktResidual,
         Metric::KktSlack,
+        Metric::EffectiveRank,
+        Metric::UnobservedError,
+        Metric::ObservedError,
+    ];
+
+    /// The metrics of the direction family ([`crate::metrics::Family::Direction`]), logged only
+    /// when it is computed.
+    pub const DIRECTION: [Metric; 6] = [
+        Metric::HomogeneityDegree,
+        Metric::SmoothedMargin,
+        Metric::DirectionChange,
+        Metric::GradAlignment,
+        Metric::KktResidual,
+        Metric::KktSlack,
+    ];
+
+    /// The metrics of a matrix completion ([`crate::suite::factorization`]), which no network
+    /// run logs.
+    pub const COMPLETION: [Metric; 3] = [
+        Metric::EffectiveRank,
+        Metric::UnobservedError,
+        Metric::ObservedError,
     ];
 
     /// The metric written as `name` in the `metric` column.
@@ -165,6 +194,9 @@ impl Metric {
             Metric::GradAlignment => "grad_alignment",
             Metric::KktResidual => "kkt_residual",
             Metric::KktSlack => "kkt_slack",
+            Metric::EffectiveRank => "effective_rank",
+            Metric::UnobservedError => "unobserved_error",
+            Metric::ObservedError => "observed_error",
         }
     }
 }

@@ -20,6 +20,7 @@
 
 mod activity;
 mod direction;
+mod effective_rank;
 mod flips;
 mod full_spectrum;
 mod invariance;
@@ -37,6 +38,7 @@ pub use direction::{
     Kkt, direction_change, gradient_alignment, kkt, margin_gradients, smoothed_margin,
     trained_params,
 };
+pub use effective_rank::effective_rank;
 pub use flips::sign_flips;
 pub use full_spectrum::{LayerSpectrum, SpectraLog, singular_values};
 pub use invariance::{BLOCK_ENTRIES, InvarianceBaseline, PairDrift};

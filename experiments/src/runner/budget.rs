@@ -275,11 +275,18 @@ pub fn run_needs(size: &RunSize<'_>, askers: &Askers) -> Vec<Need> {
     let metrics = parameters
         .and_then(|p| p.checked_mul(per_metric_weight))
         .and_then(|b| b.checked_add(fixed));
-    // Each log records at most every metric of the run, of each matrix, of each pair and of
-    // each state written by a learned-skip block.
+    // Each log records at most every metric of a network run (not a completion's, and the
+    // direction family's only when it is computed), of each matrix, of each pair and of each
+    // state written by a learned-skip block.
     let kinds: Vec<_> = layers.iter().map(|l| l.kind).collect();
     let states = joint_states(&kinds, &pairs).len();
-    let rows_per_log = (Metric::ALL.len() * (1 + layers.len() + pairs.len() + states)) as u64;
+    let direction = if has(Family::Direction) {
+        0
+    } else {
+        Metric::DIRECTION.len()
+    };
+    let network_metrics = Metric::ALL.len() - Metric::COMPLETION.len() - direction;
+    let rows_per_log = (network_metrics * (1 + layers.len() + pairs.len() + states)) as u64;
     // The full spectra: min(out, in) values per matrix, kept and copied into checkpoints.
     let spectra_per_log: u64 = if has(Family::FullSpectrum) {
         layers

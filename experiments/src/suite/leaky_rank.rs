@@ -8,7 +8,7 @@ use models::{Arch, StepRule};
 
 use super::{Common, Entry, Experiment, ExperimentResult, Training, gaussian_start, spec};
 use crate::claims::leaky::{self, DATA_AND_INIT_PREMISES, HIGH_FOR_STEPS};
-use crate::claims::{Claim, ClaimSpec, Verdict, help};
+use crate::claims::{Claim, ClaimSpec, help};
 use crate::data::{self, Dataset};
 use crate::error::RunError;
 use crate::metrics::Metric;
@@ -156,17 +156,6 @@ fn at(series: &[(usize, f64)], step: usize) -> f64 {
         .map_or(f64::NAN, |&(_, v)| v)
 }
 
-/// The claim `claim`, withdrawn when one of `premises` (judged by the experiment) did not hold.
-fn resting_on(claim: Claim, premises: &[&Claim]) -> Claim {
-    match premises.iter().find(|p| p.verdict != Verdict::Holds) {
-        Some(p) => {
-            let reason = format!("premise `{}` is {}", p.id, p.verdict.as_str());
-            claim.inapplicable(&reason)
-        }
-        None => claim,
-    }
-}
-
 /// Runs the experiment.
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {
     let (smallest, largest) = cfg.scales()?;
@@ -232,7 +221,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
     };
     let withdrawn: Vec<Claim> = judged
         .iter()
-        .map(|c| resting_on(c.clone(), &premises_of(&c.id)))
+        .map(|c| c.clone().resting_on(&premises_of(&c.id)))
         .collect();
     for claim in withdrawn {
         exp.claim(claim);
@@ -243,6 +232,7 @@ pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Verdict;
 
     #[test]
     fn bad_settings_are_errors_naming_the_flag() {
@@ -282,8 +272,8 @@ mod tests {
         let holds = leaky::NEAR_ORTHOGONAL.with_value(NAME, 2.0);
         let fails = leaky::SMALL_INIT.with_value(NAME, 1.5);
         let claim = leaky::ONE_STEP_DROP.with_value(NAME, 1.2);
-        assert_eq!(resting_on(claim.clone(), &[&holds]).verdict, Verdict::Holds);
-        let out = resting_on(claim, &[&holds, &fails]);
+        assert_eq!(claim.clone().resting_on(&[&holds]).verdict, Verdict::Holds);
+        let out = claim.resting_on(&[&holds, &fails]);
         assert_eq!(out.verdict, Verdict::NotApplicable);
         assert!(
             out.metric.contains("premise `small-init` is FAILS"),

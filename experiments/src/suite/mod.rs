@@ -1,10 +1,12 @@
 //! The experiments of the theory, each a set of runs and the claims checked on them, runnable
 //! alone (one binary each) or all together (`lowrank`).
 
+pub mod completion;
 pub mod counterexample;
 pub mod deep_linear;
 pub mod digits;
 pub mod direction;
+pub mod factorization;
 pub mod fashion;
 pub mod invariance;
 pub mod leaky_rank;
@@ -329,6 +331,36 @@ impl<'a> Experiment<'a> {
         Ok(self.records.last().expect("just pushed"))
     }
 
+    /// Adds a run trained outside [`runner::execute`] by a trainer of its own, as the
+    /// sub-folder `folder`: `write` fills a staging folder with the run's files and returns its
+    /// summary and the stems of its charts; the folder is then published whole, as `execute`
+    /// publishes its runs (see [`runner::publish`]), and the run joins the experiment's report.
+    pub fn add_run(
+        &mut self,
+        folder: &str,
+        write: impl FnOnce(&RunDir) -> Result<(Summary, Vec<String>), RunError>,
+    ) -> Result<(), RunError> {
+        let out = self.dir.root().join(folder);
+        if let Some(signal) = runner::interrupt::requested() {
+            return Err(RunError::Interrupted {
+                run: format!("{}/{folder}", self.name),
+                signal,
+                checkpoint: None,
+            });
+        }
+        let io = |e| RunError::io(format!("run folder {}", out.display()), e);
+        runner::publish::recover(&out).map_err(io)?;
+        let staging = runner::publish::stage(&out, false).map_err(io)?;
+        let (summary, charts) = write(&staging)?;
+        runner::publish::publish(&staging, &out).map_err(io)?;
+        self.runs.push(RunEntry {
+            folder: folder.to_string(),
+            summary,
+            charts,
+        });
+        Ok(())
+    }
+
     /// Judges `spec` on the value `value` computes from the runs named `runs` (a comparison of
     /// runs), under the experiment's name; the caller adds it with [`Experiment::claim`].
     pub fn compare(
@@ -408,5 +440,6 @@ pub fn all() -> Vec<Entry> {
         digits::ENTRY,
         leaky_rank::ENTRY,
         direction::ENTRY,
+        completion::ENTRY,
     ]
 }

@@ -6,24 +6,23 @@
 //! recovers the unobserved entries; a large α leaves that regime; with few observations depth 3
 //! recovers where depth 2 does not.
 
-use std::fmt::Write;
+mod judge;
+mod report;
 
-use serde_json::json;
-
-use super::factorization::{self, Factorization, PRODUCT, Trained};
+use super::factorization::{self, Factorization, Trained};
 use super::{Common, Entry, Experiment, ExperimentResult};
 use crate::claims::completion::{self as claims, FIT_AND_INIT_PREMISES};
-use crate::claims::{Claim, ClaimSpec, help};
+use crate::claims::{ClaimSpec, help};
 use crate::data::{self, Completion};
 use crate::error::RunError;
 use crate::metrics::Metric;
 use crate::metrics::log::Scope;
-use crate::report::plot::{Chart, Reference, Series};
-use crate::report::summary::{Status, Summary};
-use crate::report::table::Table;
-use crate::report::{chart, chart_links, final_metrics, series, threshold_lines, write_text};
+use crate::report::plot::Reference;
+use crate::report::threshold_lines;
 use crate::runner::Dtype;
 use crate::runner::rundir::RunDir;
+use judge::judge;
+use report::{against_alpha, config_json, spectrum_chart, write_run};
 
 /// The binary's name.
 pub const NAME: &str = "completion";
@@ -215,302 +214,6 @@ fn run_name(depth: usize, alpha: f64, few: bool) -> String {
     format!("{prefix}depth-{depth}-alpha-{alpha}")
 }
 
-/// The product's top singular values at every log of `trained`, one series each.
-fn spectrum_chart(trained: &Trained, title: &str) -> Chart {
-    let mut c = chart(title, "singular value", true);
-    let entries = trained.spectra.entries();
-    let shown = entries
-        .first()
-        .map_or(0, |e| e.values.len().min(CHARTED_SIGMAS));
-    for k in 0..shown {
-        let points = entries
-            .iter()
-            .filter_map(|e| Some((e.step, *e.values.get(k)?)))
-            .collect();
-        c.series.push(series(format!("σ{}", k + 1), points));
-    }
-    c
-}
-
-/// The charts of one run, by file stem.
-fn run_charts(trained: &Trained) -> Vec<(String, Chart)> {
-    let log = &trained.log;
-    let at = |m| log.series(Scope::Run, 0, m);
-    let mut errors = chart(
-        "relative error of the product on the observed and unobserved entries",
-        "relative error",
-        true,
-    );
-    errors
-        .series
-        .push(series("observed".into(), at(Metric::ObservedError)));
-    errors
-        .series
-        .push(series("unobserved".into(), at(Metric::UnobservedError)));
-    let mut rank = chart(
-        "effective rank of the product (Roy & Vetterli)",
-        "effective rank",
-        false,
-    );
-    rank.series
-        .push(series("effective rank".into(), at(Metric::EffectiveRank)));
-    vec![
-        (
-            "singular_values".into(),
-            spectrum_chart(trained, "the product's top singular values"),
-        ),
-        ("errors".into(), errors),
-        ("effective_rank".into(), rank),
-    ]
-}
-
-/// The `summary.json` configuration of a run.
-fn config_json(
-    cfg: &Config,
-    common: &Common,
-    problem: &Completion,
-    f: &Factorization,
-) -> serde_json::Value {
-    let d = problem.size;
-    json!({
-        "arch": format!("product of {} factors {d}×{d}", f.depth),
-        "start": format!("factor entries N(0, α²/d), α = {}", f.alpha),
-        "data": {
-            "name": format!(
-                "completion:size={d},rank={},observed={},seed={}",
-                problem.rank,
-                problem.observed.len(),
-                common.seed
-            ),
-        },
-        "loss": "mean squared error on the observed entries",
-        "step_rule": "constant",
-        "lr": f.lr,
-        "steps": f.steps,
-        "seed": common.seed,
-        "dtype": common.dtype.to_string(),
-        "depth": f.depth,
-        "alpha": f.alpha,
-        "logged_steps": common.logs(cfg.steps),
-    })
-}
-
-/// Writes the files of run `name` into `dir` (its staging folder): `metrics.csv`,
-/// `spectra.csv`, `summary.json`, its charts and `report.md`.
-fn write_run(
-    dir: &RunDir,
-    name: &str,
-    config: serde_json::Value,
-    trained: &Trained,
-) -> Result<(Summary, Vec<String>), RunError> {
-    let file =
-        |path: std::path::PathBuf| move |e| RunError::io(format!("writing {}", path.display()), e);
-    trained
-        .log
-        .write_csv(&dir.metrics_csv())
-        .map_err(file(dir.metrics_csv()))?;
-    trained
-        .spectra
-        .write_csv(&dir.spectra_csv(), &[PRODUCT.to_string()])
-        .map_err(file(dir.spectra_csv()))?;
-    let summary = Summary {
-        name: format!("{NAME}/{name}"),
-        reference: claims::PAPER.to_string(),
-        config,
-        outcome: trained.outcome.clone(),
-        data: None,
-        final_metrics: final_metrics(&trained.log),
-        claims: Vec::new(),
-    };
-    summary
-        .write(&dir.summary_json())
-        .map_err(file(dir.summary_json()))?;
-    let charts = run_charts(trained);
-    for (stem, c) in &charts {
-        c.write(&dir.plot(stem))?;
-    }
-    let mut md = String::new();
-    let _ = writeln!(md, "# Run `{}`\n", summary.name);
-    let _ = writeln!(
-        md,
-        "Deep matrix factorization; the experiment judges the claims of {} across its runs.\n",
-        claims::PAPER
-    );
-    let mut table = Table::new(&["setting", "value"]);
-    if let Some(map) = summary.config.as_object() {
-        for (k, v) in map {
-            table.push(vec![k.clone(), v.to_string().trim_matches('"').to_string()]);
-        }
-    }
-    let _ = writeln!(md, "## Configuration\n");
-    md.push_str(&table.to_markdown());
-    let o = &summary.outcome;
-    let _ = writeln!(
-        md,
-        "\n## Outcome\n\n{:?} after {} steps ({}), {:.2} s ({:.2} s of it computing metrics).",
-        o.status, o.steps, o.stop_reason, o.seconds, o.metrics_seconds
-    );
-    let mut last = Table::new(&["metric", "value at the end"]);
-    for (k, v) in &summary.final_metrics {
-        last.push(vec![k.clone(), crate::claims::fmt_value(*v)]);
-    }
-    let _ = writeln!(md, "\n## The product at the end\n");
-    md.push_str(&last.to_markdown());
-    let _ = writeln!(md, "\n## Plots\n");
-    let stems: Vec<String> = charts.into_iter().map(|(s, _)| s).collect();
-    let refs: Vec<&str> = stems.iter().map(String::as_str).collect();
-    md.push_str(&chart_links("", &refs));
-    write_text(&dir.report_md(), &md)?;
-    Ok((summary, stems))
-}
-
-/// The worst of `values` by `max` (the largest) or not (the smallest); NaN if any is not finite
-/// or there are none, so that a missing run never reads as a pass.
-fn worst(values: impl IntoIterator<Item = f64>, max: bool) -> f64 {
-    let values: Vec<f64> = values.into_iter().collect();
-    if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
-        return f64::NAN;
-    }
-    let pick = if max { f64::max } else { f64::min };
-    values.into_iter().reduce(pick).unwrap_or(f64::NAN)
-}
-
-/// `spec` with `value`, read from `runs`: not judged when one of them diverged.
-fn judged(spec: &ClaimSpec, value: f64, runs: &[&Done]) -> Claim {
-    let claim = spec.with_value(NAME, value);
-    match runs
-        .iter()
-        .find(|r| r.trained.outcome.status == Status::Diverged)
-    {
-        Some(r) => claim.unjudged(&format!("run `{}` diverged", r.name)),
-        None => claim,
-    }
-}
-
-/// The claims, judged on the finished runs, with their premises applied.
-fn judge(done: &[Done], e: Extremes, cfg: &Config, truth_norm: f64) -> Vec<Claim> {
-    let find = |depth: usize, alpha: f64, few: bool| -> Vec<&Done> {
-        done.iter()
-            .filter(|r| r.depth == depth && r.alpha == alpha && r.few == few)
-            .collect()
-    };
-    let mut depths = cfg.depths.clone();
-    depths.sort_unstable();
-    depths.dedup();
-    let small: Vec<&Done> = depths
-        .iter()
-        .flat_map(|&d| find(d, e.smallest, false))
-        .collect();
-    let large: Vec<&Done> = depths
-        .iter()
-        .flat_map(|&d| find(d, e.largest, false))
-        .collect();
-    let few: Vec<&Done> = [e.shallowest, e.deepest]
-        .iter()
-        .flat_map(|&d| find(d, e.smallest, true))
-        .collect();
-    let all: Vec<&Done> = done.iter().collect();
-    let r = cfg.rank as f64;
-    let start = |run: &Done| {
-        run.trained
-            .log
-            .series(Scope::Run, 0, Metric::Frobenius)
-            .first()
-            .map_or(f64::NAN, |&(_, v)| v / truth_norm)
-    };
-    let ratio = |a: &[&Done], b: &[&Done], m: Metric| -> Vec<f64> {
-        a.iter().zip(b).map(|(x, y)| x.end(m) / y.end(m)).collect()
-    };
-    let both: Vec<&Done> = small.iter().chain(&large).copied().collect();
-    let judged_all = [
-        judged(
-            &claims::OBSERVED_FIT,
-            worst(all.iter().map(|x| x.end(Metric::ObservedError)), true),
-            &all,
-        ),
-        judged(
-            &claims::SMALL_INIT,
-            worst(small.iter().map(|x| start(x)), true),
-            &small,
-        ),
-        judged(
-            &claims::LOW_RANK_AT_SMALL_INIT,
-            worst(small.iter().map(|x| x.end(Metric::EffectiveRank) - r), true),
-            &small,
-        ),
-        judged(
-            &claims::RECOVERS_AT_SMALL_INIT,
-            worst(small.iter().map(|x| x.end(Metric::UnobservedError)), true),
-            &small,
-        ),
-        judged(
-            &claims::RANK_GROWS_WITH_INIT,
-            worst(ratio(&large, &small, Metric::EffectiveRank), false),
-            &both,
-        ),
-        judged(
-            &claims::ERROR_GROWS_WITH_INIT,
-            worst(ratio(&large, &small, Metric::UnobservedError), false),
-            &both,
-        ),
-        judged(
-            &claims::DEPTH_HELPS_ERROR,
-            worst(ratio(&few[1..], &few[..1], Metric::UnobservedError), true),
-            &few,
-        ),
-        judged(
-            &claims::DEPTH_HELPS_RANK,
-            worst(ratio(&few[1..], &few[..1], Metric::EffectiveRank), true),
-            &few,
-        ),
-    ];
-    let premises_of = |id: &str| -> Vec<&Claim> {
-        FIT_AND_INIT_PREMISES
-            .iter()
-            .filter(|(c, _)| c.id == id)
-            .flat_map(|(_, ps)| ps.iter())
-            .filter_map(|p| judged_all.iter().find(|c| c.id == p.id))
-            .collect()
-    };
-    judged_all
-        .iter()
-        .map(|c| c.clone().resting_on(&premises_of(&c.id)))
-        .collect()
-}
-
-/// Effective rank and unobserved error at the end against α, one line per depth.
-fn against_alpha(
-    done: &[Done],
-    depths: &[usize],
-    metric: Metric,
-    title: &str,
-    y: &str,
-    log_y: bool,
-) -> Chart {
-    let mut c = Chart {
-        title: title.to_string(),
-        x_label: "initialization scale α (log scale)".to_string(),
-        y_label: y.to_string(),
-        log_x: true,
-        log_y,
-        series: Vec::new(),
-        references: Vec::new(),
-    };
-    for &depth in depths {
-        let mut points: Vec<(f64, f64)> = done
-            .iter()
-            .filter(|r| r.depth == depth && !r.few)
-            .map(|r| (r.alpha, r.end(metric)))
-            .collect();
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        c.series.push(Series {
-            label: format!("depth {depth}"),
-            points,
-        });
-    }
-    c
-}
-
 /// Trains one factorization in the run's dtype.
 fn train(problem: &Completion, f: &Factorization, common: &Common) -> Trained {
     let schedule = common.schedule(f.steps);
@@ -616,6 +319,12 @@ mod tests {
 
     fn error_of(cfg: Config) -> String {
         cfg.check(&Common::default()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn run_names_say_depth_scale_and_observations() {
+        assert_eq!(run_name(3, 0.01, false), "depth-3-alpha-0.01");
+        assert_eq!(run_name(2, 1.0, true), "few-depth-2-alpha-1");
     }
 
     #[test]
@@ -741,16 +450,5 @@ mod tests {
                 deepest: 3
             }
         );
-    }
-
-    #[test]
-    fn a_missing_or_non_finite_value_is_never_a_pass() {
-        assert_eq!(worst([0.5, 2.0, 1.0], true), 2.0);
-        assert_eq!(worst([0.5, 2.0, 1.0], false), 0.5);
-        assert!(worst([0.5, f64::NAN], true).is_nan());
-        assert!(worst([f64::INFINITY, 0.5], false).is_nan());
-        assert!(worst([], true).is_nan());
-        assert_eq!(run_name(3, 0.01, false), "depth-3-alpha-0.01");
-        assert_eq!(run_name(2, 1.0, true), "few-depth-2-alpha-1");
     }
 }

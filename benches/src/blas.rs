@@ -158,7 +158,7 @@ impl Blas {
         for path in candidates {
             // SAFETY: loading runs the library's initializers; both libraries' only
             // initialization is to detect the CPU and size their thread pools.
-            match unsafe { Library::new(&path) } {
+            match unsafe { Library::new(path.as_str()) } {
                 Ok(lib) => {
                     // Never unloaded: see the module documentation.
                     let lib: &'static Library = Box::leak(Box::new(lib));

@@ -9,6 +9,7 @@ pub mod cblas_layout;
 pub mod flops;
 pub mod operands;
 pub mod peers;
+pub mod plot;
 pub mod report;
 pub mod research;
 pub mod shapes;

@@ -1,8 +1,9 @@
 //! The roofline's plots, in the style of BLIS's performance graphs: GFLOP/s of each library, one
 //! line each, with the y axis running from 0 to the measured FMA peak, so that the distance to
 //! the top is the distance to the machine's limit. One plot per dtype and thread count against
-//! m = n = k, and one along the MLP products (a categorical axis: the products have no natural
-//! order of size).
+//! m = n = k, and one along the MLP products. Both x axes are categorical, one evenly spaced
+//! position per product: the sizes grow about geometrically (so the spacing reads like a log
+//! axis, with every size labelled), and the MLP products have no natural order of size.
 
 use std::path::{Path, PathBuf};
 
@@ -119,20 +120,23 @@ pub fn plots(report: &Report, sizes: &[usize]) -> Vec<Plot> {
             .map(|p| p.gflops)
             .reduce(f64::max);
         let plural = if threads == 1 { "" } else { "s" };
-        let mut squares: Vec<(f64, &Row)> = here
+        let squares: Vec<(f64, &Row)> = sizes
             .iter()
-            .filter(|r| r.layout == "AB" && r.m == r.k && r.k == r.n && sizes.contains(&r.m))
-            .map(|&r| (r.m as f64, r))
+            .enumerate()
+            .filter_map(|(i, &s)| {
+                here.iter()
+                    .find(|r| r.layout == "AB" && (r.m, r.k, r.n) == (s, s, s))
+                    .map(|&r| (i as f64, r))
+            })
             .collect();
-        squares.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut square = chart(
             report,
             &squares,
             peak,
             format!("GEMM {dtype}, {threads} thread{plural}: m = n = k"),
-            "m = n = k (log scale)",
+            "m = n = k",
         );
-        square.log_x = true;
+        square.x_categories = sizes.iter().map(|s| s.to_string()).collect();
         out.push(Plot {
             file: format!("gemm-square-{dtype}-{threads}t.svg"),
             chart: square,
@@ -263,11 +267,13 @@ mod tests {
             ],
             "BLIS has no point and no line"
         );
+        assert_eq!(square.x_categories, ["16", "64", "256", "1024"]);
         assert_eq!(
             square.series[0].points,
-            [(16.0, 16.0), (64.0, 64.0), (256.0, 256.0)]
+            [(0.0, 16.0), (1.0, 64.0), (2.0, 256.0)],
+            "1024 was not measured: no point"
         );
-        assert!(square.log_x);
+        assert!(!square.log_x);
     }
 
     #[test]

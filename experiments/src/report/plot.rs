@@ -4,6 +4,7 @@ use std::path::Path;
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use models::atomic::write_atomic;
 
@@ -96,7 +97,7 @@ const PLOT_WIDTH: u32 = 680;
 const LEGEND_ROW: i32 = 18;
 const LEGEND_CHARS: usize = 40;
 /// Height of the x label area of a categorical axis, whose names are written upright.
-const CATEGORY_LABEL_AREA: u32 = 120;
+const CATEGORY_LABEL_AREA: u32 = 125;
 
 impl Chart {
     /// The points that can be drawn: finite, x > 0 on a log x axis, y > 0 on a log y axis.
@@ -269,11 +270,14 @@ impl Chart {
         }
         if !self.x_categories.is_empty() {
             // One tick per category (plotters would otherwise pick round steps of its own).
+            // Anchored at their start, so that turned upright they hang below the axis.
             mesh.x_labels(self.x_categories.len() + 2).x_label_style(
-                ("sans-serif", 12)
-                    .into_font()
-                    .transform(FontTransform::Rotate90),
+                TextStyle::from(("sans-serif", 12).into_font())
+                    .transform(FontTransform::Rotate90)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
             );
+            // The axis descriptions would otherwise inherit the labels' turn.
+            mesh.axis_desc_style(("sans-serif", 12));
         }
         mesh.draw().map_err(err)?;
         let (x_lo, x_hi) = self.ranges().map(|(x, _)| x).unwrap_or((1.0, 10.0));

@@ -177,13 +177,16 @@ impl Blas {
 
     /// The entry points and kernel description of an opened library.
     fn bind(library: BlasLibrary, lib: &'static Library, path: String) -> Result<Blas, String> {
-        // SAFETY (every block of this function): each type is the prototype of the symbol in
-        // OpenBLAS's `cblas.h`/`openblas_config.h` or BLIS's `blis.h`, for the 32-bit CBLAS
-        // integers checked below.
+        // Every function type below is the prototype of its symbol in OpenBLAS's
+        // `cblas.h`/`openblas_config.h` or BLIS's `blis.h`, for the 32-bit CBLAS integers
+        // checked below.
+        // SAFETY: the type is the symbol's prototype (see above).
         let sgemm = unsafe { symbol::<CblasGemm<f32>>(lib, &path, "cblas_sgemm") }?;
+        // SAFETY: the type is the symbol's prototype (see above).
         let dgemm = unsafe { symbol::<CblasGemm<f64>>(lib, &path, "cblas_dgemm") }?;
         let (kernel, config, set_threads) = match library {
             BlasLibrary::OpenBlas => {
+                // SAFETY: the type is the symbol's prototype (see above).
                 let corename = unsafe {
                     symbol::<unsafe extern "C" fn() -> *const c_char>(
                         lib,
@@ -191,6 +194,7 @@ impl Blas {
                         "openblas_get_corename",
                     )
                 }?;
+                // SAFETY: the type is the symbol's prototype (see above).
                 let get_config = unsafe {
                     symbol::<unsafe extern "C" fn() -> *const c_char>(
                         lib,
@@ -198,6 +202,7 @@ impl Blas {
                         "openblas_get_config",
                     )
                 }?;
+                // SAFETY: the type is the symbol's prototype (see above).
                 let set = unsafe { symbol(lib, &path, "openblas_set_num_threads") }?;
                 // SAFETY: both return pointers to static strings of the library.
                 let (kernel, config) = unsafe { (owned(corename()), owned(get_config())) };
@@ -210,9 +215,11 @@ impl Blas {
                 (kernel, config, SetThreads::OpenBlas(set))
             }
             BlasLibrary::Blis => {
+                // SAFETY: the type is the symbol's prototype (see above).
                 let query_id = unsafe {
                     symbol::<unsafe extern "C" fn() -> c_int>(lib, &path, "bli_arch_query_id")
                 }?;
+                // SAFETY: the type is the symbol's prototype (see above).
                 let arch_string = unsafe {
                     symbol::<unsafe extern "C" fn(c_int) -> *const c_char>(
                         lib,
@@ -220,6 +227,7 @@ impl Blas {
                         "bli_arch_string",
                     )
                 }?;
+                // SAFETY: the type is the symbol's prototype (see above).
                 let version = unsafe {
                     symbol::<unsafe extern "C" fn() -> *const c_char>(
                         lib,
@@ -227,6 +235,7 @@ impl Blas {
                         "bli_info_get_version_str",
                     )
                 }?;
+                // SAFETY: the type is the symbol's prototype (see above).
                 let int_size = unsafe {
                     symbol::<unsafe extern "C" fn() -> i64>(
                         lib,
@@ -234,6 +243,7 @@ impl Blas {
                         "bli_info_get_blas_int_type_size",
                     )
                 }?;
+                // SAFETY: the type is the symbol's prototype (see above).
                 let set = unsafe { symbol(lib, &path, "bli_thread_set_num_threads") }?;
                 // SAFETY: the queries take no pointers and return static strings or integers;
                 // BLIS initializes itself on the first query.
@@ -286,6 +296,7 @@ impl Blas {
         match self.set_threads {
             // SAFETY: the setters take a plain integer; the count is clamped to ≥ 1 and fits.
             SetThreads::OpenBlas(set) => unsafe { set(c_int::try_from(threads).unwrap_or(1)) },
+            // SAFETY: as above.
             SetThreads::Blis(set) => unsafe { set(i64::try_from(threads).unwrap_or(1)) },
         }
     }

@@ -1,6 +1,10 @@
-//! Criterion benches of GEMM: ours beside the `gemm` crate (x86-v4) and `matrixmultiply`, on the
-//! square and MLP shapes of `benches::shapes`, f32 and f64, on 1 and 2 threads, each reported as
-//! a FLOP rate in GFLOP/s ([`flop_rate::FlopRate`]).
+//! Criterion benches of GEMM: ours beside the `gemm` crate (x86-v4), `matrixmultiply`, and
+//! OpenBLAS and BLIS when installed (`scripts/setup-peers`; a note is printed for each one
+//! absent), on the square and MLP shapes of `benches::shapes`, f32 and f64, on 1 and 2 threads,
+//! each reported as a FLOP rate in GFLOP/s ([`flop_rate::FlopRate`]).
+//!
+//! OpenBLAS and BLIS have their thread count set before their products, which run after ours:
+//! OpenBLAS's idle workers spin for a while after a call, which would slow what ran next.
 //!
 //! `matrixmultiply` reads its thread count once per process from `MATMUL_NUM_THREADS`, so the
 //! bench measures it in a child of itself per thread count, with the variable set to that count
@@ -11,6 +15,7 @@ mod flop_rate;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use benches::blas::{Blas, BlasElement, BlasLibrary};
 use benches::operands::Operands;
 use benches::peers::{self, MATMUL_NUM_THREADS, PeerElement};
 use benches::shapes::{GemmShape, all_shapes};
@@ -56,6 +61,20 @@ fn main() -> ExitCode {
         for shape in all_shapes(false) {
             bench_ours::<f32>(&mut criterion, &pool, threads, shape);
             bench_ours::<f64>(&mut criterion, &pool, threads, shape);
+        }
+    }
+    for library in BlasLibrary::ALL {
+        match library.open() {
+            Ok(blas) => {
+                for threads in THREADS {
+                    blas.set_threads(threads);
+                    for shape in all_shapes(false) {
+                        bench_blas::<f32>(&mut criterion, blas, threads, shape);
+                        bench_blas::<f64>(&mut criterion, blas, threads, shape);
+                    }
+                }
+            }
+            Err(note) => eprintln!("gemm bench: skipped: {note}"),
         }
     }
     criterion.final_summary();
@@ -139,6 +158,26 @@ fn bench_matrixmultiply<T: PeerElement>(
         bench.iter(|| {
             let (a, b, c) = ops.views();
             peers::matrixmultiply(T::ONE, a, b, T::ZERO, c);
+        })
+    });
+    group.finish();
+}
+
+/// An opened BLAS library on `shape`, on the `threads` it was last set to, as `openblas` or
+/// `blis` in the product's group.
+fn bench_blas<T: BlasElement>(
+    criterion: &mut Criterion<FlopRate>,
+    blas: &Blas,
+    threads: usize,
+    shape: GemmShape,
+) {
+    let mut group = group::<T>(criterion, threads, shape);
+    let mut ops = Operands::<T>::new(shape, 1);
+    let id = blas.library().name().to_lowercase();
+    group.bench_function(id, |bench| {
+        bench.iter(|| {
+            let (a, b, c) = ops.views();
+            blas.gemm(T::ONE, a, b, T::ZERO, c);
         })
     });
     group.finish();

@@ -4,9 +4,12 @@
 //! Timing, flop counting, the benchmark shapes, the operands and the peer GEMM wrappers live here
 //! so that every bench and report measures the same products the same way.
 
+pub mod blas;
+pub mod cblas_layout;
 pub mod flops;
 pub mod operands;
 pub mod peers;
+pub mod plot;
 pub mod report;
 pub mod research;
 pub mod shapes;

@@ -65,8 +65,9 @@ fn raw<T: Copy>(v: &MatRef<'_, T>) -> (*const T, isize, isize) {
     )
 }
 
-/// Checks shapes as `kernels::gemm` does; true if the product has work to do.
-fn prepare<T: Element>(
+/// Checks shapes as `kernels::gemm` does, and does the whole product when k = 0 (C ← βC);
+/// true if the product has work left for the peer.
+pub(crate) fn prepare<T: Element>(
     a: &MatRef<'_, T>,
     b: &MatRef<'_, T>,
     beta: T,

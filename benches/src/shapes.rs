@@ -102,13 +102,21 @@ pub fn layer_products(batch: usize, inputs: usize, outputs: usize) -> [GemmShape
 }
 
 /// Every shape measured: the squares, then each MLP layer's forward and backward products.
-/// `quick` keeps the squares up to 1024 and the backward products of the first and fourth layers.
+/// `quick` keeps the squares from 256 to 1024 and the MLP products of [`mlp_products`].
 pub fn all_shapes(quick: bool) -> Vec<GemmShape> {
     let mut shapes: Vec<GemmShape> = SQUARE_SIZES
         .iter()
         .filter(|&&s| !quick || (256..=1024).contains(&s))
         .map(|&s| GemmShape::ab(s, s, s))
         .collect();
+    shapes.extend(mlp_products(quick));
+    shapes
+}
+
+/// Each MLP layer's forward product followed by its two backward products; `quick` keeps the
+/// backward products of the first and fourth layers only.
+pub fn mlp_products(quick: bool) -> Vec<GemmShape> {
+    let mut shapes = Vec::new();
     for (i, &(m, k, n)) in MLP_SHAPES.iter().enumerate() {
         let [forward, weight_grad, input_grad] = layer_products(m, k, n);
         shapes.push(forward);
@@ -118,6 +126,21 @@ pub fn all_shapes(quick: bool) -> Vec<GemmShape> {
         }
     }
     shapes
+}
+
+/// The sizes m = n = k of the throughput-against-size plot, from the smallest products, where
+/// packing and call overhead dominate, to sizes that stream from memory.
+pub const PLOT_SIZES: [usize; 14] = [
+    16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048,
+];
+
+/// The square sizes of the plot: [`PLOT_SIZES`], or every other one up to 1024 when `quick`.
+pub fn plot_sizes(quick: bool) -> Vec<usize> {
+    if quick {
+        vec![16, 32, 64, 128, 256, 512, 1024]
+    } else {
+        PLOT_SIZES.to_vec()
+    }
 }
 
 #[cfg(test)]
@@ -157,5 +180,17 @@ mod tests {
         assert_eq!(quick.len(), 3 + 5 + 2 * 2);
         assert!(quick.iter().all(|s| full.contains(s)));
         assert!(quick.contains(&GemmShape::ab(256, 512, 10)));
+        assert_eq!(mlp_products(false), full[6..].to_vec());
+        assert_eq!(mlp_products(true), quick[3..].to_vec());
+    }
+
+    #[test]
+    fn plot_sizes_span_16_to_2048_and_quick_is_a_subset() {
+        let full = plot_sizes(false);
+        assert_eq!((full[0], full[full.len() - 1], full.len()), (16, 2048, 14));
+        assert!(full.windows(2).all(|w| w[0] < w[1]));
+        let quick = plot_sizes(true);
+        assert_eq!(quick.len(), 7);
+        assert!(quick.iter().all(|s| full.contains(s)));
     }
 }

@@ -1,19 +1,25 @@
 //! `roofline`: this machine's FMA peak, then GEMM GFLOP/s for ours and the peers on the benchmark
-//! shapes, f32 and f64, on 1 and 2 threads, with % of peak and the ratio ours / best peer.
+//! shapes, f32 and f64, on 1 and 2 threads, with % of peak and the ratio ours / best peer; with
+//! `--plot DIR`, also BLIS-style SVG plots of the same figures.
 //!
 //! `matrixmultiply` reads its thread count once per process from `MATMUL_NUM_THREADS`, so its
 //! figures come from a child process of this binary per thread count (a hidden worker mode).
+//! OpenBLAS and BLIS are opened at run time when installed (`scripts/setup-peers`), each with
+//! its thread count set before its products, and measured after ours and the crates' for a
+//! thread count: OpenBLAS's idle workers spin for a while after a call, which would slow what
+//! ran right after it.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 
+use benches::blas::{Blas, BlasElement, BlasLibrary};
 use benches::flops::gflops;
 use benches::operands::Operands;
 use benches::peers::{self, PeerElement};
-use benches::report::{self, Peak, Report, Row};
-use benches::shapes::{GemmShape, all_shapes};
+use benches::report::{self, Library, Peak, PeerRates, Report, Row};
+use benches::shapes::{GemmShape, all_shapes, mlp_products, plot_sizes};
 use benches::timing::{self, Settings};
 use clap::Parser;
 use experiments::runner::progress::Progress;
@@ -25,8 +31,8 @@ use serde::{Deserialize, Serialize};
 /// Thread counts measured.
 const THREADS: [usize; 2] = [1, 2];
 
-/// Measure the FMA peak and GEMM throughput of lowrank's kernels against the `gemm` crate and
-/// `matrixmultiply`.
+/// Measure the FMA peak and GEMM throughput of lowrank's kernels against the `gemm` crate,
+/// `matrixmultiply`, and OpenBLAS and BLIS when installed (`scripts/setup-peers`).
 #[derive(Parser, Debug)]
 #[command(version, max_term_width = experiments::help::HELP_WIDTH)]
 struct Args {
@@ -36,10 +42,18 @@ struct Args {
     /// Write the report as JSON to this file (atomically).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Also measure m = n = k from 16 to 2048 and write BLIS-style SVG plots into this folder
+    /// (created if missing): GFLOP/s per library against m = n = k and along the MLP products,
+    /// the FMA peak as the top of the axis, one pair per dtype and thread count.
+    #[arg(long, value_name = "DIR")]
+    plot: Option<PathBuf>,
     /// Internal: measure only matrixmultiply, whose thread count the parent set, and print one
     /// JSON line per product.
     #[arg(long, hide = true, value_name = "THREADS")]
     matrixmultiply_worker: Option<usize>,
+    /// Internal: the worker measures the plot's sizes too.
+    #[arg(long, hide = true)]
+    plot_sizes: bool,
 }
 
 /// One matrixmultiply figure, as a worker prints it.
@@ -57,7 +71,7 @@ fn main() -> ExitCode {
     } else {
         Settings::FULL
     };
-    let shapes = all_shapes(args.quick);
+    let shapes = measured_shapes(args.quick, args.plot.is_some() || args.plot_sizes);
     if args.matrixmultiply_worker.is_some() {
         worker(&shapes, settings);
         return ExitCode::SUCCESS;
@@ -74,16 +88,46 @@ fn main() -> ExitCode {
     }
 }
 
+/// The table's shapes, with the plot's square sizes merged in when plotting.
+fn measured_shapes(quick: bool, plot: bool) -> Vec<GemmShape> {
+    if !plot {
+        return all_shapes(quick);
+    }
+    let mut sizes = plot_sizes(quick);
+    for s in all_shapes(quick) {
+        if s.m == s.k && s.k == s.n && !mlp_products(quick).contains(&s) {
+            sizes.push(s.m);
+        }
+    }
+    sizes.sort_unstable();
+    sizes.dedup();
+    let mut shapes: Vec<GemmShape> = sizes.iter().map(|&s| GemmShape::ab(s, s, s)).collect();
+    shapes.extend(mlp_products(quick));
+    shapes
+}
+
 fn run(args: &Args, shapes: &[GemmShape], settings: Settings) -> Result<(), String> {
+    if let Some(dir) = &args.plot {
+        check_plot_folder(dir)?;
+    }
     if let Some(path) = &args.json {
         check_output_folder(path)?;
+    }
+    let mut blas = Vec::new();
+    let mut notes = Vec::new();
+    for library in BlasLibrary::ALL {
+        match library.open() {
+            Ok(b) => blas.push(b),
+            Err(note) => notes.push(note.to_owned()),
+        }
     }
     let isas: Vec<Isa> = [Isa::Avx512, Isa::Avx2]
         .into_iter()
         .filter(|isa| isa.is_available())
         .collect();
     let dtypes = [Dtype::F32, Dtype::F64];
-    let steps = isas.len() * dtypes.len() * THREADS.len() + THREADS.len() * shapes.len() * 2 * 3;
+    let steps = isas.len() * dtypes.len() * THREADS.len()
+        + THREADS.len() * shapes.len() * 2 * (3 + blas.len());
     let progress = Progress::new(steps as u64, "roofline", false);
 
     let peak_seconds = if args.quick { 0.15 } else { 0.5 };
@@ -112,12 +156,14 @@ fn run(args: &Args, shapes: &[GemmShape], settings: Settings) -> Result<(), Stri
     let mut mm = HashMap::new();
     for threads in THREADS {
         progress.message(format!("matrixmultiply {threads}t"));
-        for sample in matrixmultiply_worker(threads, args.quick, &progress)? {
+        let plot = args.plot.is_some();
+        for sample in matrixmultiply_worker(threads, args.quick, plot, &progress)? {
             mm.insert((sample.shape, sample.dtype, threads), sample.gflops);
         }
     }
 
-    let mut rows = Vec::new();
+    let mut measured = Vec::new();
+    let mut by_library: HashMap<(BlasLibrary, String, String, usize), f64> = HashMap::new();
     for threads in THREADS {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -132,21 +178,56 @@ fn run(args: &Args, shapes: &[GemmShape], settings: Settings) -> Result<(), Stri
                 };
                 progress.inc();
                 progress.inc();
-                let key = (shape.to_string(), dtype.name().to_owned(), threads);
-                let peak = peaks
-                    .iter()
-                    .filter(|p| p.dtype == dtype.name() && p.threads == threads)
-                    .map(|p| p.gflops)
-                    .reduce(f64::max);
-                let peers = (Some(gemm), mm.get(&key).copied());
-                rows.push(Row::new(shape, dtype.name(), threads, ours, peers, peak));
+                measured.push((shape, dtype, threads, ours, gemm));
+            }
+        }
+        for &lib in &blas {
+            lib.set_threads(threads);
+            let name = lib.library().name();
+            for &shape in shapes {
+                for dtype in dtypes {
+                    progress.message(format!("{name} {shape} {} {threads}t", dtype.name()));
+                    let rate = match dtype {
+                        Dtype::F32 => blas_gflops::<f32>(lib, shape, settings),
+                        Dtype::F64 => blas_gflops::<f64>(lib, shape, settings),
+                    };
+                    progress.inc();
+                    let key = (shape.to_string(), dtype.name().to_owned(), threads);
+                    by_library.insert((lib.library(), key.0, key.1, key.2), rate);
+                }
             }
         }
     }
     progress.finish();
 
+    let rows = measured
+        .into_iter()
+        .map(|(shape, dtype, threads, ours, gemm)| {
+            let key = (shape.to_string(), dtype.name().to_owned(), threads);
+            let of = |l: BlasLibrary| {
+                by_library
+                    .get(&(l, key.0.clone(), key.1.clone(), threads))
+                    .copied()
+            };
+            let peak = peaks
+                .iter()
+                .filter(|p| p.dtype == dtype.name() && p.threads == threads)
+                .map(|p| p.gflops)
+                .reduce(f64::max);
+            let peers = PeerRates {
+                gemm_crate: Some(gemm),
+                matrixmultiply: mm.get(&key).copied(),
+                openblas: of(BlasLibrary::OpenBlas),
+                blis: of(BlasLibrary::Blis),
+            };
+            Row::new(shape, dtype.name(), threads, ours, peers, peak)
+        })
+        .collect();
+
     let report = Report {
         kernel: kernels::gemm::selected_kernel().name().to_owned(),
+        libraries: blas.iter().map(|b| library(b)).collect(),
+        notes,
         quick: args.quick,
         peaks,
         rows,
@@ -157,7 +238,32 @@ fn run(args: &Args, shapes: &[GemmShape], settings: Settings) -> Result<(), Stri
         report::write_json_atomic(path, &report)
             .map_err(|e| format!("cannot write the JSON report {}: {e}", path.display()))?;
     }
+    if let Some(dir) = &args.plot {
+        let plots = benches::plot::plots(&report, &plot_sizes(args.quick));
+        let written = benches::plot::write_all(dir, &plots).map_err(|e| e.to_string())?;
+        println!("plots: {} SVG files in {}", written.len(), dir.display());
+    }
     Ok(())
+}
+
+/// The report's description of an opened library.
+fn library(blas: &Blas) -> Library {
+    Library {
+        name: blas.library().name().to_owned(),
+        path: blas.path().to_owned(),
+        kernel: blas.kernel().to_owned(),
+        config: blas.config().to_owned(),
+    }
+}
+
+/// Fails early, before minutes of measuring, if the plot folder cannot be created or written.
+fn check_plot_folder(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("--plot {}: cannot create the folder: {e}", dir.display()))?;
+    let probe = dir.join(".roofline-write-test");
+    models::atomic::write_atomic(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| format!("--plot {}: cannot write there: {e}", dir.display()))
 }
 
 /// Fails early, before minutes of measuring, if the JSON file's folder does not exist.
@@ -219,11 +325,23 @@ fn ours_and_gemm<T: PeerElement>(
     )
 }
 
+/// GFLOP/s of an opened BLAS library on `shape`, C ← AB, on the threads last set.
+fn blas_gflops<T: BlasElement>(blas: &Blas, shape: GemmShape, settings: Settings) -> f64 {
+    let mut ops = Operands::<T>::new(shape, 1);
+    let t = timing::measure(settings, || {
+        let (a, b, c) = ops.views();
+        blas.gemm(T::ONE, a, b, T::ZERO, c);
+    });
+    gflops(shape.flops(), t.median)
+}
+
 /// Runs this binary as a matrixmultiply worker with `MATMUL_NUM_THREADS=threads` and collects its
-/// figures, advancing `progress` per product.
+/// figures on the shapes this run measures (`plot`: with the plot's sizes), advancing `progress`
+/// per product.
 fn matrixmultiply_worker(
     threads: usize,
     quick: bool,
+    plot: bool,
     progress: &Progress,
 ) -> Result<Vec<WorkerSample>, String> {
     let mut command = peers::matrixmultiply_child(threads)?;
@@ -233,6 +351,9 @@ fn matrixmultiply_worker(
         .stdout(Stdio::piped());
     if quick {
         command.arg("--quick");
+    }
+    if plot {
+        command.arg("--plot-sizes");
     }
     let mut child = command
         .spawn()

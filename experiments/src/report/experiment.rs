@@ -241,6 +241,8 @@ fn seeds_chart(s: &OverSeeds, spec: &ClaimSpec, seeds: &[u64]) -> Chart {
                 .collect(),
         }],
         references: threshold_lines(&[spec], |_| true),
+        y_range: None,
+        x_categories: Vec::new(),
     }
 }
 

@@ -82,6 +82,8 @@ pub(crate) fn chart(title: &str, y_label: &str, log_y: bool) -> Chart {
         log_y,
         series: Vec::new(),
         references: Vec::new(),
+        y_range: None,
+        x_categories: Vec::new(),
     }
 }
 

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use models::atomic::write_atomic;
 
@@ -41,7 +42,7 @@ fn log_tick(v: f64) -> String {
     }
 }
 
-/// Everything a chart shows. The x axis is always logarithmic (steps span decades).
+/// Everything a chart shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chart {
     /// Title above the plot.
@@ -58,6 +59,12 @@ pub struct Chart {
     pub series: Vec<Series>,
     /// Dashed horizontal lines.
     pub references: Vec<Reference>,
+    /// A fixed y range (bottom, top) instead of one fitted to the data, for charts read against
+    /// a known bound (throughput from 0 to the machine's peak); points outside it are clipped.
+    pub y_range: Option<(f64, f64)>,
+    /// Names of the x positions 0, 1, 2, …: a categorical axis (with `log_x` false), its labels
+    /// written upright so that long names do not overlap. Empty: a numeric axis.
+    pub x_categories: Vec<String>,
 }
 
 /// Why a chart could not be drawn or written.
@@ -89,6 +96,8 @@ const PLOT_WIDTH: u32 = 680;
 /// Legend rows: line height, and the characters a label keeps before it is cut.
 const LEGEND_ROW: i32 = 18;
 const LEGEND_CHARS: usize = 40;
+/// Height of the x label area of a categorical axis, whose names are written upright.
+const CATEGORY_LABEL_AREA: u32 = 125;
 
 impl Chart {
     /// The points that can be drawn: finite, x > 0 on a log x axis, y > 0 on a log y axis.
@@ -158,6 +167,9 @@ impl Chart {
         } else if x1 <= x0 {
             x1 = x0 * 10.0;
         }
+        if let Some(fixed) = self.y_range {
+            return Some(((x0, x1), fixed));
+        }
         if self.log_y {
             if y1 <= y0 * 1.0001 {
                 y0 /= 10.0;
@@ -217,21 +229,35 @@ impl Chart {
         Y::CoordDescType: ValueFormatter<f64>,
     {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let x_label_area = if self.x_categories.is_empty() {
+            40
+        } else {
+            CATEGORY_LABEL_AREA
+        };
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", 20))
             .margin(12)
-            .x_label_area_size(40)
+            .x_label_area_size(x_label_area)
             .y_label_area_size(70)
             .build_cartesian_2d(x, y)
             .map_err(err)?;
         // The x axis counts steps: whole numbers. plotters prints log-axis ticks with every
         // digit (9.999999999e-5); a few are enough on a log y axis.
         // On a linear axis a tick between two whole numbers gets no label.
+        // On a categorical axis a whole number is the index of its name.
         let whole = |v: &f64| {
-            if self.log_x || (v - v.round()).abs() < 1e-9 {
+            if self.log_x {
+                format!("{v:.0}")
+            } else if (v - v.round()).abs() >= 1e-9 {
+                String::new()
+            } else if self.x_categories.is_empty() {
                 format!("{v:.0}")
             } else {
-                String::new()
+                usize::try_from(v.round() as i64)
+                    .ok()
+                    .and_then(|i| self.x_categories.get(i))
+                    .cloned()
+                    .unwrap_or_default()
             }
         };
         let short = |v: &f64| log_tick(*v);
@@ -241,6 +267,17 @@ impl Chart {
             .x_label_formatter(&whole);
         if self.log_y {
             mesh.y_label_formatter(&short);
+        }
+        if !self.x_categories.is_empty() {
+            // One tick per category (plotters would otherwise pick round steps of its own).
+            // Anchored at their start, so that turned upright they hang below the axis.
+            mesh.x_labels(self.x_categories.len() + 2).x_label_style(
+                TextStyle::from(("sans-serif", 12).into_font())
+                    .transform(FontTransform::Rotate90)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            );
+            // The axis descriptions would otherwise inherit the labels' turn.
+            mesh.axis_desc_style(("sans-serif", 12));
         }
         mesh.draw().map_err(err)?;
         let (x_lo, x_hi) = self.ranges().map(|(x, _)| x).unwrap_or((1.0, 10.0));
@@ -415,6 +452,8 @@ mod tests {
                 label: "threshold".into(),
                 y: 0.99,
             }],
+            y_range: None,
+            x_categories: Vec::new(),
         }
     }
 
@@ -480,6 +519,50 @@ mod tests {
             ..chart(true)
         };
         assert!(empty.to_svg().unwrap().contains("nothing to plot"));
+    }
+
+    /// How many `<text>` elements of an SVG that read exactly `label`.
+    fn texts(svg: &str, label: &str) -> usize {
+        svg.matches(&format!(">\n{label}\n<")).count()
+    }
+
+    #[test]
+    fn a_fixed_y_range_is_the_axis_whatever_the_data() {
+        let fixed = Chart {
+            y_range: Some((0.0, 300.0)),
+            ..chart(false)
+        };
+        assert_eq!(fixed.ranges().map(|(_, y)| y), Some((0.0, 300.0)));
+        let svg = fixed.to_svg().unwrap();
+        assert_eq!(texts(&svg, "300.0"), 1, "the top of the axis is labelled");
+        assert_eq!(texts(&svg, "0.0"), 1, "so is its bottom");
+        let fitted = chart(false).ranges().map(|(_, y)| y).unwrap();
+        assert!(fitted.1 < 1.1, "{fitted:?}");
+    }
+
+    #[test]
+    fn a_categorical_axis_names_every_position_upright() {
+        let names = [
+            "256x784x512",
+            "784x256x512 AtB",
+            "256x512x784 ABt",
+            "100x100x100",
+        ];
+        let categorical = Chart {
+            log_x: false,
+            series: vec![Series {
+                label: "ours".into(),
+                points: vec![(0.0, 1.0), (1.0, 2.0), (2.0, 1.5), (3.0, 3.0)],
+            }],
+            x_categories: names.iter().map(|n| n.to_string()).collect(),
+            ..chart(false)
+        };
+        let svg = categorical.to_svg().unwrap();
+        for name in names {
+            assert_eq!(texts(&svg, name), 1, "{name}: {svg}");
+        }
+        assert!(svg.contains("rotate(90"), "{svg}");
+        assert_eq!(texts(&svg, "1"), 0, "no index is shown for a name");
     }
 
     #[test]

@@ -221,3 +221,121 @@ pub fn torch_available() -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `train_step.py --peer jax --threads 2 --quick --workload mlp20 --dtype f32` wrote.
+    const JAX_RUN: &str = r#"{
+ "peer": "jax",
+ "version": "0.10.2",
+ "threads": 2,
+ "cpus": "0,1",
+ "process_threads": 19,
+ "results": [
+  {
+   "workload": "mlp20",
+   "dtype": "f32",
+   "median_us": 300.63681813110384,
+   "min_us": 251.1684546003711,
+   "max_us": 362.93609098885844,
+   "cpu_us": 19.115636363637396,
+   "steps_per_s": 3326.272564406642,
+   "samples": 5,
+   "steps_per_sample": 11,
+   "first_steps_s": 0.5048609140012559,
+   "cores_used": 1.0014097010760425
+  }
+ ]
+}"#;
+
+    #[test]
+    fn a_run_is_read_with_its_pinning() {
+        let Ok(Outcome::Ran(run)) = parse(JAX_RUN) else {
+            panic!("not a run: {:?}", parse(JAX_RUN));
+        };
+        assert_eq!((run.version.as_str(), run.threads), ("0.10.2", 2));
+        assert_eq!((run.cpus.as_str(), run.core_count()), ("0,1", 2));
+        assert_eq!(run.process_threads, 19);
+        let t = run.get("mlp20", "f32").expect("mlp20 f32 ran");
+        assert_eq!(t.median_us, 300.63681813110384);
+        assert_eq!(t.first_steps_s, 0.5048609140012559);
+        assert_eq!(t.cores_used, 1.0014097010760425);
+        assert!(run.get("mlp20", "f64").is_none());
+    }
+
+    #[test]
+    fn a_skipped_peer_is_a_note() {
+        let text = r#"{"peer": "jax", "skipped": "JAX not installed: pip install 'jax[cpu]'"}"#;
+        assert_eq!(
+            parse(text),
+            Ok(Outcome::Skipped(
+                "JAX not installed: pip install 'jax[cpu]'".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn bad_results_are_errors() {
+        for text in ["", "{", "[]", r#"{"peer": "jax"}"#, r#"{"version": "1"}"#] {
+            assert!(parse(text).is_err(), "{text:?} parsed");
+        }
+    }
+
+    #[test]
+    fn peers_are_found_by_name() {
+        for p in Peer::ALL {
+            assert_eq!(Peer::find(p.name()), Some(p));
+        }
+        assert_eq!(Peer::find("tensorflow"), None);
+    }
+
+    fn request() -> Request<'static> {
+        Request {
+            peer: Peer::Jax,
+            threads: 1,
+            workload: "linear10",
+            dtype: "f64",
+            samples: 1,
+            quick: true,
+        }
+    }
+
+    #[test]
+    fn no_python_is_a_note() {
+        let json = std::env::temp_dir().join("train-step-peers-test-no-python.json");
+        let cmd = command("/nonexistent/python3", &request(), &json);
+        let Ok(Outcome::Skipped(note)) = run_command(cmd, &json) else {
+            panic!("not skipped");
+        };
+        assert!(note.contains("not found"), "{note}");
+    }
+
+    /// The real script, with a `jax` package on PYTHONPATH that fails to import as a missing JAX
+    /// does: a note, not an error (or, without Python or NumPy here, their note).
+    #[test]
+    fn a_peer_that_does_not_import_is_a_note() {
+        let dir = std::env::temp_dir().join(format!("train-step-no-jax-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("jax")).expect("a temp folder");
+        std::fs::write(
+            dir.join("jax/__init__.py"),
+            "raise ImportError('No module named jax')\n",
+        )
+        .expect("a temp file");
+        let json = dir.join("out.json");
+        let mut cmd = command("python3", &request(), &json);
+        cmd.env("PYTHONPATH", &dir);
+        let outcome = run_command(cmd, &json);
+        let _ = std::fs::remove_dir_all(&dir);
+        let Ok(Outcome::Skipped(note)) = outcome else {
+            panic!("not skipped: {outcome:?}");
+        };
+        assert!(
+            note == "JAX not installed: pip install 'jax[cpu]'"
+                || note.contains("NumPy")
+                || note.contains("python3"),
+            "{note}"
+        );
+    }
+}

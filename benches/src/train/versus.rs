@@ -143,3 +143,128 @@ pub fn format_versus(report: &Report) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::peers::PeerTiming;
+    use crate::train::report::{PeerFigure, PeerInfo};
+
+    /// A row of ours at `threads` with the peers' medians, the figures of a quick run.
+    fn row(workload: &str, threads: usize, ours_us: f64, peers: &[(&str, f64)]) -> Row {
+        Row {
+            workload: workload.into(),
+            dtype: "f32".into(),
+            threads,
+            ours_us,
+            ours_steps_per_s: 1e6 / ours_us,
+            ours_spread: 0.01,
+            ours_cpu_us: None,
+            floor_us: ours_us,
+            floor_spread: 0.01,
+            floor_cpu_us: None,
+            trainer_us: ours_us,
+            gemm_bound_us: ours_us,
+            gemm_flops: 1,
+            gemm_gflops: 1.0,
+            peers: peers
+                .iter()
+                .map(|&(peer, us)| PeerFigure {
+                    peer: peer.into(),
+                    cpus: if threads == 1 { "0" } else { "0,1" }.into(),
+                    timing: PeerTiming {
+                        workload: workload.into(),
+                        dtype: "f32".into(),
+                        median_us: us,
+                        min_us: us,
+                        max_us: us,
+                        cpu_us: None,
+                        first_steps_s: 1.0,
+                        cores_used: threads as f64,
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    fn quick_run() -> Vec<Row> {
+        vec![
+            row(
+                "mlp20",
+                1,
+                135.0,
+                &[("jax", 178.9), ("compile", 638.1), ("eager", 435.2)],
+            ),
+            row(
+                "mlp784",
+                1,
+                12306.0,
+                &[("jax", 5871.5), ("compile", 11897.4)],
+            ),
+            row(
+                "mlp20",
+                2,
+                169.8,
+                &[("jax", 307.7), ("compile", 456.4), ("eager", 199838.8)],
+            ),
+            row(
+                "mlp784",
+                2,
+                6996.0,
+                &[("jax", 3997.5), ("compile", 11383.4)],
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_one_thread_figure_counts_within_two_threads() {
+        let rows = quick_run();
+        let best = |w, t| best_peer(&rows, w, "f32", t).map(|b| (b.peer, b.threads, b.median_us));
+        assert_eq!(best("mlp20", 1), Some(("jax".into(), 1, 178.9)));
+        assert_eq!(best("mlp20", 2), Some(("jax".into(), 1, 178.9)));
+        assert_eq!(best("mlp784", 1), Some(("jax".into(), 1, 5871.5)));
+        assert_eq!(best("mlp784", 2), Some(("jax".into(), 2, 3997.5)));
+        assert_eq!(best("res20", 2), None);
+        assert_eq!(best("mlp20", 0), None);
+    }
+
+    #[test]
+    fn ours_is_divided_by_the_best_within_its_thread_count() {
+        let v = versus(&quick_run());
+        assert_eq!(v.len(), 4);
+        assert_eq!(v[2].ours_over_best, Some(169.8 / 178.9));
+        assert_eq!(v[3].ours_over_best, Some(6996.0 / 3997.5));
+        let alone = versus(&[row("mlp20", 1, 135.0, &[])]);
+        assert_eq!(
+            (alone[0].best.clone(), alone[0].ours_over_best),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn the_table_has_a_column_per_peer_and_thread_count() {
+        let info = |peer: &str, version: Option<&str>| PeerInfo {
+            peer: peer.into(),
+            version: version.map(Into::into),
+            skipped: version.is_none().then(|| "not installed".into()),
+        };
+        let peers = vec![
+            info("jax", Some("0.10.2")),
+            info("compile", Some("2.15.0")),
+            info("eager", None),
+        ];
+        let text = format_versus(&Report::new(peers, quick_run()));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        for column in ["ours 2T", "jax 1T", "compile 2T", "best ≤2T", "ours/best"] {
+            assert!(lines[0].contains(column), "{column} in {}", lines[0]);
+        }
+        assert!(!lines[0].contains("eager"), "a skipped peer has no column");
+        assert!(lines[2].starts_with("mlp784"), "{text}");
+        assert!(
+            lines[2].contains("jax 2T") && lines[2].contains("1.750"),
+            "{text}"
+        );
+        assert_eq!(format_versus(&Report::new(Vec::new(), quick_run())), "");
+    }
+}

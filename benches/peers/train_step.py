@@ -155,6 +155,13 @@ def write_json(path, doc):
     os.replace(tmp, path)
 
 
+def skip(args, note):
+    """Reports the peer as skipped: a note, and exit status 0."""
+    print(f"{args.peer}: skipped: {note}", flush=True)
+    if args.json:
+        write_json(args.json, {"peer": args.peer, "skipped": note})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peer", choices=sorted(PEERS), default="eager")
@@ -174,15 +181,14 @@ def main():
     pin(args.threads)
     module_name, hint = PEERS[args.peer]
     try:
-        # NumPy first: the init and the reference need it, whichever peer runs.
+        # The init and the reference need NumPy, whichever peer runs.
         import train_step_model
+    except ImportError:
+        return skip(args, "NumPy not installed: pip install numpy")
+    try:
         module = __import__(module_name)
-    except ImportError as e:
-        note = hint if "numpy" not in str(e) else "NumPy not installed: pip install numpy"
-        print(f"{args.peer}: skipped: {note}", flush=True)
-        if args.json:
-            write_json(args.json, {"peer": args.peer, "skipped": note})
-        return
+    except ImportError:
+        return skip(args, hint)
     unknown = set(args.workload or []) - set(train_step_model.WORKLOADS)
     if unknown:
         sys.exit(f"no workload {sorted(unknown)}; the names are {list(train_step_model.WORKLOADS)}")

@@ -46,6 +46,7 @@ fn named_values_are_listed() {
     for list in [
         "[possible values: mlp784, mlp20, res20, linear10]",
         "[possible values: f32, f64]",
+        "[possible values: jax, compile, eager]",
     ] {
         assert!(step.contains(list), "{list} not in {step}");
     }

@@ -119,7 +119,7 @@ fn run(args: Args) -> Result<(), String> {
         .map(|&n| first(&pair, n))
         .collect::<Result<_, _>>()?;
     drop(pair);
-    let with_torch = args.vs_torch && benches::train::torch::available();
+    let with_torch = args.vs_torch && benches::train::peers::torch_available();
     if args.vs_torch && !with_torch {
         eprintln!(
             "research-scale: `python3 -c \"import torch\"` fails; skipping the PyTorch peer \

@@ -1,9 +1,10 @@
 //! `train-step`: times whole training steps (forward, loss, backward, update) of the benchmark
 //! workloads: ours (a `models::Network` on its tape), the hand-written floor on `kernels`, the
-//! GEMM-bound estimate, `models::Trainer`, and optionally PyTorch, with their ratios.
+//! GEMM-bound estimate, `models::Trainer`, and optionally the Python peers (JAX `jax.jit`,
+//! `torch.compile`, eager PyTorch), with their ratios and ours against the best peer.
 //!
 //! ```text
-//! cargo run --release -p benches --bin train-step -- --threads 1,2 --vs-torch --json out.json
+//! cargo run --release -p benches --bin train-step -- --threads 1,2 --vs-peers --json out.json
 //! ```
 
 use std::path::PathBuf;
@@ -12,15 +13,17 @@ use std::time::Duration;
 
 use benches::timing::Settings;
 use benches::train::bench::{measure, profile};
+use benches::train::lineup::Lineup;
+use benches::train::peers::Peer;
 use benches::train::report::{Report, Row, format_table, write_json_atomic};
 use benches::train::sample::Plan;
-use benches::train::torch;
+use benches::train::versus::format_versus;
 use benches::train::workload::{Dtype, WORKLOADS, Workload, find};
 use clap::Parser;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 /// Time full training steps of the benchmark networks against a hand-written floor, the GEMM
-/// bound and (with --vs-torch) PyTorch.
+/// bound and (with --vs-peers) JAX, torch.compile and eager PyTorch.
 #[derive(Parser, Debug)]
 #[command(name = "train-step", max_term_width = experiments::help::HELP_WIDTH)]
 struct Args {
@@ -36,7 +39,16 @@ struct Args {
     /// Write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Also run the PyTorch peer (benches/peers/train_step.py) and print ours/PyTorch.
+    /// Also run the Python peers (benches/peers/train_step.py): JAX jit, torch.compile and eager
+    /// PyTorch, each in its own process pinned to as many cores as threads, right after ours; a
+    /// peer not installed is skipped with a note. Prints ours / the best peer within each thread
+    /// count.
+    #[arg(long)]
+    vs_peers: bool,
+    /// With --vs-peers, only this peer (repeatable).
+    #[arg(long = "peer", value_name = "NAME", value_parser = peer())]
+    peers: Vec<Peer>,
+    /// The eager PyTorch peer only: --vs-peers --peer eager.
     #[arg(long)]
     vs_torch: bool,
     /// Few, short samples: a quick look rather than a report.
@@ -55,6 +67,12 @@ fn workload() -> impl TypedValueParser<Value = Workload> {
     PossibleValuesParser::new(WORKLOADS.map(|w| w.name)).try_map(|name| {
         find(&name).ok_or_else(|| format!("no workload `{name}` (the names are the list's)"))
     })
+}
+
+/// Parses `--peer`, listing the peers' names in `--help`.
+fn peer() -> impl TypedValueParser<Value = Peer> {
+    PossibleValuesParser::new(Peer::ALL.map(Peer::name))
+        .try_map(|name| Peer::find(&name).ok_or_else(|| format!("no peer `{name}`")))
 }
 
 fn main() -> ExitCode {
@@ -102,13 +120,16 @@ fn run(args: Args) -> Result<(), String> {
         };
         (plan, Settings::FULL)
     };
-    let with_torch = args.vs_torch && torch::available();
-    if args.vs_torch && !with_torch {
-        eprintln!("train-step: `python3 -c \"import torch\"` fails; skipping the PyTorch peer");
-    }
+    let peers: Vec<Peer> = match (args.vs_peers, args.peers.is_empty(), args.vs_torch) {
+        (true, true, _) => Peer::ALL.to_vec(),
+        (true, false, _) => args.peers.clone(),
+        (false, _, true) => vec![Peer::Eager],
+        (false, true, false) => Vec::new(),
+        (false, false, false) => return Err("--peer needs --vs-peers".into()),
+    };
+    let mut lineup = Lineup::new(&peers);
 
     let mut rows: Vec<Row> = Vec::new();
-    let mut torch_version = None;
     for &threads in &args.threads {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -131,23 +152,23 @@ fn run(args: Args) -> Result<(), String> {
                     "{} {dtype} {threads} thread(s): ours {:.1} µs, floor {:.1} µs, GEMM bound {:.1} µs",
                     w.name, row.ours_us, row.floor_us, row.gemm_bound_us
                 );
-                if with_torch {
-                    // Right after ours, so that both see the machine in the same state: on a
-                    // shared host a run minutes apart can find it 1.5× slower.
-                    let peer = torch::run(threads, &[w.name], Some(dtype.name()), args.quick)?;
-                    let timing = peer.get(w.name, dtype.name());
-                    row.torch_us = timing.map(|t| t.median_us);
-                    row.torch_cpu_us = timing.and_then(|t| t.cpu_us);
-                    torch_version = Some(peer.version);
-                }
+                // Right after ours, so that both see the machine in the same state: on a
+                // shared host a run minutes apart can find it 1.5× slower.
+                row.peers = lineup.run(threads, w.name, dtype.name(), plan.samples, args.quick)?;
                 rows.push(row);
             }
             Ok(())
         })?;
     }
 
-    let report = Report::new(torch_version, rows);
+    let report = Report::new(lineup.into_infos(), rows);
     print!("{}", format_table(&report));
+    let versus = format_versus(&report);
+    if !versus.is_empty() {
+        print!(
+            "\nagainst the peers (µs per step; best ≤T: the fastest peer at up to T threads)\n{versus}"
+        );
+    }
     if let Some(path) = &args.json {
         write_json_atomic(path, &report)
             .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;

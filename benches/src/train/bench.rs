@@ -58,8 +58,7 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
         gemm_bound_us: us(bound.seconds()),
         gemm_flops: bound.flops(),
         gemm_gflops: bound.gflops(),
-        torch_us: None,
-        torch_cpu_us: None,
+        peers: Vec::new(),
     }
 }
 

@@ -7,6 +7,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::peers::PeerTiming;
+use super::versus::{Versus, versus};
+
 /// One workload measured at one thread count (times in µs per step).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
@@ -39,10 +42,31 @@ pub struct Row {
     pub gemm_flops: u64,
     /// The step's GEMM rate at the bound, GFLOP/s.
     pub gemm_gflops: f64,
-    /// PyTorch's median µs per step, if it ran.
-    pub torch_us: Option<f64>,
-    /// PyTorch's median on-CPU µs per step of its main thread, if it ran.
-    pub torch_cpu_us: Option<f64>,
+    /// Every peer that ran this workload at this thread count.
+    pub peers: Vec<PeerFigure>,
+}
+
+/// One peer's timing of a row's workload at the row's thread count.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PeerFigure {
+    /// The peer's name (`peers::Peer::name`).
+    pub peer: String,
+    /// The cores any of its threads was allowed on, as "0,1".
+    pub cpus: String,
+    /// What it measured.
+    #[serde(flatten)]
+    pub timing: PeerTiming,
+}
+
+/// A peer asked for: its version if it ran, the note if it was skipped.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PeerInfo {
+    /// The peer's name (`peers::Peer::name`).
+    pub peer: String,
+    /// The framework's version, once it ran.
+    pub version: Option<String>,
+    /// Why it did not run (not installed), if so.
+    pub skipped: Option<String>,
 }
 
 impl Row {
@@ -60,27 +84,19 @@ impl Row {
     pub fn cpu_over_floor(&self) -> Option<f64> {
         Some(self.ours_cpu_us? / self.floor_cpu_us?)
     }
-
-    /// ours / PyTorch in on-CPU time of the timing thread, if measured.
-    pub fn cpu_over_torch(&self) -> Option<f64> {
-        Some(self.ours_cpu_us? / self.torch_cpu_us?)
-    }
-
-    /// ours / PyTorch, if PyTorch ran.
-    pub fn over_torch(&self) -> Option<f64> {
-        self.torch_us.map(|t| self.ours_us / t)
-    }
 }
 
 /// The whole report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
-    /// The PyTorch version, if it ran.
-    pub torch: Option<String>,
+    /// The peers asked for, in column order.
+    pub peers: Vec<PeerInfo>,
     /// Every measurement.
     pub rows: Vec<Row>,
     /// Derived ratios per row, in the same order.
     pub ratios: Vec<Ratios>,
+    /// Ours against the best peer, per row, in the same order.
+    pub versus: Vec<Versus>,
 }
 
 /// The ratios of one row (lower is better for ours).
@@ -90,27 +106,21 @@ pub struct Ratios {
     pub ours_over_floor: f64,
     /// ours / GEMM bound.
     pub ours_over_gemm_bound: f64,
-    /// ours / PyTorch.
-    pub ours_over_torch: Option<f64>,
     /// ours / floor in on-CPU time of the timing thread.
     pub cpu_ours_over_floor: Option<f64>,
-    /// ours / PyTorch in on-CPU time of the timing thread.
-    pub cpu_ours_over_torch: Option<f64>,
     /// ours at this thread count / ours at 1 thread, when both were measured.
     pub over_one_thread: Option<f64>,
 }
 
 impl Report {
     /// A report of `rows`, deriving the ratios.
-    pub fn new(torch: Option<String>, rows: Vec<Row>) -> Self {
+    pub fn new(peers: Vec<PeerInfo>, rows: Vec<Row>) -> Self {
         let ratios = rows
             .iter()
             .map(|r| Ratios {
                 ours_over_floor: r.over_floor(),
                 ours_over_gemm_bound: r.over_bound(),
-                ours_over_torch: r.over_torch(),
                 cpu_ours_over_floor: r.cpu_over_floor(),
-                cpu_ours_over_torch: r.cpu_over_torch(),
                 over_one_thread: rows
                     .iter()
                     .find(|o| o.threads == 1 && o.workload == r.workload && o.dtype == r.dtype)
@@ -118,7 +128,8 @@ impl Report {
             })
             .collect();
         Self {
-            torch,
+            peers,
+            versus: versus(&rows),
             rows,
             ratios,
         }
@@ -130,7 +141,7 @@ pub fn format_table(report: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<9} {:<4} {:>3} {:>10} {:>9} {:>6} {:>10} {:>6} {:>10} {:>6} {:>7} {:>10} {:>10} {:>6} {:>6} {:>9} {:>9} {:>9}",
+        "{:<9} {:<4} {:>3} {:>10} {:>9} {:>6} {:>10} {:>6} {:>10} {:>6} {:>7} {:>10} {:>6} {:>9} {:>9}",
         "workload",
         "type",
         "thr",
@@ -143,12 +154,9 @@ pub fn format_table(report: &Report) -> String {
         "/gemm",
         "GF/s",
         "trainer µs",
-        "torch µs",
-        "/torch",
         "/1thr",
         "cpu ours",
-        "cpu/floor",
-        "cpu/torch"
+        "cpu/floor"
     );
     for (r, q) in report.rows.iter().zip(&report.ratios) {
         let opt = |v: Option<f64>, digits: usize| match v {
@@ -157,7 +165,7 @@ pub fn format_table(report: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<9} {:<4} {:>3} {:>10.1} {:>9.0} {:>5.0}% {:>10.1} {:>6.3} {:>10.1} {:>6.3} {:>7.1} {:>10.1} {:>10} {:>6} {:>6} {:>9} {:>9} {:>9}",
+            "{:<9} {:<4} {:>3} {:>10.1} {:>9.0} {:>5.0}% {:>10.1} {:>6.3} {:>10.1} {:>6.3} {:>7.1} {:>10.1} {:>6} {:>9} {:>9}",
             r.workload,
             r.dtype,
             r.threads,
@@ -170,12 +178,9 @@ pub fn format_table(report: &Report) -> String {
             q.ours_over_gemm_bound,
             r.gemm_gflops,
             r.trainer_us,
-            opt(r.torch_us, 1),
-            opt(q.ours_over_torch, 3),
             opt(q.over_one_thread, 3),
             opt(r.ours_cpu_us, 1),
             opt(q.cpu_ours_over_floor, 3),
-            opt(q.cpu_ours_over_torch, 3),
         );
     }
     s

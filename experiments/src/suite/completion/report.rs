@@ -185,6 +185,8 @@ pub(super) fn against_alpha(
         log_y,
         series: Vec::new(),
         references: Vec::new(),
+        y_range: None,
+        x_categories: Vec::new(),
     };
     for &depth in depths {
         let mut points: Vec<(f64, f64)> = done

@@ -393,6 +393,27 @@ pub fn chart_links(prefix: &str, stems: &[&str]) -> String {
     out
 }
 
+/// The `## Configuration` table and the `## Outcome` line of a run's `report.md`, from its
+/// summary: every run's report, whatever trained it, starts with them.
+pub(crate) fn configuration_and_outcome(summary: &Summary) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "## Configuration\n");
+    let mut config = Table::new(&["setting", "value"]);
+    if let Some(map) = summary.config.as_object() {
+        for (k, v) in map {
+            config.push(vec![k.clone(), v.to_string().trim_matches('"').to_string()]);
+        }
+    }
+    md.push_str(&config.to_markdown());
+    let o = &summary.outcome;
+    let _ = writeln!(
+        md,
+        "\n## Outcome\n\n{:?} after {} steps ({}), {:.2} s ({:.2} s of it computing metrics).",
+        o.status, o.steps, o.stop_reason, o.seconds, o.metrics_seconds
+    );
+    md
+}
+
 /// Writes the run's charts (with the threshold lines of the claims `specs`) and `report.md` to
 /// `dir`.
 pub fn write_run_report(
@@ -410,20 +431,7 @@ pub fn write_run_report(
     if !summary.claims.is_empty() {
         let _ = writeln!(md, "Claims from {}.\n", summary.reference);
     }
-    let _ = writeln!(md, "## Configuration\n");
-    let mut config = Table::new(&["setting", "value"]);
-    if let Some(map) = summary.config.as_object() {
-        for (k, v) in map {
-            config.push(vec![k.clone(), v.to_string().trim_matches('"').to_string()]);
-        }
-    }
-    md.push_str(&config.to_markdown());
-    let o = &summary.outcome;
-    let _ = writeln!(
-        md,
-        "\n## Outcome\n\n{:?} after {} steps ({}), {:.2} s ({:.2} s of it computing metrics).",
-        o.status, o.steps, o.stop_reason, o.seconds, o.metrics_seconds
-    );
+    md.push_str(&configuration_and_outcome(summary));
     let _ = writeln!(md, "Data: {}.", record.separability);
     let _ = writeln!(md, "\n## Claims\n");
     md.push_str(&claims_table(&summary.claims, true).to_markdown());

@@ -14,7 +14,9 @@ use crate::metrics::log::Scope;
 use crate::report::plot::{Chart, Series};
 use crate::report::summary::Summary;
 use crate::report::table::Table;
-use crate::report::{chart, chart_links, final_metrics, series, write_text};
+use crate::report::{
+    chart, chart_links, configuration_and_outcome, final_metrics, series, write_text,
+};
 use crate::runner::rundir::RunDir;
 use crate::suite::Common;
 use crate::suite::factorization::{Factorization, PRODUCT, Trained};
@@ -140,20 +142,7 @@ pub(super) fn write_run(
         "Deep matrix factorization; the experiment judges the claims of {} across its runs.\n",
         claims::PAPER
     );
-    let mut table = Table::new(&["setting", "value"]);
-    if let Some(map) = summary.config.as_object() {
-        for (k, v) in map {
-            table.push(vec![k.clone(), v.to_string().trim_matches('"').to_string()]);
-        }
-    }
-    let _ = writeln!(md, "## Configuration\n");
-    md.push_str(&table.to_markdown());
-    let o = &summary.outcome;
-    let _ = writeln!(
-        md,
-        "\n## Outcome\n\n{:?} after {} steps ({}), {:.2} s ({:.2} s of it computing metrics).",
-        o.status, o.steps, o.stop_reason, o.seconds, o.metrics_seconds
-    );
+    md.push_str(&configuration_and_outcome(&summary));
     let mut last = Table::new(&["metric", "value at the end"]);
     for (k, v) in &summary.final_metrics {
         last.push(vec![k.clone(), crate::claims::fmt_value(*v)]);

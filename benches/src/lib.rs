@@ -10,6 +10,7 @@ pub mod flops;
 pub mod operands;
 pub mod peers;
 pub mod plot;
+pub mod python;
 pub mod report;
 pub mod research;
 pub mod shapes;

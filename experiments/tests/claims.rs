@@ -1,35 +1,10 @@
 //! The claims of the theory hold on the experiments' default budgets (issue 5's run tests).
 
-use std::path::PathBuf;
+mod common;
 
+use common::{claim, quiet, scratch};
 use experiments::claims::{Claim, Verdict};
-use experiments::runner::rundir::RunDir;
-use experiments::suite::{
-    Common, ExperimentResult, counterexample, deep_linear, invariance, relu_tail,
-};
-
-fn scratch(name: &str) -> RunDir {
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("lowrank-claims-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&path);
-    RunDir::create(&path).unwrap()
-}
-
-fn quiet() -> Common {
-    Common {
-        quiet: true,
-        ..Common::default()
-    }
-}
-
-fn claim<'a>(result: &'a ExperimentResult, run: &str, id: &str) -> &'a Claim {
-    let full = format!("{}/{run}", result.name);
-    result
-        .claims
-        .iter()
-        .find(|c| (c.run == full || c.run == run) && c.id == id)
-        .unwrap_or_else(|| panic!("no claim {id} on run {run}: {:?}", result.claims))
-}
+use experiments::suite::{counterexample, deep_linear, invariance, relu_tail};
 
 fn measured(c: &Claim) -> f64 {
     c.measured
@@ -38,24 +13,24 @@ fn measured(c: &Claim) -> f64 {
 
 #[test]
 fn deep_linear_layers_go_to_rank_one_align_and_reach_the_svm_margin() {
-    let dir = scratch("deep-linear");
+    let dir = scratch("claims", "deep-linear");
     let cfg = deep_linear::Config {
         depths: vec![3],
         ..Default::default()
     };
     let result = deep_linear::run(&cfg, &quiet(), &dir).unwrap();
-    assert!(measured(claim(&result, "depth-3", "rank-one")) > 0.99);
-    assert!(measured(claim(&result, "depth-3", "aligned")) > 0.99);
-    let margin = measured(claim(&result, "depth-3", "margin-to-svm"));
+    assert!(measured(claim(&result.claims, "depth-3", "rank-one")) > 0.99);
+    assert!(measured(claim(&result.claims, "depth-3", "aligned")) > 0.99);
+    let margin = measured(claim(&result.claims, "depth-3", "margin-to-svm"));
     assert!(
         margin > 0.95 && margin <= 1.0 + 1e-9,
         "normalized / SVM margin {margin}"
     );
-    let bound = claim(&result, "depth-3", "rate-bound");
+    let bound = claim(&result.claims, "depth-3", "rate-bound");
     assert_eq!(bound.verdict, Verdict::Holds, "{bound:?}");
     // Each control changes one factor and ends further from rank one than depth-3.
     for id in ["slow-from-large-init", "slow-with-constant-step"] {
-        let c = claim(&result, "deep-linear", id);
+        let c = claim(&result.claims, "deep-linear", id);
         assert_eq!(c.verdict, Verdict::Holds, "{c:?}");
     }
     for file in [
@@ -72,36 +47,36 @@ fn deep_linear_layers_go_to_rank_one_align_and_reach_the_svm_margin() {
 
 #[test]
 fn relu_layer_stays_below_while_the_linear_tail_goes_to_rank_one() {
-    let dir = scratch("relu-tail");
+    let dir = scratch("claims", "relu-tail");
     let result = relu_tail::run(&relu_tail::Config::default(), &quiet(), &dir).unwrap();
     for run in ["two-point", "gaussian"] {
         assert!(
-            measured(claim(&result, run, "tail-rank-one")) > 0.99,
+            measured(claim(&result.claims, run, "tail-rank-one")) > 0.99,
             "{run}"
         );
         assert!(
-            measured(claim(&result, run, "tail-aligned")) > 0.99,
+            measured(claim(&result.claims, run, "tail-aligned")) > 0.99,
             "{run}"
         );
     }
-    let relu = measured(claim(&result, "two-point", "relu-not-rank-one"));
+    let relu = measured(claim(&result.claims, "two-point", "relu-not-rank-one"));
     assert!(relu < 0.9, "ReLU layer r {relu}");
     std::fs::remove_dir_all(dir.root()).unwrap();
 }
 
 #[test]
 fn counterexample_keeps_two_equal_singular_values_in_its_relu_layer() {
-    let dir = scratch("counterexample");
+    let dir = scratch("claims", "counterexample");
     let result = counterexample::run(&counterexample::Config::default(), &quiet(), &dir).unwrap();
-    let ratio = measured(claim(&result, "relu", "relu-rank-two"));
+    let ratio = measured(claim(&result.claims, "relu", "relu-rank-two"));
     assert!(ratio > 0.9 && ratio <= 1.0, "σ₂/σ₁ = {ratio}");
-    assert!(measured(claim(&result, "linear", "rank-one")) > 0.99);
+    assert!(measured(claim(&result.claims, "linear", "rank-one")) > 0.99);
     std::fs::remove_dir_all(dir.root()).unwrap();
 }
 
 #[test]
 fn conserved_quantities_drift_by_order_step_squared() {
-    let dir = scratch("invariance");
+    let dir = scratch("claims", "invariance");
     // A smaller net and budget than the defaults keep the test fast; the physics is the same.
     let cfg = invariance::Config {
         arch: "64,relu:40,relu:40,1".parse().unwrap(),
@@ -111,16 +86,20 @@ fn conserved_quantities_drift_by_order_step_squared() {
     let result = invariance::run(&cfg, &quiet(), &dir).unwrap();
     for run in ["step", "half-step", "squared"] {
         for id in ["neuron-conserved", "layer-conserved", "active-conserved"] {
-            let c = claim(&result, run, id);
+            let c = claim(&result.claims, run, id);
             assert_eq!(c.verdict, Verdict::Holds, "{c:?}");
             assert!(measured(c) < 1e-3);
         }
     }
     for run in ["step", "half-step"] {
-        assert!(measured(claim(&result, run, "full-not-conserved")) > 10.0);
+        assert!(measured(claim(&result.claims, run, "full-not-conserved")) > 10.0);
     }
     // Halving the step at equal training time halves the accumulated drift: O(step²) per step.
-    let ratio = measured(claim(&result, "invariance", "drift-is-discretization"));
+    let ratio = measured(claim(
+        &result.claims,
+        "invariance",
+        "drift-is-discretization",
+    ));
     assert!((ratio - 2.0).abs() < 0.25, "drift ratio {ratio}");
     std::fs::remove_dir_all(dir.root()).unwrap();
 }

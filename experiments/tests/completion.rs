@@ -3,26 +3,13 @@
 //! fails and the claims resting on it are not applicable; the same bits on one thread or two; and
 //! bad flags refused by the binary, naming the flag.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 
-use experiments::claims::{Claim, Verdict};
-use experiments::runner::rundir::RunDir;
-use experiments::suite::{Common, ExperimentResult, completion};
-
-fn scratch(name: &str) -> RunDir {
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("lowrank-completion-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&path);
-    RunDir::create(&path).unwrap()
-}
-
-fn quiet() -> Common {
-    Common {
-        quiet: true,
-        ..Common::default()
-    }
-}
+use common::{claim, quiet, scratch};
+use experiments::claims::Verdict;
+use experiments::suite::{ExperimentResult, completion};
 
 fn short() -> completion::Config {
     completion::Config {
@@ -37,24 +24,16 @@ fn short() -> completion::Config {
     }
 }
 
-fn claim<'a>(result: &'a ExperimentResult, id: &str) -> &'a Claim {
-    result
-        .claims
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no claim {id}: {:?}", result.claims))
-}
-
 fn measured(result: &ExperimentResult, id: &str) -> f64 {
-    claim(result, id).measured.unwrap()
+    claim(&result.claims, "", id).measured.unwrap()
 }
 
 #[test]
 fn the_claims_hold_on_a_short_run_which_writes_every_file() {
-    let dir = scratch("short");
+    let dir = scratch("completion", "short");
     let result = completion::run(&short(), &quiet(), &dir).unwrap();
     for spec in completion::CLAIMS {
-        let c = claim(&result, spec.id);
+        let c = claim(&result.claims, "", spec.id);
         assert_eq!(c.verdict, Verdict::Holds, "{c:?}");
     }
     // Effective rank within 0.5 of r = 2 (and above 1.5: two directions, not one).
@@ -132,15 +111,18 @@ fn the_claims_hold_on_a_short_run_which_writes_every_file() {
 
 #[test]
 fn a_large_smallest_init_makes_the_claims_not_applicable() {
-    let dir = scratch("large");
+    let dir = scratch("completion", "large");
     // The product starts at about 5% of the truth's norm: the fit is reached, far from low rank.
     let cfg = completion::Config {
         alphas: vec![0.5, 1.0],
         ..short()
     };
     let result = completion::run(&cfg, &quiet(), &dir).unwrap();
-    assert_eq!(claim(&result, "observed-fit").verdict, Verdict::Holds);
-    let init = claim(&result, "completion-small-init");
+    assert_eq!(
+        claim(&result.claims, "", "observed-fit").verdict,
+        Verdict::Holds
+    );
+    let init = claim(&result.claims, "", "completion-small-init");
     assert_eq!(init.verdict, Verdict::Fails, "{init:?}");
     assert!(init.measured.unwrap() > 0.01);
     for id in [
@@ -148,7 +130,7 @@ fn a_large_smallest_init_makes_the_claims_not_applicable() {
         "recovers-at-small-init",
         "depth-helps-error",
     ] {
-        let c = claim(&result, id);
+        let c = claim(&result.claims, "", id);
         assert_eq!(c.verdict, Verdict::NotApplicable, "{c:?}");
         assert!(
             c.metric
@@ -194,7 +176,7 @@ fn the_same_seed_gives_the_same_bits_on_one_thread_or_two() {
     ];
     let mut csv = Vec::new();
     for threads in ["1", "2"] {
-        let dir = scratch(&format!("threads-{threads}"));
+        let dir = scratch("completion", &format!("threads-{threads}"));
         let out = dir.root().display().to_string();
         let mut all = args.to_vec();
         all.extend(["--threads", threads, "--out", &out]);
@@ -208,7 +190,7 @@ fn the_same_seed_gives_the_same_bits_on_one_thread_or_two() {
 
 #[test]
 fn bad_flags_are_refused_naming_the_flag() {
-    let dir = scratch("bad");
+    let dir = scratch("completion", "bad");
     let out = dir.root().display().to_string();
     for (args, expected) in [
         (vec!["--size", "0"], "--size 0"),

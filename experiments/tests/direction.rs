@@ -3,31 +3,23 @@
 //! loss-based step fail; a run cut early, where the asymptotic claims fail; and a residual
 //! network, which is not homogeneous, where they are not applicable.
 
-use std::path::PathBuf;
+mod common;
 
 use autodiff::MarginLoss;
+use common::{claim, quiet, scratch, scratch_path};
 use experiments::claims::direction::CLAIMS;
-use experiments::claims::{Claim, Verdict, judge_all};
+use experiments::claims::{Verdict, judge_all};
 use experiments::data;
 use experiments::metrics::log::Scope;
 use experiments::metrics::{Family, Metric, MetricSet};
-use experiments::runner::rundir::RunDir;
 use experiments::runner::{self, RunRecord};
 use experiments::suite::{Common, ExperimentResult, Training, direction, gaussian_start, spec};
 use models::StepRule;
 
-fn scratch(name: &str) -> PathBuf {
-    let path =
-        std::env::temp_dir().join(format!("lowrank-direction-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&path);
-    path
-}
-
 fn common() -> Common {
     Common {
-        quiet: true,
         metrics: Some(MetricSet::all().with(Family::Direction)),
-        ..Common::default()
+        ..quiet()
     }
 }
 
@@ -37,13 +29,6 @@ fn short() -> direction::Config {
         steps: 8000,
         ..direction::Config::default()
     }
-}
-
-fn claim<'a>(claims: &'a [Claim], run: &str, id: &str) -> &'a Claim {
-    claims
-        .iter()
-        .find(|c| c.id == id && c.run.ends_with(run))
-        .unwrap_or_else(|| panic!("no claim {id} on {run}: {claims:?}"))
 }
 
 const IDS: [&str; 5] = [
@@ -56,8 +41,8 @@ const IDS: [&str; 5] = [
 
 #[test]
 fn the_claims_hold_on_a_short_run() {
-    let path = scratch("short");
-    let dir = RunDir::create(&path).unwrap();
+    let dir = scratch("direction", "short");
+    let path = dir.root().to_path_buf();
     let result: ExperimentResult = direction::run(&short(), &common(), &dir).unwrap();
     assert_eq!(result.runs.len(), 4);
     for run in [
@@ -105,7 +90,7 @@ fn train(name: &str, arch: &str, rule: StepRule, steps: usize) -> RunRecord {
     };
     let arch = arch.parse().unwrap();
     let s = spec(name, &arch, gaussian_start(0.5), &data, training, &common()).unwrap();
-    let out = scratch(name);
+    let out = scratch_path("direction", name);
     let (_, record) = runner::execute(&s, &out, &common().options(), CLAIMS).unwrap();
     std::fs::remove_dir_all(&out).unwrap();
     record

@@ -3,7 +3,7 @@
 //! phases; σ₁ by `torch.linalg.svdvals`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde::Deserialize;
 
@@ -119,23 +119,8 @@ pub fn run(case: Case, peer: &Peer) -> Result<TorchRun, String> {
         std::process::id(),
         case.name()
     ));
-    let output = command(case, peer, &json)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot start python3 for {}: {e}", script().display()))?;
-    if !output.status.success() {
-        let said = String::from_utf8_lossy(&output.stderr);
-        let last = said.lines().last().unwrap_or("").trim();
-        return Err(format!(
-            "{} failed ({}): {last}",
-            script().display(),
-            output.status
-        ));
-    }
-    let text = std::fs::read_to_string(&json)
-        .map_err(|e| format!("cannot read the peer's results {}: {e}", json.display()))?;
-    // A leftover temp file is harmless; failing to remove it is not worth an error.
-    let _ = std::fs::remove_file(&json);
+    let text = crate::python::run_script(command(case, peer, &json), &script(), &json)?
+        .ok_or_else(|| format!("cannot start python3 for {}", script().display()))?;
     let run = parse(&text)?;
     if run.logged_steps != peer.log_steps {
         return Err(format!(

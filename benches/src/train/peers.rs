@@ -3,7 +3,6 @@
 //! pinned to that many cores before the framework is imported; its JSON results are read here.
 
 use std::ffi::OsStr;
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -184,32 +183,17 @@ pub fn run(request: &Request) -> Result<Outcome, String> {
 /// Runs a command made by [`command`] and reads what it wrote to `json`. No Python is a
 /// [`Outcome::Skipped`]; a failure of the script (a wrong loss, a crash) is an error quoting the
 /// last line it printed to stderr.
-pub fn run_command(mut cmd: Command, json: &Path) -> Result<Outcome, String> {
-    let output = match cmd.stdin(Stdio::null()).output() {
-        Ok(output) => output,
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            return Ok(Outcome::Skipped(format!(
-                "{} not found: the peers need Python 3 \
-                 (pip install -r benches/peers/requirements.txt)",
-                cmd.get_program().to_string_lossy()
-            )));
+pub fn run_command(cmd: Command, json: &Path) -> Result<Outcome, String> {
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    match crate::python::run_script(cmd, &script(), json)? {
+        None => Ok(Outcome::Skipped(format!(
+            "{program} not found: the peers need Python 3 \
+             (pip install -r benches/peers/requirements.txt)"
+        ))),
+        Some(text) => {
+            parse(&text).map_err(|e| format!("the peer's results {}: {e}", json.display()))
         }
-        Err(e) => return Err(format!("cannot start {}: {e}", script().display())),
-    };
-    if !output.status.success() {
-        let said = String::from_utf8_lossy(&output.stderr);
-        let last = said.lines().last().unwrap_or("").trim();
-        return Err(format!(
-            "{} failed ({}): {last}",
-            script().display(),
-            output.status
-        ));
     }
-    let text = std::fs::read_to_string(json)
-        .map_err(|e| format!("cannot read the peer's results {}: {e}", json.display()))?;
-    // A leftover temp file is harmless; failing to remove it is not worth an error.
-    let _ = std::fs::remove_file(json);
-    parse(&text).map_err(|e| format!("the peer's results {}: {e}", json.display()))
 }
 
 /// Whether `python3 -c "import torch"` works here.

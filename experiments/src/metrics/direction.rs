@@ -23,6 +23,7 @@
 use autodiff::{Element, MarginLoss, Tensor};
 use kernels::MatRef;
 use kernels::linalg::nnls;
+use kernels::reduce::{dot, norm2 as norm};
 use models::Network;
 
 /// The trained parameters of `net` flattened in tape order, in f64.
@@ -40,7 +41,14 @@ pub fn trained_params<T: Element>(net: &Network<T>) -> Vec<f64> {
 pub fn margin_gradients<T: Element>(net: &Network<T>, x: &Tensor<T>, y: &[f64]) -> Vec<Vec<f64>> {
     let mut copy = net.clone();
     let d = x.shape()[1];
-    let trained = net.trained().to_vec();
+    let params: Vec<_> = copy
+        .tape_ref()
+        .params()
+        .iter()
+        .zip(net.trained())
+        .filter(|(_, trained)| **trained)
+        .map(|(&p, _)| p)
+        .collect();
     y.iter()
         .enumerate()
         .map(|(i, &label)| {
@@ -50,26 +58,15 @@ pub fn margin_gradients<T: Element>(net: &Network<T>, x: &Tensor<T>, y: &[f64]) 
             let out = copy.forward(input);
             let tape = copy.tape();
             tape.backward(out);
-            let params = tape.params().to_vec();
             params
                 .iter()
-                .zip(&trained)
-                .filter(|(_, trained)| **trained)
-                .flat_map(|(&p, _)| {
+                .flat_map(|&p| {
                     let g = tape.grad(p).expect("a parameter always has a gradient");
                     g.data().iter().map(move |v| label * v.to_f64())
                 })
                 .collect()
         })
         .collect()
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn norm(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
 }
 
 /// ‖a/‖a‖ − b/‖b‖‖: 0 for vectors of the same direction, √2 for orthogonal ones, 2 for opposite

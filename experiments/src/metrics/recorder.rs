@@ -351,7 +351,7 @@ impl<'a, T: Element> Recorder<'a, T> {
             let gradients = metrics::margin_gradients(net, self.x, &self.y);
             run(Metric::HomogeneityDegree, degree.unwrap_or(0) as f64);
             if let Some(degree) = *degree {
-                let norm = theta.iter().map(|v| v * v).sum::<f64>().sqrt();
+                let norm = kernels::reduce::norm2(&theta);
                 run(
                     Metric::SmoothedMargin,
                     metrics::smoothed_margin(log_loss, n, self.loss, norm, degree),

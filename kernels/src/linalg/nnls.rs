@@ -9,6 +9,7 @@
 //! by the normal equations, whose conditioning is the square of A's.
 
 use crate::MatRef;
+use crate::reduce::norm2;
 
 /// The solution of [`nnls`].
 #[derive(Clone, Debug, PartialEq)]
@@ -108,7 +109,7 @@ pub fn nnls(a: MatRef<'_, f64>, b: &[f64]) -> Nnls {
     let largest = (0..m)
         .flat_map(|i| (0..n).map(move |j| a.get(i, j).abs()))
         .fold(0.0, f64::max);
-    let b_norm = b.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let b_norm = norm2(b);
     let tolerance = (n.max(1) as f64) * f64::EPSILON * largest * b_norm;
     let mut x = vec![0.0; n];
     let mut passive = vec![false; n];
@@ -154,11 +155,7 @@ pub fn nnls(a: MatRef<'_, f64>, b: &[f64]) -> Nnls {
             }
         }
     }
-    let residual = residual_vector(a, &x, b)
-        .iter()
-        .map(|v| v * v)
-        .sum::<f64>()
-        .sqrt();
+    let residual = norm2(&residual_vector(a, &x, b));
     Nnls { x, residual }
 }
 
@@ -214,8 +211,7 @@ mod tests {
                     assert!(w.abs() < 1e-10, "{m}×{n}: w[{j}] = {w} at x = {}", sol.x[j]);
                 }
             }
-            let norm = r.iter().map(|v| v * v).sum::<f64>().sqrt();
-            assert!((norm - sol.residual).abs() < 1e-12);
+            assert!((norm2(&r) - sol.residual).abs() < 1e-12);
         }
     }
 

@@ -6,7 +6,9 @@
 
 use models::{Arch, StepRule};
 
-use super::{Common, Entry, Experiment, ExperimentResult, Training, gaussian_start, spec};
+use super::{
+    Common, Entry, Experiment, ExperimentResult, Training, gaussian_start, spec, two_ends,
+};
 use crate::claims::leaky::{self, DATA_AND_INIT_PREMISES, HIGH_FOR_STEPS};
 use crate::claims::{Claim, ClaimSpec, help};
 use crate::data::{self, Dataset};
@@ -107,19 +109,7 @@ impl Config {
                 "--init-scales: {s} is not a finite positive number"
             )));
         }
-        let smallest = self
-            .init_scales
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min);
-        let largest = self.init_scales.iter().copied().fold(0.0, f64::max);
-        if self.init_scales.len() < 2 || smallest == largest {
-            return Err(RunError::Config(format!(
-                "--init-scales: {:?} needs at least two different scales (a small and a large one)",
-                self.init_scales
-            )));
-        }
-        Ok((smallest, largest))
+        two_ends(&self.init_scales, "--init-scales")
     }
 
     /// The data, checked.

@@ -212,6 +212,26 @@ pub fn spec_asked_by(
     })
 }
 
+/// The smallest and largest of `values`, an error naming `flag` unless there are two different
+/// ones.
+pub(crate) fn two_ends<T: Copy + PartialOrd + std::fmt::Debug>(
+    values: &[T],
+    flag: &str,
+) -> Result<(T, T), RunError> {
+    let pick = |better: fn(&T, &T) -> bool| {
+        values
+            .iter()
+            .copied()
+            .reduce(|a, b| if better(&b, &a) { b } else { a })
+    };
+    match (pick(|a, b| a < b), pick(|a, b| a > b)) {
+        (Some(low), Some(high)) if low < high => Ok((low, high)),
+        _ => Err(RunError::Config(format!(
+            "{flag}: {values:?} needs at least two different values (the comparison is between the smallest and the largest)"
+        ))),
+    }
+}
+
 /// A scalar-output network: `input` features, then `layers`, then the output row.
 pub fn scalar_net(input: usize, layers: Vec<LayerSpec>) -> Arch {
     Arch {

@@ -10,7 +10,7 @@ mod judge;
 mod report;
 
 use super::factorization::{self, Factorization, Trained};
-use super::{Common, Entry, Experiment, ExperimentResult};
+use super::{Common, Entry, Experiment, ExperimentResult, two_ends};
 use crate::claims::completion::{self as claims, FIT_AND_INIT_PREMISES};
 use crate::claims::{ClaimSpec, help};
 use crate::data::{self, Completion};
@@ -110,26 +110,6 @@ struct Extremes {
     largest: f64,
     shallowest: usize,
     deepest: usize,
-}
-
-/// The smallest and largest of `values`, an error naming `flag` unless there are two different
-/// ones.
-fn two_ends<T: Copy + PartialOrd + std::fmt::Debug>(
-    values: &[T],
-    flag: &str,
-) -> Result<(T, T), RunError> {
-    let pick = |better: fn(&T, &T) -> bool| {
-        values
-            .iter()
-            .copied()
-            .reduce(|a, b| if better(&b, &a) { b } else { a })
-    };
-    match (pick(|a, b| a < b), pick(|a, b| a > b)) {
-        (Some(low), Some(high)) if low < high => Ok((low, high)),
-        _ => Err(RunError::Config(format!(
-            "{flag}: {values:?} needs at least two different values (the comparison is between the smallest and the largest)"
-        ))),
-    }
 }
 
 impl Config {

@@ -8,6 +8,8 @@
 use std::time::Instant;
 
 use autodiff::{Tape, Tensor, Var};
+use kernels::elementwise::axpy;
+use kernels::reduce::norm2;
 use kernels::rng::Rng;
 use kernels::{Element, MatRef};
 
@@ -74,7 +76,7 @@ fn record(
 ) {
     let d = problem.size;
     let sigma = singular_values(MatRef::from_row_major(w, d, d).expect("d·d entries"));
-    let frobenius = w.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let frobenius = norm2(w);
     let truth = &problem.truth;
     let values = [
         (Metric::Loss, loss),
@@ -176,11 +178,7 @@ pub fn train<T: Element>(
             break;
         }
         tape.backward(loss);
-        tape.update_params(|_, w, g| {
-            for (w, &g) in w.iter_mut().zip(g) {
-                *w -= lr * g;
-            }
-        });
+        tape.update_params(|_, w, g| axpy(-lr, g, w));
         tape.reset();
     }
     trained.outcome.seconds = started.elapsed().as_secs_f64();

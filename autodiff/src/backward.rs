@@ -7,6 +7,7 @@
 
 use kernels::Element;
 use kernels::elementwise::add_assign;
+use kernels::parallel::Parallelism;
 
 use crate::pool::Pool;
 use crate::tape::{Node, Slot, Tape, Var};
@@ -29,6 +30,7 @@ impl<T: Element> Tape<T> {
             var_lists,
             index_lists,
             pool,
+            par,
             ..
         } = self;
 
@@ -46,6 +48,7 @@ impl<T: Element> Tape<T> {
             params,
             var_lists,
             index_lists,
+            par,
         };
         let mut grads = Grads {
             vals,
@@ -85,6 +88,8 @@ pub(crate) struct Values<'a, T> {
     pub(crate) var_lists: &'a [Var],
     /// Row indices and labels recorded by ops.
     pub(crate) index_lists: &'a [usize],
+    /// The threads the backward rules' kernels may use.
+    pub(crate) par: &'a Parallelism,
 }
 
 impl<'a, T> Values<'a, T> {
@@ -111,6 +116,13 @@ pub(crate) struct Grads<'a, T> {
     node_grads: &'a mut [Option<Tensor<T>>],
     param_grads: &'a mut [Option<Tensor<T>>],
     pool: &'a mut Pool<T>,
+}
+
+impl<'a, T> Grads<'a, T> {
+    /// The threads the backward rules' kernels may use.
+    pub(crate) fn parallelism(&self) -> &'a Parallelism {
+        self.vals.par
+    }
 }
 
 impl<T: Element> Grads<'_, T> {
@@ -155,11 +167,12 @@ impl<T: Element> Grads<'_, T> {
     /// the second buffer of a value one rule opened twice, as `a` in a·a).
     pub(crate) fn close(&mut self, v: Var, buf: Vec<T>) {
         let dims = self.vals.get(v).dims();
+        let par = self.vals.par;
         let slot = self.slot(v);
         match slot {
             None => *slot = Some(Tensor::from_parts(buf, dims)),
             Some(g) => {
-                add_assign(g.data_mut(), &buf);
+                add_assign(g.data_mut(), &buf, par);
                 self.pool.recycle(buf);
             }
         }

@@ -8,6 +8,7 @@
 //! `reset()` can forget a step's nodes and keep the weights.
 
 use kernels::Element;
+use kernels::parallel::Parallelism;
 
 use crate::ops::Op;
 use crate::pool::Pool;
@@ -86,6 +87,8 @@ pub struct Tape<T: Element> {
     params_version: u64,
     /// False in no-grad mode: ops compute values but record no way back.
     grad_enabled: bool,
+    /// The threads the ops' kernels may use, forward and backward.
+    pub(crate) par: Parallelism,
 }
 
 impl<T: Element> Default for Tape<T> {
@@ -109,7 +112,20 @@ impl<T: Element> Tape<T> {
             step: 0,
             params_version: 0,
             grad_enabled: true,
+            par: Parallelism::NONE,
         }
+    }
+
+    /// Sets the threads the ops' kernels may use from now on, forward and backward: a
+    /// [`kernels::parallel::Team`]'s parallelism, or [`Parallelism::NONE`] (the default) for
+    /// the calling thread alone. Results are bitwise the same either way.
+    pub fn set_parallelism(&mut self, par: Parallelism) {
+        self.par = par;
+    }
+
+    /// The threads the ops' kernels may use ([`Self::set_parallelism`]).
+    pub fn parallelism(&self) -> &Parallelism {
+        &self.par
     }
 
     /// Registers a parameter: a leaf that lives across steps and always has a gradient.

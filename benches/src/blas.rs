@@ -510,7 +510,7 @@ mod tests {
                     let mut want = vec![1.5; len];
                     let mut got = want.clone();
                     let cw = MatMut::new(&mut want, m, n, rs, cs).unwrap();
-                    kernels::gemm(0.5, a, b, -1.0, cw);
+                    kernels::gemm(0.5, a, b, -1.0, cw, &kernels::parallel::Parallelism::NONE);
                     let cg = MatMut::new(&mut got, m, n, rs, cs).unwrap();
                     blas.gemm(0.5, a, b, -1.0, cg);
                     let what = format!("{} C strides ({rs}, {cs})", blas.library().name());

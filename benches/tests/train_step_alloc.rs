@@ -34,7 +34,10 @@ fn per_step_allocations<T: Element>(w: &Workload) -> [usize; 3] {
     let net = w.network::<T>();
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE).expect("benchmark architecture");
     let mut ours = TapeStep::new(net, x.clone(), y.clone(), LEARNING_RATE);
+    // The three share the trainer's team, as in `train-step`.
     let mut trainer = TrainerStep::new(w.network::<T>(), &x, &y, LEARNING_RATE);
+    ours.set_parallelism(trainer.parallelism().clone());
+    floor.set_parallelism(trainer.parallelism().clone());
     [
         allocations_after_warmup(2, 3, || ours.step().to_f64()),
         allocations_after_warmup(2, 3, || floor.step().to_f64()),
@@ -42,7 +45,8 @@ fn per_step_allocations<T: Element>(w: &Workload) -> [usize; 3] {
     ]
 }
 
-/// On one thread, and on two threads inside a team (as `train-step` and `models::train` run).
+/// On one thread, and on two threads with the team the trainer leads when the workload is
+/// worth one (as `train-step` and `models::train` run).
 #[test]
 fn every_workload_step_allocates_nothing_after_warmup() {
     for threads in [1, 2] {
@@ -53,17 +57,15 @@ fn every_workload_step_allocates_nothing_after_warmup() {
         let mut found = Vec::new();
         pool.install(|| {
             watch_threads();
-            kernels::parallel::team(|| {
-                for w in &WORKLOADS {
-                    for &dtype in w.dtypes {
-                        let counts = match dtype {
-                            Dtype::F32 => per_step_allocations::<f32>(w),
-                            Dtype::F64 => per_step_allocations::<f64>(w),
-                        };
-                        found.push((w.name, dtype, counts));
-                    }
+            for w in &WORKLOADS {
+                for &dtype in w.dtypes {
+                    let counts = match dtype {
+                        Dtype::F32 => per_step_allocations::<f32>(w),
+                        Dtype::F64 => per_step_allocations::<f64>(w),
+                    };
+                    found.push((w.name, dtype, counts));
                 }
-            })
+            }
         });
         assert_eq!(found.len(), 5);
         for (name, dtype, counts) in found {

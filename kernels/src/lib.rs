@@ -14,6 +14,7 @@ pub mod parallel;
 pub mod peak;
 pub mod reduce;
 pub mod rng;
+mod scratch;
 pub mod view;
 
 pub use element::{Dtype, Element};

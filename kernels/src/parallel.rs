@@ -1,25 +1,33 @@
-//! Fork–join for the parallel parts of the kernels, and teams that keep threads on hand for them.
+//! Fork–join for the parallel parts of the kernels: a [`Team`] of threads kept on hand, and the
+//! [`Parallelism`] value that every kernel able to split takes as an argument, the way the `gemm`
+//! crate takes its `Parallelism`.
 //!
-//! Rayon puts an idle worker to sleep after some tens of microseconds, and waking it costs more
-//! than a small product gains from a second thread. Measured on this machine, a 200×100×100 f32
-//! product took 22 µs on two threads back to back, but 55 µs after 100 µs of idleness, against
-//! 40 µs on one thread. A training step runs dozens of such products with elementwise work in
-//! between, so each would pay the wake-up. Inside a [`team`] region the pool's other threads poll
-//! a shared slot instead of sleeping, and [`for_each_part`] and [`join`] hand them work through
-//! it; the thread that posts a job claims parts too, so it never waits for a helper that has not
-//! arrived. Outside a team both go to rayon as usual.
+//! Nothing is implicit. Given [`Parallelism::NONE`] a kernel runs on the calling thread; given a
+//! team's [`Team::parallelism`] it may cut its work into parts and hand them to the team. How a
+//! kernel cuts its work depends on the work and on [`Parallelism::threads`] only, and parts write
+//! disjoint outputs, so which thread runs a part never changes a result.
 //!
-//! Which thread runs a part never changes a result: parts write disjoint outputs, and how a
-//! product is cut into parts does not depend on who runs them.
+//! Why a team rather than rayon's fork–join: rayon puts an idle worker to sleep after some tens
+//! of microseconds, and waking it costs more than a small product gains from a second thread.
+//! Measured on this machine, a 200×100×100 f32 product took 22 µs on two threads back to back,
+//! but 55 µs after 100 µs of idleness, against 40 µs on one thread. A training step runs dozens
+//! of such products with elementwise work in between, so each would pay the wake-up. A team's
+//! helpers poll a shared slot instead of sleeping; the thread that posts a job claims parts too,
+//! so it never waits for a helper that has not arrived.
+//!
+//! A team also owns one set of packing buffers per part slot: part p of any job uses slot p
+//! whichever thread runs it, so the buffers a step needs are grown by the step's first run,
+//! however the parts happened to fall on the threads.
 
 use std::any::Any;
-use std::cell::{Cell, UnsafeCell};
+use std::cell::UnsafeCell;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
+use crate::scratch::{Scratch, with_thread_scratch};
 
 /// How long a helper keeps polling (see [`pause`]) after its last part; beyond it, it naps
 /// between polls so that a long serial stretch (metrics, logging) does not burn a core. The
@@ -34,106 +42,209 @@ const NAP: Duration = Duration::from_micros(50);
 /// The longest nap of an idle helper.
 const LONGEST_NAP: Duration = Duration::from_millis(1);
 
-/// Runs `f` with the current rayon pool's other threads standing by for the parallel parts of
-/// the kernels it calls (see the module docs); returns what `f` returns.
-///
-/// The helpers occupy the pool's other threads until `f` returns, so work `f` hands to rayon
-/// directly runs on the calling thread alone; the kernels' own parallelism goes through the
-/// team. A team inside a team, or on a pool of one thread, just runs `f`.
-pub fn team<R>(f: impl FnOnce() -> R) -> R {
-    let threads = rayon::current_num_threads();
-    if threads == 1 || !OWNED.get().is_null() || IN_PART.get() {
-        return f();
-    }
-    let shared = Shared::default();
-    rayon::in_place_scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(|_| shared.serve());
-        }
-        // Ends the helpers' polling however `f` leaves, so the scope can close.
-        let _stop = StopOnDrop(&shared);
-        OWNED.set(&shared);
-        let _owned = ClearOnDrop;
-        f()
-    })
-}
-
-/// Whether the calling thread leads a team: its parallel parts are handed over cheaply.
-pub fn in_team() -> bool {
-    !OWNED.get().is_null() && !IN_PART.get()
-}
-
-/// Runs `f(0)`, …, `f(parts − 1)`, in parallel when there are threads for it: through the team
-/// when the calling thread leads one, serially inside a part that is already running in a team,
-/// else on the rayon pool. Returns when every part has run.
-pub fn for_each_part(parts: usize, f: impl Fn(usize) + Sync) {
-    let owned = OWNED.get();
-    if parts <= 1 || IN_PART.get() {
-        (0..parts).for_each(f);
-    } else if !owned.is_null() && parts <= MAX_PARTS {
-        // SAFETY: `OWNED` points at the `Shared` of the team this thread leads, which lives
-        // until the team's closure returns, and this call is inside that closure.
-        unsafe { &*owned }.run(parts, &f);
-    } else {
-        (0..parts).into_par_iter().for_each(&f);
-    }
-}
-
-/// Runs `a` and `b`, in parallel when there are threads for it (as [`for_each_part`] decides),
-/// and returns both results.
-pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
-where
-    A: FnOnce() -> RA + Send,
-    B: FnOnce() -> RB + Send,
-    RA: Send,
-    RB: Send,
-{
-    if !in_team() {
-        return rayon::join(a, b);
-    }
-    let (a, b) = (Mutex::new(Some(a)), Mutex::new(Some(b)));
-    let (ra, rb) = (Mutex::new(None), Mutex::new(None));
-    for_each_part(2, |part| {
-        if part == 0 {
-            let a = take(&a).expect("part 0 runs once");
-            *ra.lock().unwrap_or_else(|e| e.into_inner()) = Some(a());
-        } else {
-            let b = take(&b).expect("part 1 runs once");
-            *rb.lock().unwrap_or_else(|e| e.into_inner()) = Some(b());
-        }
-    });
-    let done = "both parts ran";
-    (take(&ra).expect(done), take(&rb).expect(done))
-}
-
-/// Multiply–adds of the smaller of two independent products below which [`join_products`] runs
-/// them one after the other: handing one to another thread costs more than it saves. The two
-/// products of a layer's backward pass (input and weight gradient) are the parallelism a small
-/// network has when each product is too small to split.
+/// Multiply–adds of the smaller of two independent products below which
+/// [`Parallelism::join_products`] runs them one after the other: handing one to another thread
+/// costs more than it saves. The two products of a layer's backward pass (input and weight
+/// gradient) are the parallelism a small network has when each product is too small to split.
 pub const MIN_FMAS_TO_JOIN: usize = 1 << 18;
 
-/// Runs two independent products of `fmas[0]` and `fmas[1]` multiply–adds, each writing its own
-/// output: at once (through [`join`]) when the pool has several threads and both are worth at
-/// least [`MIN_FMAS_TO_JOIN`], else one after the other. The arithmetic is the same either way.
-pub fn join_products(fmas: [usize; 2], first: impl FnOnce() + Send, second: impl FnOnce() + Send) {
-    if fmas[0].min(fmas[1]) >= MIN_FMAS_TO_JOIN && rayon::current_num_threads() > 1 {
-        join(first, second);
-    } else {
-        first();
-        second();
+/// The threads a [`Team`] created on this thread would have: the current rayon pool's.
+pub fn available_threads() -> usize {
+    rayon::current_num_threads()
+}
+
+/// The current rayon pool's threads, kept on hand for the parallel parts of the kernels: the
+/// thread that creates the team leads it, and the pool's other threads poll for parts until the
+/// team is dropped (busy for 200 µs after each part, then napping).
+///
+/// While a team lives its helpers occupy the pool's other threads, so work handed to rayon
+/// directly runs on the calling thread alone; the kernels' parallelism goes through the team.
+///
+/// ```
+/// use kernels::parallel::{Parallelism, Team};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+/// let sum = pool.install(|| {
+///     let team = Team::new();
+///     let par = team.parallelism();
+///     assert_eq!(par.threads(), 2);
+///     let sum = AtomicUsize::new(0);
+///     par.for_each_part(4, |part, _| {
+///         sum.fetch_add(part, Ordering::Relaxed);
+///     });
+///     sum.into_inner()
+/// });
+/// assert_eq!(sum, 0 + 1 + 2 + 3);
+/// assert_eq!(Parallelism::NONE.threads(), 1);
+/// ```
+pub struct Team {
+    shared: Arc<Shared>,
+}
+
+impl Team {
+    /// A team of the current rayon pool's threads, led by the calling thread. On a pool of one
+    /// thread it has no helpers, and its parallelism is one thread.
+    pub fn new() -> Self {
+        let threads = available_threads();
+        let shared = Arc::new(Shared::new(threads));
+        for _ in 1..threads {
+            let shared = Arc::clone(&shared);
+            rayon::spawn(move || shared.serve());
+        }
+        Self { shared }
+    }
+
+    /// The threads of the team, its leader included.
+    pub fn threads(&self) -> usize {
+        self.shared.threads
+    }
+
+    /// The parallelism that hands parts to this team; valid, and still correct, after the team
+    /// is dropped (its parts then run on the calling thread).
+    pub fn parallelism(&self) -> Parallelism {
+        Parallelism {
+            team: Some(Arc::clone(&self.shared)),
+            part: None,
+        }
+    }
+}
+
+impl Default for Team {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Team {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+    }
+}
+
+/// How a kernel may use threads: on the calling thread only ([`Parallelism::NONE`]), or through a
+/// [`Team`]. Inside a part of a team's job, the part is handed a parallelism of one thread that
+/// keeps the part's packing buffers.
+#[derive(Clone, Default)]
+pub struct Parallelism {
+    /// The team parts go to, if any.
+    team: Option<Arc<Shared>>,
+    /// Inside a part of a job of `team`: that part's index (its scratch slot); work then runs on
+    /// the calling thread.
+    part: Option<usize>,
+}
+
+impl std::fmt::Debug for Parallelism {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.part {
+            Some(part) => write!(f, "Parallelism(part {part} of a team)"),
+            None => write!(f, "Parallelism({} thread(s))", self.threads()),
+        }
+    }
+}
+
+impl Parallelism {
+    /// Everything on the calling thread.
+    pub const NONE: Self = Self {
+        team: None,
+        part: None,
+    };
+
+    /// How many threads work may be cut for: the team's, or 1.
+    pub fn threads(&self) -> usize {
+        match (&self.team, self.part) {
+            (Some(team), None) => team.threads,
+            _ => 1,
+        }
+    }
+
+    /// Runs `f(0, ·)`, …, `f(parts − 1, ·)`, in parallel on the team when there is one, and
+    /// returns when every part has run. Each call gets the parallelism its part may use: one
+    /// thread, with the part's own packing buffers.
+    pub fn for_each_part(&self, parts: usize, f: impl Fn(usize, &Parallelism) + Sync) {
+        let Some(team) = &self.team else {
+            (0..parts).for_each(|part| f(part, self));
+            return;
+        };
+        let in_part = |part| {
+            f(
+                part,
+                &Parallelism {
+                    team: Some(Arc::clone(team)),
+                    part: Some(part),
+                },
+            )
+        };
+        if self.threads() > 1 && (2..=MAX_PARTS).contains(&parts) {
+            team.run(parts, &in_part);
+        } else {
+            (0..parts).for_each(in_part);
+        }
+    }
+
+    /// Runs `a` and `b`, at once when there is a team, and returns both results; each gets the
+    /// parallelism of its part (one thread).
+    pub fn join<RA: Send, RB: Send>(
+        &self,
+        a: impl FnOnce(&Parallelism) -> RA + Send,
+        b: impl FnOnce(&Parallelism) -> RB + Send,
+    ) -> (RA, RB) {
+        let (a, b) = (Mutex::new(Some(a)), Mutex::new(Some(b)));
+        let (ra, rb) = (Mutex::new(None), Mutex::new(None));
+        self.for_each_part(2, |part, par| {
+            if part == 0 {
+                let a = take(&a).expect("part 0 runs once");
+                *ra.lock().unwrap_or_else(|e| e.into_inner()) = Some(a(par));
+            } else {
+                let b = take(&b).expect("part 1 runs once");
+                *rb.lock().unwrap_or_else(|e| e.into_inner()) = Some(b(par));
+            }
+        });
+        let done = "both parts ran";
+        (take(&ra).expect(done), take(&rb).expect(done))
+    }
+
+    /// Runs two independent products of `fmas[0]` and `fmas[1]` multiply–adds, each writing its
+    /// own output: at once (through [`Self::join`], each on one thread) when there are several
+    /// threads and both are worth at least [`MIN_FMAS_TO_JOIN`], else one after the other, each
+    /// with this parallelism. The arithmetic is the same either way.
+    pub fn join_products(
+        &self,
+        fmas: [usize; 2],
+        first: impl FnOnce(&Parallelism) + Send,
+        second: impl FnOnce(&Parallelism) + Send,
+    ) {
+        if self.joins(fmas) {
+            self.join(first, second);
+        } else {
+            first(self);
+            second(self);
+        }
+    }
+
+    /// Whether [`Self::join_products`] runs products of `fmas` multiply–adds at once.
+    pub fn joins(&self, fmas: [usize; 2]) -> bool {
+        self.threads() > 1 && fmas[0].min(fmas[1]) >= MIN_FMAS_TO_JOIN
+    }
+
+    /// Runs `f` with the packing buffers of this parallelism: the team's slot of the current
+    /// part (slot 0 for the leader outside a job), else the calling thread's. A slot already in
+    /// use (a team shared by threads it was not made for) falls back to the thread's buffers.
+    pub(crate) fn with_scratch<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
+        let slot = self
+            .team
+            .as_ref()
+            .and_then(|team| team.scratch.get(self.part.unwrap_or(0)));
+        match slot.map(Mutex::try_lock) {
+            Some(Ok(mut scratch)) => f(&mut scratch),
+            _ => with_thread_scratch(f),
+        }
     }
 }
 
 /// The value in a slot, taken out.
 fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
     slot.lock().unwrap_or_else(|e| e.into_inner()).take()
-}
-
-thread_local! {
-    /// The team this thread leads, or null.
-    static OWNED: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
-    /// Whether this thread is running a part of a team's job (nested parallelism runs serially).
-    static IN_PART: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Parts of one job: the ticket counts them in 16 bits.
@@ -144,46 +255,68 @@ type JobRef = *const (dyn Fn(usize) + Sync + 'static);
 
 /// What the leader and helpers of a team share.
 struct Shared {
+    /// The threads of the team, the leader included.
+    threads: usize,
+    /// The thread that created the team: should rayon hand it one of its own helpers' loops,
+    /// the loop returns at once instead of keeping it from ever dropping the team.
+    leader: ThreadId,
     /// `parts << 16 | next unclaimed part`, with a generation count above, so that a claim
     /// (one compare-and-swap) names the job and the part together.
     ticket: AtomicU64,
-    /// The current job; the leader writes it only while no part of the previous one runs.
+    /// Held by the thread posting a job until its parts have finished: a second poster (a part
+    /// that captured the team's parallelism, or another thread) runs its parts itself.
+    posting: AtomicBool,
+    /// The current job; the poster writes it only while no part of the previous one runs.
     job: UnsafeCell<Option<JobRef>>,
     /// Parts of the current job claimed or unclaimed but not finished.
     pending: AtomicUsize,
-    /// The panic of a part, re-raised by the leader once every part has finished.
+    /// The panic of a part, re-raised by the poster once every part has finished.
     panic: Mutex<Option<Box<dyn Any + Send>>>,
-    /// Set when the team's closure has returned: the helpers leave.
+    /// Set when the team is dropped: the helpers leave.
     stop: AtomicBool,
+    /// Packing buffers per part slot (see the module docs).
+    scratch: Box<[Mutex<Scratch>]>,
 }
 
-// SAFETY: `job` is written by the leader only between jobs (no part running, every part
-// claimed), and read by a helper only after it has claimed a part of the job it reads, which
-// keeps the leader from starting the next one; the rest are atomics and a mutex.
+// SAFETY: `job` is written only by the thread holding `posting`, between jobs (no part running,
+// every part claimed), and read by a helper only after it has claimed a part of the job it reads,
+// which keeps the poster from starting the next one; the rest are atomics and mutexes.
 unsafe impl Sync for Shared {}
+// SAFETY: as above; the raw job pointer is only dereferenced under that protocol.
+unsafe impl Send for Shared {}
 
-impl Default for Shared {
-    fn default() -> Self {
+impl Shared {
+    fn new(threads: usize) -> Self {
         Self {
+            threads,
+            leader: thread::current().id(),
             ticket: AtomicU64::new(0),
+            posting: AtomicBool::new(false),
             job: UnsafeCell::new(None),
             pending: AtomicUsize::new(0),
             panic: Mutex::new(None),
             stop: AtomicBool::new(false),
+            scratch: (0..threads.max(2))
+                .map(|_| Mutex::new(Scratch::default()))
+                .collect(),
         }
     }
-}
 
-impl Shared {
     /// Posts `f` as a job of `parts` parts, runs parts until none is left unclaimed, waits for
-    /// the parts helpers claimed, then re-raises a part's panic if there was one.
+    /// the parts helpers claimed, then re-raises a part's panic if there was one. If another job
+    /// is being posted, runs every part itself.
     fn run(&self, parts: usize, f: &(dyn Fn(usize) + Sync)) {
+        if self.posting.swap(true, Ordering::Acquire) {
+            (0..parts).for_each(f);
+            return;
+        }
+        let _posted = ReleaseOnDrop(&self.posting);
         // SAFETY: only the lifetime is erased. The pointer is dereferenced only by a thread
         // holding a claimed part of this job, and this function returns only once `pending`
         // shows every part finished, so `f` outlives every use.
         let job: JobRef = unsafe { std::mem::transmute(f) };
-        // SAFETY: the previous job's parts are all claimed and finished (`run` waited for
-        // them), so no helper reads `job` now (see `Shared`'s Sync note).
+        // SAFETY: this thread holds `posting`, and the previous job's parts are all claimed and
+        // finished (its poster waited for them), so no helper reads `job` now.
         unsafe { *self.job.get() = Some(job) };
         self.pending.store(parts, Ordering::Relaxed);
         let generation = (self.ticket.load(Ordering::Relaxed) >> 32) + 1;
@@ -220,22 +353,23 @@ impl Shared {
             }
         };
         // SAFETY: this thread holds a claimed, unfinished part of the job the ticket named, so
-        // the leader is still inside `run` for it: `job` holds that job and its closure lives.
+        // its poster is still inside `run` for it: `job` holds that job and its closure lives.
         let job = unsafe { (*self.job.get()).expect("a posted job") };
-        let was_in_part = IN_PART.replace(true);
         // SAFETY: as above, the closure behind `job` is alive until `pending` reaches zero.
         let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe { (*job)(part) }));
-        IN_PART.set(was_in_part);
         if let Err(payload) = result {
             *self.panic.lock().unwrap_or_else(|e| e.into_inner()) = Some(payload);
         }
-        // Release: the leader, seeing the count drop, sees what the part wrote.
+        // Release: the poster, seeing the count drop, sees what the part wrote.
         self.pending.fetch_sub(1, Ordering::Release);
         true
     }
 
     /// A helper's loop: run parts as they are posted until the team stops.
     fn serve(&self) {
+        if thread::current().id() == self.leader {
+            return;
+        }
         let mut idle_since = Instant::now();
         let mut polls = 0u32;
         let mut nap = NAP;
@@ -248,7 +382,7 @@ impl Shared {
             } else if idle_since.elapsed() < HOT_POLL {
                 pause(&mut polls);
             } else {
-                std::thread::park_timeout(nap);
+                thread::park_timeout(nap);
                 nap = (nap * 2).min(LONGEST_NAP);
             }
         }
@@ -261,7 +395,7 @@ impl Shared {
 fn pause(polls: &mut u32) {
     *polls = polls.wrapping_add(1);
     if (*polls).is_multiple_of(POLLS_PER_YIELD) {
-        std::thread::yield_now();
+        thread::yield_now();
     } else {
         std::hint::spin_loop();
     }
@@ -270,28 +404,19 @@ fn pause(polls: &mut u32) {
 /// Polls between two yields of a waiting thread: some tens of microseconds.
 const POLLS_PER_YIELD: u32 = 256;
 
-/// Tells the helpers to leave when dropped.
-struct StopOnDrop<'a>(&'a Shared);
+/// Clears a flag when dropped, however the scope is left.
+struct ReleaseOnDrop<'a>(&'a AtomicBool);
 
-impl Drop for StopOnDrop<'_> {
+impl Drop for ReleaseOnDrop<'_> {
     fn drop(&mut self) {
-        self.0.stop.store(true, Ordering::Release);
-    }
-}
-
-/// Forgets the team this thread leads when dropped.
-struct ClearOnDrop;
-
-impl Drop for ClearOnDrop {
-    fn drop(&mut self) {
-        OWNED.set(std::ptr::null());
+        self.0.store(false, Ordering::Release);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use std::collections::HashSet;
 
     fn pool(threads: usize) -> rayon::ThreadPool {
         rayon::ThreadPoolBuilder::new()
@@ -300,50 +425,48 @@ mod tests {
             .expect("a small rayon pool")
     }
 
-    /// Every part runs exactly once, in and out of a team, on 1 and 3 threads, for many jobs in
-    /// a row (so that consecutive generations cannot mix).
+    /// Every part runs exactly once, with and without a team, on 1 and 3 threads, for many jobs
+    /// in a row (so that consecutive generations cannot mix).
     #[test]
     fn every_part_runs_once() {
         for threads in [1, 3] {
             pool(threads).install(|| {
-                for in_team in [false, true] {
-                    let body = || {
-                        for parts in [0, 1, 2, 3, 7, 64] {
-                            for _ in 0..200 {
-                                let hits: Vec<AtomicUsize> =
-                                    (0..parts).map(|_| AtomicUsize::new(0)).collect();
-                                for_each_part(parts, |p| {
-                                    hits[p].fetch_add(1, Ordering::Relaxed);
-                                });
-                                let counts: Vec<usize> =
-                                    hits.iter().map(|h| h.load(Ordering::Relaxed)).collect();
-                                assert_eq!(counts, vec![1; parts], "{threads} threads, {parts}");
-                            }
+                let team = Team::new();
+                for par in [Parallelism::NONE, team.parallelism()] {
+                    for parts in [0, 1, 2, 3, 7, 64] {
+                        for _ in 0..200 {
+                            let hits: Vec<AtomicUsize> =
+                                (0..parts).map(|_| AtomicUsize::new(0)).collect();
+                            par.for_each_part(parts, |p, inner| {
+                                assert_eq!(inner.threads(), 1, "a part runs on one thread");
+                                hits[p].fetch_add(1, Ordering::Relaxed);
+                            });
+                            let counts: Vec<usize> =
+                                hits.iter().map(|h| h.load(Ordering::Relaxed)).collect();
+                            assert_eq!(counts, vec![1; parts], "{threads} threads, {parts}");
                         }
-                    };
-                    if in_team { team(body) } else { body() }
+                    }
                 }
             });
         }
     }
 
-    /// A panic in the team's closure itself (outside any part) stops the helpers and leaves the
-    /// thread free to lead the next team.
+    /// A panic of the team's leader (outside any part) drops the team, which lets its helpers go:
+    /// the pool can hold the next team.
     #[test]
-    fn a_panicking_leader_closes_its_team() {
+    fn a_panicking_leader_releases_its_helpers() {
         pool(2).install(|| {
-            let result = panic::catch_unwind(AssertUnwindSafe(|| team(|| panic!("leader fails"))));
+            let result = panic::catch_unwind(AssertUnwindSafe(|| {
+                let _team = Team::new();
+                panic!("leader fails")
+            }));
             assert!(result.is_err());
-            assert!(!in_team());
-            let sum = team(|| {
-                assert!(in_team());
-                let sum = AtomicUsize::new(0);
-                for_each_part(3, |p| {
-                    sum.fetch_add(p + 1, Ordering::Relaxed);
-                });
-                sum.into_inner()
+            let team = Team::new();
+            let sum = AtomicUsize::new(0);
+            team.parallelism().for_each_part(3, |p, _| {
+                sum.fetch_add(p + 1, Ordering::Relaxed);
             });
-            assert_eq!(sum, 6);
+            assert_eq!(sum.into_inner(), 6);
         });
     }
 
@@ -351,15 +474,14 @@ mod tests {
     #[test]
     fn a_team_outside_any_pool() {
         let sum = std::thread::spawn(|| {
-            team(|| {
-                let sum = AtomicUsize::new(0);
-                for _ in 0..100 {
-                    for_each_part(8, |p| {
-                        sum.fetch_add(p, Ordering::Relaxed);
-                    });
-                }
-                sum.into_inner()
-            })
+            let team = Team::new();
+            let sum = AtomicUsize::new(0);
+            for _ in 0..100 {
+                team.parallelism().for_each_part(8, |p, _| {
+                    sum.fetch_add(p, Ordering::Relaxed);
+                });
+            }
+            sum.into_inner()
         })
         .join()
         .expect("the team's thread finishes");
@@ -370,63 +492,104 @@ mod tests {
     #[test]
     fn helpers_take_parts() {
         pool(2).install(|| {
-            let leader = std::thread::current().id();
+            let leader = thread::current().id();
             let elsewhere = AtomicUsize::new(0);
-            team(|| {
-                let start = Instant::now();
-                while elsewhere.load(Ordering::Relaxed) == 0 && start.elapsed().as_secs() < 30 {
-                    for_each_part(2, |_| {
-                        if std::thread::current().id() != leader {
-                            elsewhere.fetch_add(1, Ordering::Relaxed);
-                        }
-                        std::thread::sleep(Duration::from_micros(100));
-                    });
-                }
-            });
+            let team = Team::new();
+            let start = Instant::now();
+            while elsewhere.load(Ordering::Relaxed) == 0 && start.elapsed().as_secs() < 30 {
+                team.parallelism().for_each_part(2, |_, _| {
+                    if thread::current().id() != leader {
+                        elsewhere.fetch_add(1, Ordering::Relaxed);
+                    }
+                    thread::sleep(Duration::from_micros(100));
+                });
+            }
             assert!(elsewhere.load(Ordering::Relaxed) > 0);
         });
     }
 
-    /// `join` returns both results, nested parallelism inside a part runs to completion, and a
-    /// team inside a team is the same team.
+    /// `join` returns both results; a part that posts to the team it runs in (through a
+    /// captured parallelism) runs its parts itself; a dropped team's parallelism still works.
     #[test]
-    fn join_and_nesting() {
+    fn join_nesting_and_a_dropped_team() {
         pool(2).install(|| {
-            let (a, b) = team(|| {
-                join(
-                    || {
-                        let sum = AtomicUsize::new(0);
-                        for_each_part(5, |p| {
-                            sum.fetch_add(p, Ordering::Relaxed);
-                        });
-                        sum.into_inner()
-                    },
-                    || team(|| join(|| 1, || 2)),
-                )
-            });
+            let team = Team::new();
+            let outer = team.parallelism();
+            let (a, b) = outer.join(
+                |_| {
+                    let sum = AtomicUsize::new(0);
+                    outer.for_each_part(5, |p, _| {
+                        sum.fetch_add(p, Ordering::Relaxed);
+                    });
+                    sum.into_inner()
+                },
+                |inner| inner.join(|_| 1, |_| 2),
+            );
             assert_eq!((a, b), (10, (1, 2)));
+            drop(team);
+            assert_eq!(outer.join(|_| 3, |_| 4), (3, 4));
         });
     }
 
-    /// A panicking part reaches the leader once every other part has finished, and the team
-    /// still closes.
+    /// A panicking part reaches the poster once every other part has finished, and the team
+    /// takes the next job.
     #[test]
-    fn a_part_panic_reaches_the_leader() {
+    fn a_part_panic_reaches_the_poster() {
         pool(2).install(|| {
+            let team = Team::new();
+            let par = team.parallelism();
             let finished = AtomicUsize::new(0);
             let result = panic::catch_unwind(AssertUnwindSafe(|| {
-                team(|| {
-                    for_each_part(4, |p| {
-                        if p == 1 {
-                            panic!("part 1 fails");
-                        }
-                        finished.fetch_add(1, Ordering::Relaxed);
-                    })
+                par.for_each_part(4, |p, _| {
+                    if p == 1 {
+                        panic!("part 1 fails");
+                    }
+                    finished.fetch_add(1, Ordering::Relaxed);
                 })
             }));
             let payload = result.expect_err("the panic propagates");
             assert_eq!(payload.downcast_ref::<&str>(), Some(&"part 1 fails"));
             assert_eq!(finished.load(Ordering::Relaxed), 3);
+            assert_eq!(par.join(|_| 5, |_| 6), (5, 6));
+        });
+    }
+
+    /// Part p's packing buffers are the team's slot p whichever thread runs it, so a step's
+    /// buffers are all grown by its first run; the leader outside a job uses slot 0.
+    #[test]
+    fn a_part_keeps_its_slot_whatever_thread_runs_it() {
+        pool(2).install(|| {
+            let team = Team::new();
+            let par = team.parallelism();
+            let address = |par: &Parallelism, len: usize| {
+                par.with_scratch(|s| s.buffers::<f64>(len, 0).0.as_ptr() as usize)
+            };
+            let leader = address(&par, 1000);
+            let slots: Vec<Mutex<HashSet<usize>>> =
+                (0..2).map(|_| Mutex::new(HashSet::new())).collect();
+            let threads = Mutex::new(HashSet::new());
+            let start = Instant::now();
+            while threads.lock().unwrap().len() < 2 && start.elapsed().as_secs() < 30 {
+                par.for_each_part(2, |p, inner| {
+                    threads.lock().unwrap().insert(thread::current().id());
+                    slots[p].lock().unwrap().insert(address(inner, 1000));
+                    thread::sleep(Duration::from_micros(100));
+                });
+            }
+            let slots: Vec<HashSet<usize>> =
+                slots.into_iter().map(|s| s.into_inner().unwrap()).collect();
+            assert_eq!(
+                threads.into_inner().unwrap().len(),
+                2,
+                "both threads ran parts"
+            );
+            assert_eq!(slots[0].len(), 1, "part 0 always had the same buffers");
+            assert_eq!(slots[1].len(), 1, "part 1 always had the same buffers");
+            assert!(
+                slots[0].contains(&leader),
+                "part 0 and the leader share slot 0"
+            );
+            assert!(!slots[1].contains(&leader), "part 1 has its own slot");
         });
     }
 }

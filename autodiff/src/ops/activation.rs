@@ -2,6 +2,7 @@
 
 use kernels::Element;
 use kernels::elementwise as ew;
+use kernels::parallel::Parallelism;
 
 use super::Op;
 use super::pointwise::zip;
@@ -47,17 +48,17 @@ impl<T: Element> Tape<T> {
 
     fn activation(&mut self, f: Activation<T>, a: Var) -> Var {
         let mut out = self.pool.tensor(self.shape_of(a));
-        f.forward(self.value(a).data(), out.data_mut());
+        f.forward(self.value(a).data(), out.data_mut(), &self.par);
         self.push(out, Op::Activation { f, a }, &[a])
     }
 }
 
 impl<T: Element> Activation<T> {
     /// y = f(x).
-    fn forward(self, x: &[T], y: &mut [T]) {
+    fn forward(self, x: &[T], y: &mut [T], par: &Parallelism) {
         match self {
-            Self::Relu => ew::relu(x, y),
-            Self::LeakyRelu(slope) => ew::leaky_relu(x, slope, y),
+            Self::Relu => ew::relu(x, y, par),
+            Self::LeakyRelu(slope) => ew::leaky_relu(x, slope, y, par),
             Self::Tanh => ew::tanh(x, y),
             Self::Sigmoid => ew::sigmoid(x, y),
             Self::Softplus => ew::softplus(x, y),
@@ -76,8 +77,8 @@ impl<T: Element> Activation<T> {
     ) {
         let (x, y, g) = (vals.get(a).data(), out.data(), g.data());
         grads.accumulate(a, |dx| match self {
-            Self::Relu => ew::relu_backward(x, g, dx),
-            Self::LeakyRelu(slope) => ew::leaky_relu_backward(x, slope, g, dx),
+            Self::Relu => ew::relu_backward(x, g, dx, vals.par),
+            Self::LeakyRelu(slope) => ew::leaky_relu_backward(x, slope, g, dx, vals.par),
             Self::Tanh => zip(dx, g, y, |g, y| g * (T::ONE - y * y)),
             Self::Sigmoid => zip(dx, g, y, |g, y| g * y * (T::ONE - y)),
             Self::Softplus => zip(dx, g, x, |g, x| g * ew::sigmoid_scalar(x)),

@@ -2,6 +2,7 @@
 
 use kernels::Element;
 use kernels::elementwise::{add, div, mul, scale_assign, sub};
+use kernels::parallel::Parallelism;
 
 use super::Op;
 use super::broadcast::{Broadcast, Layout};
@@ -43,7 +44,7 @@ impl<T: Element> Tape<T> {
         let plan = Broadcast::new(kind.name(), self.shape_of(a), self.shape_of(b));
         let mut out = self.pool.tensor(plan.out);
         let (va, vb) = (self.value(a).data(), self.value(b).data());
-        plan.map(va, vb, out.data_mut(), kind.kernel(), |x, y| {
+        plan.map(va, vb, out.data_mut(), kind.kernel(), &self.par, |x, y| {
             kind.apply(x, y)
         });
         self.push(out, Op::Arith(Binary { kind, a, b, plan }), &[a, b])
@@ -71,7 +72,7 @@ impl Arith {
     }
 
     /// The op on slices.
-    fn kernel<T: Element>(self) -> fn(&[T], &[T], &mut [T]) {
+    fn kernel<T: Element>(self) -> fn(&[T], &[T], &mut [T], &Parallelism) {
         match self {
             Self::Add => add,
             Self::Sub => sub,
@@ -115,7 +116,7 @@ impl Binary {
                 grads.accumulate(b, |db| {
                     plan.reduce(plan.b, g, db);
                     if kind == Arith::Sub {
-                        scale_assign(db, -T::ONE);
+                        scale_assign(db, -T::ONE, vals.par);
                     }
                 });
             }

@@ -6,6 +6,7 @@
 //! ([r, 1]) repeated across the columns, or a single element ([], [1], ...) repeated everywhere.
 
 use kernels::Element;
+use kernels::parallel::Parallelism;
 use kernels::reduce::{col_sums, row_sums, sum};
 
 use super::mat;
@@ -97,22 +98,24 @@ impl Broadcast {
     }
 
     /// out = f(a, b) elementwise, with `kernel` (the same map on slices) wherever both operands
-    /// are contiguous along a row.
+    /// are contiguous along a row: with `par` on whole operands, on the calling thread row by
+    /// row (rows too short to cut).
     pub(crate) fn map<T: Element>(
         &self,
         a: &[T],
         b: &[T],
         out: &mut [T],
-        kernel: fn(&[T], &[T], &mut [T]),
+        kernel: fn(&[T], &[T], &mut [T], &Parallelism),
+        par: &Parallelism,
         f: impl Fn(T, T) -> T,
     ) {
         if (self.a, self.b) == (Layout::Full, Layout::Full) {
-            return kernel(a, b, out);
+            return kernel(a, b, out, par);
         }
         let cols = self.cols;
         for (i, o) in out.chunks_exact_mut(cols.max(1)).enumerate() {
             match (self.row(self.a, a, i), self.row(self.b, b, i)) {
-                (Some(ra), Some(rb)) => kernel(ra, rb, o),
+                (Some(ra), Some(rb)) => kernel(ra, rb, o, &Parallelism::NONE),
                 _ => {
                     for (j, o) in o.iter_mut().enumerate() {
                         *o = f(a[self.a.index(i, j, cols)], b[self.b.index(i, j, cols)]);

@@ -2,6 +2,7 @@
 
 use kernels::Element;
 use kernels::elementwise::add_assign;
+use kernels::parallel::Parallelism;
 
 use super::Op;
 use crate::backward::{Grads, Values};
@@ -43,7 +44,11 @@ pub(crate) fn gather_backward<T: Element>(
     grads.accumulate(a, |da| {
         da.fill(T::ZERO);
         for (grow, &i) in g.data().chunks_exact(width.max(1)).zip(rows) {
-            add_assign(&mut da[i * width..(i + 1) * width], grow);
+            add_assign(
+                &mut da[i * width..(i + 1) * width],
+                grow,
+                &Parallelism::NONE,
+            );
         }
     });
 }

@@ -3,7 +3,7 @@
 //! The backward products need transposes; they are views (`.t()`), never copies.
 
 use kernels::elementwise::relu_backward;
-use kernels::parallel::join_products;
+use kernels::parallel::Parallelism;
 use kernels::{Element, MatRef, gemm, gemm_relu};
 
 use super::{Op, mat_mut};
@@ -28,7 +28,7 @@ impl<T: Element> Tape<T> {
         };
         let mut out = self.pool.tensor(Shape::of("matmul", &[m, n]));
         let (va, vb) = (self.value(a).as_mat(), self.value(b).as_mat());
-        gemm(T::ONE, va, vb, T::ZERO, out.as_mat_mut());
+        gemm(T::ONE, va, vb, T::ZERO, out.as_mat_mut(), &self.par);
         self.push(out, Op::MatMul { a, b }, &[a, b])
     }
 
@@ -90,7 +90,7 @@ impl<T: Element> Tape<T> {
         } else {
             gemm
         };
-        product(T::ONE, vx, vw.t(), beta, out.as_mat_mut());
+        product(T::ONE, vx, vw.t(), beta, out.as_mat_mut(), &self.par);
         out
     }
 }
@@ -152,7 +152,7 @@ pub(crate) fn linear_relu_backward<T: Element>(
     grads: &mut Grads<T>,
 ) {
     let mut d = grads.scratch(g.len());
-    relu_backward(out.data(), g.data(), &mut d);
+    relu_backward(out.data(), g.data(), &mut d, vals.par);
     linear_products(x, w, &d, vals, grads);
     grads.recycle(d);
 }
@@ -181,15 +181,16 @@ fn input_gradients<T: Element>(
             0
         }
     };
-    let product = |d: &mut Option<(Vec<T>, T)>, l: MatRef<T>, r: MatRef<T>| {
+    let product = |d: &mut Option<(Vec<T>, T)>, l: MatRef<T>, r: MatRef<T>, par: &Parallelism| {
         if let Some((d, beta)) = d.as_mut() {
-            gemm(T::ONE, l, r, *beta, mat_mut(d, l.rows(), r.cols()));
+            gemm(T::ONE, l, r, *beta, mat_mut(d, l.rows(), r.cols()), par);
         }
     };
-    join_products(
+    let par = grads.parallelism();
+    par.join_products(
         [fmas(&du, lu, ru), fmas(&dv, lv, rv)],
-        || product(&mut du, lu, ru),
-        || product(&mut dv, lv, rv),
+        |par| product(&mut du, lu, ru, par),
+        |par| product(&mut dv, lv, rv, par),
     );
     for (input, d) in [(u, du), (v, dv)] {
         if let Some((d, _)) = d {

@@ -2,6 +2,7 @@
 
 use kernels::Element;
 use kernels::elementwise as ew;
+use kernels::parallel::Parallelism;
 
 use super::Op;
 use crate::backward::{Grads, Values};
@@ -64,23 +65,23 @@ impl<T: Element> Tape<T> {
 
     fn pointwise(&mut self, f: Pointwise<T>, a: Var) -> Var {
         let mut out = self.pool.tensor(self.shape_of(a));
-        f.forward(self.value(a).data(), out.data_mut());
+        f.forward(self.value(a).data(), out.data_mut(), &self.par);
         self.push(out, Op::Pointwise { f, a }, &[a])
     }
 }
 
 impl<T: Element> Pointwise<T> {
     /// y = f(x).
-    fn forward(self, x: &[T], y: &mut [T]) {
+    fn forward(self, x: &[T], y: &mut [T], par: &Parallelism) {
         match self {
-            Self::Neg => ew::scale(x, -T::ONE, y),
-            Self::Scale(c) => ew::scale(x, c, y),
+            Self::Neg => ew::scale(x, -T::ONE, y, par),
+            Self::Scale(c) => ew::scale(x, c, y, par),
             Self::Identity => y.copy_from_slice(x),
             Self::Exp => ew::exp(x, y),
             Self::Log => ew::ln(x, y),
             Self::Log1p => ew::ln_1p(x, y),
-            Self::Square => ew::square(x, y),
-            Self::Sqrt => ew::sqrt(x, y),
+            Self::Square => ew::square(x, y, par),
+            Self::Sqrt => ew::sqrt(x, y, par),
         }
     }
 
@@ -96,11 +97,11 @@ impl<T: Element> Pointwise<T> {
         let (x, y, g) = (vals.get(a).data(), out.data(), g.data());
         let two = T::from_f64(2.0);
         grads.accumulate(a, |dx| match self {
-            Self::Neg => ew::scale(g, -T::ONE, dx),
-            Self::Scale(c) => ew::scale(g, c, dx),
+            Self::Neg => ew::scale(g, -T::ONE, dx, vals.par),
+            Self::Scale(c) => ew::scale(g, c, dx, vals.par),
             Self::Identity => dx.copy_from_slice(g),
-            Self::Exp => ew::mul(g, y, dx),
-            Self::Log => ew::div(g, x, dx),
+            Self::Exp => ew::mul(g, y, dx, vals.par),
+            Self::Log => ew::div(g, x, dx, vals.par),
             Self::Log1p => zip(dx, g, x, |g, x| g / (T::ONE + x)),
             Self::Square => zip(dx, g, x, |g, x| two * x * g),
             Self::Sqrt => zip(dx, g, y, |g, y| g / (two * y)),

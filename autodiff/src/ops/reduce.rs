@@ -3,6 +3,7 @@
 
 use kernels::Element;
 use kernels::elementwise::{add_assign, scale_assign};
+use kernels::parallel::Parallelism;
 use kernels::reduce::sum;
 
 use super::Op;
@@ -63,7 +64,7 @@ impl<T: Element> Tape<T> {
                 sum_middle_axis(x, len, inner, y);
             }
         }
-        scale_assign(y, scale);
+        scale_assign(y, scale, &self.par);
         self.push(out, Op::Sum { a, axis, scale }, &[a])
     }
 }
@@ -80,7 +81,7 @@ fn sum_middle_axis<T: Element>(x: &[T], len: usize, inner: usize, y: &mut [T]) {
     y.fill(T::ZERO);
     for (y, block) in y.chunks_exact_mut(inner).zip(x.chunks_exact(len * inner)) {
         for slab in block.chunks_exact(inner) {
-            add_assign(y, slab);
+            add_assign(y, slab, &Parallelism::NONE);
         }
     }
 }
@@ -105,7 +106,7 @@ pub(crate) fn sum_backward<T: Element>(
                 .zip(g.chunks_exact(inner.max(1)))
             {
                 for dslab in dblock.chunks_exact_mut(inner.max(1)) {
-                    kernels::elementwise::scale(gblock, scale, dslab);
+                    kernels::elementwise::scale(gblock, scale, dslab, &Parallelism::NONE);
                 }
             }
         }

@@ -24,6 +24,7 @@ use benches::timing::{self, Settings};
 use clap::Parser;
 use experiments::runner::progress::Progress;
 use kernels::Dtype;
+use kernels::parallel::Team;
 use kernels::peak::{Isa, fma_peak_gflops};
 use rayon::ThreadPool;
 use serde::{Deserialize, Serialize};
@@ -309,10 +310,16 @@ fn ours_and_gemm<T: PeerElement>(
     // The timing loops run inside the pool: entering a pool costs microseconds per call, which
     // would swamp the small products and is no part of a GEMM.
     let (ours, gemm) = pool.install(|| {
-        let ours = timing::measure(settings, || {
-            let (a, b, c) = ops.views();
-            kernels::gemm(T::ONE, a, b, T::ZERO, c);
-        });
+        // Ours on a team of the pool's threads, as training runs it; the team is dropped before
+        // the `gemm` crate hands its parts to the same threads through rayon.
+        let ours = {
+            let team = Team::new();
+            let par = team.parallelism();
+            timing::measure(settings, || {
+                let (a, b, c) = ops.views();
+                kernels::gemm(T::ONE, a, b, T::ZERO, c, &par);
+            })
+        };
         let gemm = timing::measure(settings, || {
             let (a, b, c) = ops.views();
             peers::gemm_crate(T::ONE, a, b, T::ZERO, c, threads);

@@ -1,9 +1,11 @@
 //! The GEMM bound of a training step of a case: every product of its forward and backward pass
 //! (as the `train-step` benchmark lists them, [`crate::train::floor::gemm_calls_for`]) timed
-//! alone with `kernels::gemm` on the current thread pool, summed.
+//! alone with `kernels::gemm` on the team a trainer would lead on the current pool, summed.
 
 use std::time::Instant;
 
+use kernels::parallel::{Parallelism, Team};
+use models::train::team_for;
 use models::{Init, Network};
 
 use super::case::Case;
@@ -30,8 +32,11 @@ pub fn measure(case: Case, init: Init, seed: u64, settings: Settings) -> Result<
     let net = Network::<f32>::new(&arch, init, seed);
     let build_seconds = started.elapsed().as_secs_f64();
     let calls = gemm_calls_for(&net, case.n)?;
+    // The team a trainer of this network would lead (see `models::train::team_for`).
+    let team = team_for(&net, case.n);
     drop(net);
-    let bound = GemmBound::measure::<f32>(&calls, settings);
+    let par = team.as_ref().map_or(Parallelism::NONE, Team::parallelism);
+    let bound = GemmBound::measure::<f32>(&calls, settings, &par);
     Ok(StepBound {
         flops: bound.flops(),
         seconds: bound.seconds(),

@@ -4,7 +4,8 @@
 use std::hint::black_box;
 
 use autodiff::Element;
-use models::train::{run_steps, sharing_for};
+use kernels::parallel::{Parallelism, Team};
+use models::train::team_for;
 
 use super::floor::Floor;
 use super::gemms::GemmBound;
@@ -22,26 +23,26 @@ pub fn measure<T: Element>(workload: &Workload, dtype: Dtype, plan: Plan, gemm: 
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE)
         .unwrap_or_else(|e| panic!("workload {}: {e}", workload.name));
     let calls = floor.gemm_calls();
-    let shared = sharing_for(&net, x.shape()[0]);
     let mut ours = TapeStep::new(net, x.clone(), y.clone(), LEARNING_RATE);
+    // The three contenders share the trainer's team (if the workload is worth one).
     let mut trainer = TrainerStep::new(workload.network::<T>(), &x, &y, LEARNING_RATE);
-    let stats = run_steps(shared, || {
-        interleaved(
-            &mut [
-                &mut || {
-                    black_box(ours.step());
-                },
-                &mut || {
-                    black_box(floor.step());
-                },
-                &mut || {
-                    black_box(trainer.step());
-                },
-            ],
-            plan,
-        )
-    });
-    let bound = GemmBound::measure::<T>(&calls, gemm);
+    ours.set_parallelism(trainer.parallelism().clone());
+    floor.set_parallelism(trainer.parallelism().clone());
+    let stats = interleaved(
+        &mut [
+            &mut || {
+                black_box(ours.step());
+            },
+            &mut || {
+                black_box(floor.step());
+            },
+            &mut || {
+                black_box(trainer.step());
+            },
+        ],
+        plan,
+    );
+    let bound = GemmBound::measure::<T>(&calls, gemm, trainer.parallelism());
     let us = |s: f64| s * 1e6;
     Row {
         workload: workload.name.to_string(),
@@ -70,20 +71,21 @@ pub fn profile<T: Element>(workload: &Workload, steps: usize, gemm: Settings) ->
     let net = workload.network::<T>();
     let mut floor = Floor::new(&net, &x, &y, LEARNING_RATE)
         .unwrap_or_else(|e| panic!("workload {}: {e}", workload.name));
-    let shared = sharing_for(&net, x.shape()[0]);
+    let team = team_for(&net, x.shape()[0]);
+    let par = team.as_ref().map_or(Parallelism::NONE, Team::parallelism);
+    floor.set_parallelism(par.clone());
     let mut ours = TapeStep::new(net, x, y, LEARNING_RATE);
+    ours.set_parallelism(par.clone());
     let (mut po, mut pf) = (Profile::new(), Profile::new());
-    run_steps(shared, || {
-        for i in 0..steps + 3 {
-            if i == 3 {
-                (po, pf) = (Profile::new(), Profile::new());
-            }
-            po.begin_step();
-            ours.step_probed(&mut po);
-            pf.begin_step();
-            floor.step_probed(&mut pf);
+    for i in 0..steps + 3 {
+        if i == 3 {
+            (po, pf) = (Profile::new(), Profile::new());
         }
-    });
+        po.begin_step();
+        ours.step_probed(&mut po);
+        pf.begin_step();
+        floor.step_probed(&mut pf);
+    }
     let mut s = String::new();
     let mut section = |title: &str, parts: Vec<(&'static str, f64)>| {
         let total: f64 = parts.iter().map(|p| p.1).sum();
@@ -99,7 +101,7 @@ pub fn profile<T: Element>(workload: &Workload, steps: usize, gemm: Settings) ->
     };
     section("ours (Network on its tape)", po.per_step());
     section("floor (hand-written)", pf.per_step());
-    let bound = GemmBound::measure::<T>(&floor.gemm_calls(), gemm);
+    let bound = GemmBound::measure::<T>(&floor.gemm_calls(), gemm, &par);
     let _ = writeln!(
         s,
         "  GEMM bound: {:.1} µs/step, {:.1} MFLOP at {:.1} GFLOP/s",

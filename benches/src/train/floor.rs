@@ -8,7 +8,7 @@ use autodiff::{Element, Tensor};
 use kernels::elementwise::axpy;
 use kernels::elementwise::fused::relu_backward_assign;
 use kernels::elementwise::{sigmoid_scalar, softplus_scalar};
-use kernels::parallel::join_products;
+use kernels::parallel::Parallelism;
 use kernels::{MatMut, MatRef, gemm, gemm_relu};
 use models::{Activation, Arch, LayerSpec, Network, Skip};
 
@@ -42,6 +42,8 @@ pub struct Floor<T: Element> {
     grad: Vec<T>,
     spare: Vec<T>,
     lr: T,
+    /// The threads the kernels may use.
+    par: Parallelism,
 }
 
 /// A row-major view of the first rows·cols elements of `data`.
@@ -96,7 +98,13 @@ impl<T: Element> Floor<T> {
             grad: vec![T::ZERO; n * widest],
             spare: vec![T::ZERO; n * widest],
             lr: T::from_f64(lr),
+            par: Parallelism::NONE,
         })
+    }
+
+    /// Sets the threads the step's kernels may use, as `autodiff::Tape::set_parallelism` does.
+    pub fn set_parallelism(&mut self, par: Parallelism) {
+        self.par = par;
     }
 
     /// The current weights, in the order of `Network::layers`.
@@ -119,14 +127,14 @@ impl<T: Element> Floor<T> {
         self.backward(probe);
         let minus_lr = -self.lr;
         for (w, g) in self.weights.iter_mut().zip(&self.grads) {
-            axpy(minus_lr, g, w);
+            axpy(minus_lr, g, w, &self.par);
         }
         probe.lap("update");
         loss
     }
 
     fn forward(&mut self, probe: &mut impl Probe) {
-        let n = self.n;
+        let (n, par) = (self.n, &self.par);
         for (i, &stage) in self.stages.iter().enumerate() {
             let (before, rest) = self.outs.split_at_mut(i);
             let input: &[T] = if i == 0 { &self.x } else { &before[i - 1] };
@@ -136,19 +144,33 @@ impl<T: Element> Floor<T> {
                     let [o, d] = self.shapes[w];
                     let wt = view(&self.weights[w], o, d).t();
                     let product = if relu { gemm_relu } else { gemm };
-                    product(T::ONE, view(input, n, d), wt, T::ZERO, view_mut(out, n, o));
+                    product(
+                        T::ONE,
+                        view(input, n, d),
+                        wt,
+                        T::ZERO,
+                        view_mut(out, n, o),
+                        par,
+                    );
                     probe.lap("gemm forward");
                 }
                 Stage::Residual { y, u } => {
                     let [o, d] = self.shapes[y];
                     let s = &mut self.inner[i];
                     let yt = view(&self.weights[y], o, d).t();
-                    gemm_relu(T::ONE, view(input, n, d), yt, T::ZERO, view_mut(s, n, o));
+                    gemm_relu(
+                        T::ONE,
+                        view(input, n, d),
+                        yt,
+                        T::ZERO,
+                        view_mut(s, n, o),
+                        par,
+                    );
                     probe.lap("gemm forward");
                     out.copy_from_slice(input);
                     probe.lap("skip copy");
                     let ut = view(&self.weights[u], o, o).t();
-                    gemm(T::ONE, view(s, n, o), ut, T::ONE, view_mut(out, n, o));
+                    gemm(T::ONE, view(s, n, o), ut, T::ONE, view_mut(out, n, o), par);
                     probe.lap("gemm forward");
                 }
             }
@@ -170,7 +192,7 @@ impl<T: Element> Floor<T> {
     }
 
     fn backward(&mut self, probe: &mut impl Probe) {
-        let n = self.n;
+        let (n, par) = (self.n, &self.par);
         for i in (0..self.stages.len()).rev() {
             let input: &[T] = if i == 0 { &self.x } else { &self.outs[i - 1] };
             match self.stages[i] {
@@ -178,19 +200,19 @@ impl<T: Element> Floor<T> {
                     let [o, d] = self.shapes[w];
                     let g = &mut self.grad[..n * o];
                     if relu {
-                        relu_backward_assign(&self.outs[i], g);
+                        relu_backward_assign(&self.outs[i], g, par);
                         probe.lap("relu backward");
                     }
                     let gv = view(g, n, o);
                     let dw = view_mut(&mut self.grads[w], o, d);
                     let wv = view(&self.weights[w], o, d);
                     let spare = &mut self.spare;
-                    join_products(
+                    par.join_products(
                         [n * o * d, if i > 0 { n * o * d } else { 0 }],
-                        || gemm(T::ONE, gv.t(), view(input, n, d), T::ZERO, dw),
-                        || {
+                        |p| gemm(T::ONE, gv.t(), view(input, n, d), T::ZERO, dw, p),
+                        |p| {
                             if i > 0 {
-                                gemm(T::ONE, gv, wv, T::ZERO, view_mut(spare, n, d));
+                                gemm(T::ONE, gv, wv, T::ZERO, view_mut(spare, n, d), p);
                             }
                         },
                     );
@@ -206,24 +228,24 @@ impl<T: Element> Floor<T> {
                     let du = view_mut(&mut self.grads[u], o, o);
                     let ds = &mut self.spare[..n * o];
                     let uv = view(&self.weights[u], o, o);
-                    join_products(
+                    par.join_products(
                         [n * o * o; 2],
-                        || gemm(T::ONE, g.t(), view(s, n, o), T::ZERO, du),
-                        || gemm(T::ONE, g, uv, T::ZERO, view_mut(ds, n, o)),
+                        |p| gemm(T::ONE, g.t(), view(s, n, o), T::ZERO, du, p),
+                        |p| gemm(T::ONE, g, uv, T::ZERO, view_mut(ds, n, o), p),
                     );
                     probe.lap("gemm dW, dX");
-                    relu_backward_assign(s, ds);
+                    relu_backward_assign(s, ds, par);
                     probe.lap("relu backward");
                     let dsv = view(ds, n, o);
                     let dy = view_mut(&mut self.grads[y], o, d);
                     let yv = view(&self.weights[y], o, d);
                     let grad = &mut self.grad;
-                    join_products(
+                    par.join_products(
                         [n * o * d, if i > 0 { n * o * d } else { 0 }],
-                        || gemm(T::ONE, dsv.t(), view(input, n, d), T::ZERO, dy),
-                        || {
+                        |p| gemm(T::ONE, dsv.t(), view(input, n, d), T::ZERO, dy, p),
+                        |p| {
                             if i > 0 {
-                                gemm(T::ONE, dsv, yv, T::ONE, view_mut(grad, n, d));
+                                gemm(T::ONE, dsv, yv, T::ONE, view_mut(grad, n, d), p);
                             }
                         },
                     );

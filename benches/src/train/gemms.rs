@@ -3,6 +3,7 @@
 //! products cost anything.
 
 use autodiff::Element;
+use kernels::parallel::Parallelism;
 use kernels::rng::Rng;
 use kernels::{MatMut, MatRef, gemm};
 
@@ -78,7 +79,7 @@ impl GemmCall {
 
     /// Median seconds of one call of this product with `kernels::gemm` on the current rayon
     /// pool, on seeded operands.
-    pub fn time<T: Element>(&self, settings: Settings) -> f64 {
+    pub fn time<T: Element>(&self, settings: Settings, par: &Parallelism) -> f64 {
         let mut rng = Rng::new(self.flops());
         let mut fill =
             |len: usize| -> Vec<T> { (0..len).map(|_| T::from_f64(rng.normal())).collect() };
@@ -96,7 +97,7 @@ impl GemmCall {
             let av = operand(&a, self.m, self.k, self.a_transposed);
             let bv = operand(&b, self.k, self.n, self.b_transposed);
             let cv = MatMut::from_row_major(&mut c, self.m, self.n).expect("sized for C");
-            gemm(alpha, av, bv, beta, cv);
+            gemm(alpha, av, bv, beta, cv, par);
         })
         .median
     }
@@ -120,13 +121,14 @@ pub struct GemmBound {
 }
 
 impl GemmBound {
-    /// Times every product of `calls` (identical products once).
-    pub fn measure<T: Element>(calls: &[GemmCall], settings: Settings) -> Self {
+    /// Times every product of `calls` (identical products once) with the parallelism the step
+    /// runs them with.
+    pub fn measure<T: Element>(calls: &[GemmCall], settings: Settings, par: &Parallelism) -> Self {
         let mut timed: Vec<(GemmCall, f64)> = Vec::with_capacity(calls.len());
         for &call in calls {
             let seconds = match timed.iter().find(|(c, _)| *c == call) {
                 Some(&(_, s)) => s,
-                None => call.time::<T>(settings),
+                None => call.time::<T>(settings, par),
             };
             timed.push((call, seconds));
         }

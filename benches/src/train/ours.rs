@@ -3,6 +3,7 @@
 
 use autodiff::{Element, MarginLoss, Tensor};
 use kernels::elementwise::axpy;
+use kernels::parallel::Parallelism;
 use models::{Network, StepRule, TrainConfig, Trainer};
 
 use super::probe::Probe;
@@ -14,6 +15,8 @@ pub struct TapeStep<T: Element> {
     x: Tensor<T>,
     y: Tensor<T>,
     lr: T,
+    /// The threads the step's kernels may use (also handed to the network's tape).
+    par: Parallelism,
 }
 
 impl<T: Element> TapeStep<T> {
@@ -24,7 +27,14 @@ impl<T: Element> TapeStep<T> {
             x,
             y,
             lr: T::from_f64(lr),
+            par: Parallelism::NONE,
         }
+    }
+
+    /// Sets the threads the step's kernels may use (see `autodiff::Tape::set_parallelism`).
+    pub fn set_parallelism(&mut self, par: Parallelism) {
+        self.net.tape().set_parallelism(par.clone());
+        self.par = par;
     }
 
     /// The network at its current weights.
@@ -56,7 +66,8 @@ impl<T: Element> TapeStep<T> {
         tape.backward(loss);
         probe.lap("tape backward");
         let minus_lr = -self.lr;
-        tape.update_params(|_, w, g| axpy(minus_lr, g, w));
+        let par = &self.par;
+        tape.update_params(|_, w, g| axpy(minus_lr, g, w, par));
         probe.lap("update");
         tape.value(loss).item()
     }
@@ -77,6 +88,11 @@ impl<'a, T: Element> TrainerStep<'a, T> {
         let trainer = Trainer::new(&net, x, y, &cfg)
             .unwrap_or_else(|e| panic!("the benchmark's data fits its network: {e}"));
         Self { net, trainer }
+    }
+
+    /// The threads the trainer's steps run on (its team's when the workload is worth one).
+    pub fn parallelism(&self) -> &Parallelism {
+        self.trainer.parallelism()
     }
 
     /// One step: evaluate the loss and gradient, then update. Returns the loss before the update.

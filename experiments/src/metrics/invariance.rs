@@ -24,6 +24,7 @@
 //! off-diagonal and active-block norms up to a rounding floor of about √ε times the weights'
 //! movement, since those are then sums of terms that cancel.
 
+use kernels::parallel::Parallelism;
 use kernels::{MatMut, MatRef, gemm};
 use models::Attachments;
 
@@ -184,6 +185,7 @@ impl InvarianceBaseline {
         &self,
         weights: &[MatRef<'_, f64>],
         active: &[Option<Vec<bool>>],
+        par: &Parallelism,
     ) -> Vec<PairDrift> {
         self.pairs
             .iter()
@@ -216,9 +218,9 @@ impl InvarianceBaseline {
                 let factors = Factors::new(base, lower, upper);
                 let thin = lower.cols() + upper.rows();
                 let sums = if h > 3 * thin {
-                    factors.sums_from_grams(&in_block, &own)
+                    factors.sums_from_grams(&in_block, &own, par)
                 } else {
-                    factors.sums_blockwise(&in_block, &own, BLOCK_ENTRIES)
+                    factors.sums_blockwise(&in_block, &own, BLOCK_ENTRIES, par)
                 };
                 let scale = (frobenius_sq(lower) + frobenius_sq(upper)).max(f64::MIN_POSITIVE);
                 PairDrift {
@@ -279,6 +281,7 @@ impl Factors {
         in_block: &dyn Fn(usize) -> bool,
         own: &[f64],
         block_entries: usize,
+        par: &Parallelism,
     ) -> Sums {
         let (h, o, i) = (self.hidden, self.outputs, self.inputs);
         let (p, q) = (Self::view(&self.p, o, h), Self::view(&self.q, o, h));
@@ -290,10 +293,31 @@ impl Factors {
             let rows = rows_per_block.min(h - r0);
             let block = &mut buffer[..rows * h];
             let mut out = MatMut::from_row_major(block, rows, h).expect("rows × h entries");
-            gemm(0.5, p.submatrix(0, r0, o, rows).t(), q, 0.0, out.rb_mut());
-            gemm(0.5, q.submatrix(0, r0, o, rows).t(), p, 1.0, out.rb_mut());
-            gemm(-0.5, s.submatrix(r0, 0, rows, i), t.t(), 1.0, out.rb_mut());
-            gemm(-0.5, t.submatrix(r0, 0, rows, i), s.t(), 1.0, out);
+            gemm(
+                0.5,
+                p.submatrix(0, r0, o, rows).t(),
+                q,
+                0.0,
+                out.rb_mut(),
+                par,
+            );
+            gemm(
+                0.5,
+                q.submatrix(0, r0, o, rows).t(),
+                p,
+                1.0,
+                out.rb_mut(),
+                par,
+            );
+            gemm(
+                -0.5,
+                s.submatrix(r0, 0, rows, i),
+                t.t(),
+                1.0,
+                out.rb_mut(),
+                par,
+            );
+            gemm(-0.5, t.submatrix(r0, 0, rows, i), s.t(), 1.0, out, par);
             for (local, row) in block.chunks_exact(h).enumerate() {
                 let r = r0 + local;
                 for (j, &d) in row.iter().enumerate() {
@@ -315,7 +339,12 @@ impl Factors {
 
     /// The norms from Gram matrices of L = [P; Sᵀ] and K = ½[Q; −Tᵀ] ((out + in) × h), where
     /// Δ(t) − Δ(0) = LᵀK + KᵀL: ‖LᵀK + KᵀL‖_F² = 2·Σ_ab ((KLᵀ)_ab (KLᵀ)_ba + (KKᵀ)_ab (LLᵀ)_ab).
-    fn sums_from_grams(&self, in_block: &dyn Fn(usize) -> bool, own: &[f64]) -> Sums {
+    fn sums_from_grams(
+        &self,
+        in_block: &dyn Fn(usize) -> bool,
+        own: &[f64],
+        par: &Parallelism,
+    ) -> Sums {
         let (h, o, i) = (self.hidden, self.outputs, self.inputs);
         let width = o + i;
         // L and K with the hidden units as columns: rows 0..o from P and Q, rows o.. from Sᵀ, Tᵀ.
@@ -351,7 +380,7 @@ impl Factors {
             let gram = |x: MatRef<'_, f64>, y: MatRef<'_, f64>| {
                 let mut out = vec![0.0; width * width];
                 let view = MatMut::from_row_major(&mut out, width, width).expect("width²");
-                gemm(1.0, x, y.t(), 0.0, view);
+                gemm(1.0, x, y.t(), 0.0, view, par);
                 out
             };
             let (kl, kk, ll) = (gram(kv, lv), gram(kv, kv), gram(lv, lv));
@@ -431,7 +460,7 @@ mod tests {
         let w2 = [0.7, -0.1];
         let weights = [view(&w1, 2), view(&w2, 1)];
         let base = InvarianceBaseline::capture(&weights, &[(0, 1)]);
-        let drift = base.drift(&weights, &[Some(vec![true, false])]);
+        let drift = base.drift(&weights, &[Some(vec![true, false])], &Parallelism::NONE);
         let d = &drift[0];
         assert_eq!((d.lower, d.upper, d.active_count), (0, 1, 1));
         assert_eq!(
@@ -457,7 +486,11 @@ mod tests {
         let before = [1.0, 1.0];
         let after = [2.0, 1.0];
         let base = InvarianceBaseline::capture(&[view(&w1, 2), view(&before, 1)], &[(0, 1)]);
-        let d = &base.drift(&[view(&w1, 2), view(&after, 1)], &[None, None])[0];
+        let d = &base.drift(
+            &[view(&w1, 2), view(&after, 1)],
+            &[None, None],
+            &Parallelism::NONE,
+        )[0];
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
         assert!(close(d.full, 11f64.sqrt() / 7.0), "full {}", d.full);
         assert!(close(d.diagonal, 3.0 / 7.0));
@@ -470,7 +503,11 @@ mod tests {
         );
         assert!(close(d.per_layer, 3.0 / 7.0));
         // Only neuron 1 stably active: the block is the single entry 0.
-        let masked = &base.drift(&[view(&w1, 2), view(&after, 1)], &[Some(vec![false, true])])[0];
+        let masked = &base.drift(
+            &[view(&w1, 2), view(&after, 1)],
+            &[Some(vec![false, true])],
+            &Parallelism::NONE,
+        )[0];
         assert_eq!((masked.active_block, masked.active_count), (0.0, 1));
     }
 
@@ -484,7 +521,7 @@ mod tests {
         let base = InvarianceBaseline::capture(&[view(&w1, 2), view(&w2, 1)], &[(0, 1)]);
         let s = std::f64::consts::FRAC_1_SQRT_2;
         let turned = [s, s, 0.0, 1.0];
-        let d = &base.drift(&[view(&turned, 2), view(&w2, 1)], &[])[0];
+        let d = &base.drift(&[view(&turned, 2), view(&w2, 1)], &[], &Parallelism::NONE)[0];
         assert!(d.diagonal < 1e-15 && d.per_neuron < 1e-15 && d.per_layer < 1e-15);
         // W1W1ᵀ off-diagonal went from 0 to s, so Δ's off-diagonal moved by −s twice.
         // The pair's scale is ‖W1‖_F² + ‖W2‖_F² = 2 + 2.
@@ -520,7 +557,11 @@ mod tests {
             let d = brute_force(&w1, &w2, &v1, &v2, h);
             let mask: Vec<bool> = (0..h).map(|j| j % 3 != 1).collect();
             let base = InvarianceBaseline::capture(&[view(&w1, h), view(&w2, o)], &[(0, 1)]);
-            let got = &base.drift(&[view(&v1, h), view(&v2, o)], &[Some(mask.clone())])[0];
+            let got = &base.drift(
+                &[view(&v1, h), view(&v2, o)],
+                &[Some(mask.clone())],
+                &Parallelism::NONE,
+            )[0];
             let scale: f64 = v1.iter().chain(&v2).map(|x| x * x).sum();
             // Neuron j's own scale: row j of v1 (h × i) and column j of v2 (o × h).
             let own = |j: usize| -> f64 {
@@ -561,8 +602,8 @@ mod tests {
             let factors = Factors::new(&base.pairs[0], view(&v1, h), view(&v2, o));
             let all = |_: usize| true;
             let (one, many) = (
-                factors.sums_blockwise(&all, &vec![1.0; h], h * h),
-                factors.sums_blockwise(&all, &vec![1.0; h], 2 * h),
+                factors.sums_blockwise(&all, &vec![1.0; h], h * h, &Parallelism::NONE),
+                factors.sums_blockwise(&all, &vec![1.0; h], 2 * h, &Parallelism::NONE),
             );
             assert!(
                 close(many.diagonal, one.diagonal) && close(many.off_diagonal, one.off_diagonal)

@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use autodiff::{MarginLoss, Tensor};
+use kernels::parallel::Parallelism;
 use kernels::{Element, MatRef};
 use models::{Attachments, LayerInfo, LayerKind, Network, StepInfo};
 
@@ -102,15 +103,16 @@ const DIRECTION_KEY: &str = "direction.previous";
 /// The checkpoint key of the joint states' invariance baseline.
 const JOINT_KEY: &str = "invariance.joint";
 
-/// `f` of every layer, the layers shared among the pool's threads (each value is computed the
+/// `f` of every layer, the layers shared among the threads of `par` (each value is computed the
 /// same way on any thread, so the values do not depend on the thread count). Read in the
 /// training dtype.
 fn per_layer<T: Element, R: Send>(
     mats: &[MatRef<'_, T>],
     f: impl Fn(MatRef<'_, T>) -> R + Sync,
+    par: &Parallelism,
 ) -> Vec<R> {
     let slots: Vec<Mutex<Option<R>>> = mats.iter().map(|_| Mutex::new(None)).collect();
-    kernels::parallel::for_each_part(mats.len(), |k| {
+    par.for_each_part(mats.len(), |k, _| {
         let value = f(mats[k]);
         *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
     });
@@ -292,6 +294,8 @@ impl<'a, T: Element> Recorder<'a, T> {
     /// of the step (learning rate, gradient norm), absent when `net` was not just evaluated.
     pub fn record(&mut self, step: usize, net: &Network<T>, info: Option<&StepInfo>) {
         let started = Instant::now();
+        // The threads training runs on (a team's when it has one), shared out among the layers.
+        let par = net.tape_ref().parallelism().clone();
         let n = self.y.len();
         let covers_data = |net: &Network<T>| net.last_output().is_some_and(|o| o.len() == n);
         let evaluated;
@@ -379,9 +383,9 @@ impl<'a, T: Element> Recorder<'a, T> {
             .collect();
         let spectral = self.metrics.has(Family::Spectral);
         let spectra = (spectral || self.metrics.has(Family::Alignment))
-            .then(|| per_layer(&native, metrics::spectrum));
+            .then(|| per_layer(&native, metrics::spectrum, &par));
         if let Some(full) = &mut self.full_spectra {
-            let values = per_layer(&native, metrics::singular_values);
+            let values = per_layer(&native, metrics::singular_values, &par);
             for (k, values) in values.into_iter().enumerate() {
                 full.push(step, k, values);
             }
@@ -422,7 +426,7 @@ impl<'a, T: Element> Recorder<'a, T> {
         let drifts = self
             .baseline
             .as_ref()
-            .map(|b| b.drift(&mats, &active))
+            .map(|b| b.drift(&mats, &active, &par))
             .unwrap_or_default();
         for (p, &(lower, upper)) in self.pairs.iter().enumerate() {
             let name = format!("{}>{}", self.layers[lower].name, self.layers[upper].name);
@@ -449,7 +453,7 @@ impl<'a, T: Element> Recorder<'a, T> {
                 .flat_map(|s| [active[s.writers[0]].clone(), None])
                 .collect();
             let names: Vec<String> = self.layers.iter().map(|l| l.name.clone()).collect();
-            let drifts = baseline.drift(&stacked_views(&stacks), &masks);
+            let drifts = baseline.drift(&stacked_views(&stacks), &masks, &par);
             for ((s, state), d) in states.iter().enumerate().zip(drifts) {
                 let name = state.name(&names);
                 put_drifts(&d, &mut |metric, value| {

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use autodiff::{Tape, Tensor, Var};
 use kernels::elementwise::axpy;
+use kernels::parallel::Parallelism;
 use kernels::reduce::norm2;
 use kernels::rng::Rng;
 use kernels::{Element, MatRef};
@@ -178,7 +179,7 @@ pub fn train<T: Element>(
             break;
         }
         tape.backward(loss);
-        tape.update_params(|_, w, g| axpy(-lr, g, w));
+        tape.update_params(|_, w, g| axpy(-lr, g, w, &Parallelism::NONE));
         tape.reset();
     }
     trained.outcome.seconds = started.elapsed().as_secs_f64();

@@ -2,13 +2,14 @@
 //!
 //! Every function takes its inputs and an output slice of the same length and panics, naming the
 //! function and the lengths, if they differ. Numerically delicate maps (softplus, log-sigmoid,
-//! sigmoid) use forms that neither overflow nor lose precision for large |x|. Inside a
-//! [`crate::parallel::team`], the SIMD maps of long slices are cut across the team's threads
-//! (the weight update and the ReLUs of a wide network).
+//! sigmoid) use forms that neither overflow nor lose precision for large |x|. The SIMD maps take a
+//! [`Parallelism`]: given a team's, they cut long slices across its threads (the weight update
+//! and the ReLUs of a wide network).
 
 use std::sync::Mutex;
 
 use crate::Element;
+use crate::parallel::Parallelism;
 
 pub mod fused;
 mod lanes;
@@ -92,9 +93,9 @@ fn simd_update1<S: Lane, O: Map1>(op: &O, y: &mut [S]) {
 }
 
 /// Checks lengths, then runs `op` over `x` into `out` with the SIMD lanes of `T`.
-fn map1<T: Element, O: Map1 + Sync>(name: &str, op: O, x: &[T], out: &mut [T]) {
+fn map1<T: Element, O: Map1 + Sync>(name: &str, op: O, x: &[T], out: &mut [T], par: &Parallelism) {
     check_len(name, x.len(), out.len());
-    by_chunks(out, |at, out| {
+    by_chunks(par, out, |at, out| {
         let x = &x[at..at + out.len()];
         if let (Some(x), Some(out)) = (cast::<T, f32>(x), cast_mut::<T, f32>(out)) {
             simd_map1(&op, x, out);
@@ -109,10 +110,17 @@ fn map1<T: Element, O: Map1 + Sync>(name: &str, op: O, x: &[T], out: &mut [T]) {
 }
 
 /// Checks lengths, then runs `op` over pairs of `a` and `b` into `out` with the SIMD lanes of `T`.
-fn map2<T: Element, O: Map2 + Sync>(name: &str, op: O, a: &[T], b: &[T], out: &mut [T]) {
+fn map2<T: Element, O: Map2 + Sync>(
+    name: &str,
+    op: O,
+    a: &[T],
+    b: &[T],
+    out: &mut [T],
+    par: &Parallelism,
+) {
     check_len(name, a.len(), b.len());
     check_len(name, a.len(), out.len());
-    by_chunks(out, |at, out| {
+    by_chunks(par, out, |at, out| {
         let (a, b) = (&a[at..at + out.len()], &b[at..at + out.len()]);
         if let (Some(a), Some(b), Some(out)) = (
             cast::<T, f32>(a),
@@ -135,9 +143,9 @@ fn map2<T: Element, O: Map2 + Sync>(name: &str, op: O, a: &[T], b: &[T], out: &m
 }
 
 /// Checks lengths, then sets y = op(y, x) with the SIMD lanes of `T`.
-fn update2<T: Element, O: Map2 + Sync>(name: &str, op: O, y: &mut [T], x: &[T]) {
+fn update2<T: Element, O: Map2 + Sync>(name: &str, op: O, y: &mut [T], x: &[T], par: &Parallelism) {
     check_len(name, y.len(), x.len());
-    by_chunks(y, |at, y| {
+    by_chunks(par, y, |at, y| {
         let x = &x[at..at + y.len()];
         if let (Some(y), Some(x)) = (cast_mut::<T, f32>(y), cast::<T, f32>(x)) {
             simd_update2(&op, y, x);
@@ -152,8 +160,8 @@ fn update2<T: Element, O: Map2 + Sync>(name: &str, op: O, y: &mut [T], x: &[T]) 
 }
 
 /// Sets y = op(y) with the SIMD lanes of `T`.
-fn update1<T: Element, O: Map1 + Sync>(op: O, y: &mut [T]) {
-    by_chunks(y, |_, y| {
+fn update1<T: Element, O: Map1 + Sync>(op: O, y: &mut [T], par: &Parallelism) {
+    by_chunks(par, y, |_, y| {
         if let Some(y) = cast_mut::<T, f32>(y) {
             simd_update1(&op, y);
         } else if let Some(y) = cast_mut::<T, f64>(y) {
@@ -173,14 +181,12 @@ const MIN_CHUNK: usize = 1 << 16;
 /// Most parts a map is cut into.
 const MAX_CHUNKS: usize = 8;
 
-/// Runs `body(at, chunk)` over consecutive chunks of `out` (`at` the chunk's offset), on the
-/// team's threads when the calling thread leads a [`crate::parallel::team`] and `out` is long,
-/// else as one chunk. Lanewise maps give the same bits however they are cut.
-fn by_chunks<T: Send>(out: &mut [T], body: impl Fn(usize, &mut [T]) + Sync) {
-    let parts = rayon::current_num_threads()
-        .min(MAX_CHUNKS)
-        .min(out.len() / MIN_CHUNK);
-    if parts < 2 || !crate::parallel::in_team() {
+/// Runs `body(at, chunk)` over consecutive chunks of `out` (`at` the chunk's offset): cut across
+/// the threads of `par` when `out` is long, else as one chunk. Lanewise maps give the same bits
+/// however they are cut.
+fn by_chunks<T: Send>(par: &Parallelism, out: &mut [T], body: impl Fn(usize, &mut [T]) + Sync) {
+    let parts = par.threads().min(MAX_CHUNKS).min(out.len() / MIN_CHUNK);
+    if parts < 2 {
         body(0, out);
         return;
     }
@@ -192,7 +198,7 @@ fn by_chunks<T: Send>(out: &mut [T], body: impl Fn(usize, &mut [T]) + Sync) {
     for (slot, piece) in slots.iter_mut().zip(out.chunks_mut(chunk)) {
         *slot.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(piece);
     }
-    crate::parallel::for_each_part(pieces, |part| {
+    par.for_each_part(pieces, |part, _| {
         let piece = slots[part]
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -213,84 +219,91 @@ fn map_scalar<T: Element>(op: &str, x: &[T], out: &mut [T], f: impl Fn(T) -> T) 
 }
 
 /// out = a + b.
-pub fn add<T: Element>(a: &[T], b: &[T], out: &mut [T]) {
-    map2("add", Add, a, b, out);
+pub fn add<T: Element>(a: &[T], b: &[T], out: &mut [T], par: &Parallelism) {
+    map2("add", Add, a, b, out, par);
 }
 
 /// out = a − b.
-pub fn sub<T: Element>(a: &[T], b: &[T], out: &mut [T]) {
-    map2("sub", Sub, a, b, out);
+pub fn sub<T: Element>(a: &[T], b: &[T], out: &mut [T], par: &Parallelism) {
+    map2("sub", Sub, a, b, out, par);
 }
 
 /// out = a ⊙ b.
-pub fn mul<T: Element>(a: &[T], b: &[T], out: &mut [T]) {
-    map2("mul", Mul, a, b, out);
+pub fn mul<T: Element>(a: &[T], b: &[T], out: &mut [T], par: &Parallelism) {
+    map2("mul", Mul, a, b, out, par);
 }
 
 /// out = a ⊘ b.
-pub fn div<T: Element>(a: &[T], b: &[T], out: &mut [T]) {
-    map2("div", Div, a, b, out);
+pub fn div<T: Element>(a: &[T], b: &[T], out: &mut [T], par: &Parallelism) {
+    map2("div", Div, a, b, out, par);
 }
 
 /// out = max(a, b) elementwise (a NaN operand yields the other, as `f64::max`).
-pub fn max<T: Element>(a: &[T], b: &[T], out: &mut [T]) {
-    map2("max", Max, a, b, out);
+pub fn max<T: Element>(a: &[T], b: &[T], out: &mut [T], par: &Parallelism) {
+    map2("max", Max, a, b, out, par);
 }
 
 /// y += x.
-pub fn add_assign<T: Element>(y: &mut [T], x: &[T]) {
-    update2("add_assign", Add, y, x);
+pub fn add_assign<T: Element>(y: &mut [T], x: &[T], par: &Parallelism) {
+    update2("add_assign", Add, y, x, par);
 }
 
 /// y += α·x (a multiply then an add, never fused, so every build rounds the same way).
-pub fn axpy<T: Element>(alpha: T, x: &[T], y: &mut [T]) {
-    update2("axpy", AddScaled(alpha.to_f64()), y, x);
+pub fn axpy<T: Element>(alpha: T, x: &[T], y: &mut [T], par: &Parallelism) {
+    update2("axpy", AddScaled(alpha.to_f64()), y, x, par);
 }
 
 /// out = c·x.
-pub fn scale<T: Element>(x: &[T], c: T, out: &mut [T]) {
-    map1("scale", Scale(c.to_f64()), x, out);
+pub fn scale<T: Element>(x: &[T], c: T, out: &mut [T], par: &Parallelism) {
+    map1("scale", Scale(c.to_f64()), x, out, par);
 }
 
 /// y = c·y.
-pub fn scale_assign<T: Element>(y: &mut [T], c: T) {
-    update1(Scale(c.to_f64()), y);
+pub fn scale_assign<T: Element>(y: &mut [T], c: T, par: &Parallelism) {
+    update1(Scale(c.to_f64()), y, par);
 }
 
 /// out = max(x, 0) (NaN maps to 0).
-pub fn relu<T: Element>(x: &[T], out: &mut [T]) {
-    map1("relu", Relu, x, out);
+pub fn relu<T: Element>(x: &[T], out: &mut [T], par: &Parallelism) {
+    map1("relu", Relu, x, out, par);
 }
 
 /// out = g where x > 0, else 0: the backward rule of ReLU (the derivative at 0 is taken as 0).
-pub fn relu_backward<T: Element>(x: &[T], g: &[T], out: &mut [T]) {
-    map2("relu_backward", ReluBackward, x, g, out);
+pub fn relu_backward<T: Element>(x: &[T], g: &[T], out: &mut [T], par: &Parallelism) {
+    map2("relu_backward", ReluBackward, x, g, out, par);
 }
 
 /// out = x where x > 0, else slope·x.
-pub fn leaky_relu<T: Element>(x: &[T], slope: T, out: &mut [T]) {
-    map1("leaky_relu", LeakyRelu(slope.to_f64()), x, out);
+pub fn leaky_relu<T: Element>(x: &[T], slope: T, out: &mut [T], par: &Parallelism) {
+    map1("leaky_relu", LeakyRelu(slope.to_f64()), x, out, par);
 }
 
 /// out = g where x > 0, else slope·g: the backward rule of leaky ReLU.
-pub fn leaky_relu_backward<T: Element>(x: &[T], slope: T, g: &[T], out: &mut [T]) {
+pub fn leaky_relu_backward<T: Element>(
+    x: &[T],
+    slope: T,
+    g: &[T],
+    out: &mut [T],
+    par: &Parallelism,
+) {
     map2(
         "leaky_relu_backward",
         LeakyReluBackward(slope.to_f64()),
         x,
         g,
         out,
+        par,
     );
 }
 
 /// out = √x.
-pub fn sqrt<T: Element>(x: &[T], out: &mut [T]) {
-    map1("sqrt", Sqrt, x, out);
+pub fn sqrt<T: Element>(x: &[T], out: &mut [T], par: &Parallelism) {
+    map1("sqrt", Sqrt, x, out, par);
 }
 
 /// out = x².
-pub fn square<T: Element>(x: &[T], out: &mut [T]) {
-    map1("square", Square, x, out);
+pub fn square<T: Element>(x: &[T], out: &mut [T], par: &Parallelism) {
+    map1("square", Square, x, out, par);
 }
 
 /// out = e^x.

@@ -4,7 +4,11 @@ use super::*;
 use crate::rng::Rng;
 
 /// A public binary map, its name, and the scalar formula it must reproduce.
-type BinaryCase<T> = (&'static str, fn(&[T], &[T], &mut [T]), fn(T, T) -> T);
+type BinaryCase<T> = (
+    &'static str,
+    fn(&[T], &[T], &mut [T], &Parallelism),
+    fn(T, T) -> T,
+);
 
 const LENGTHS: [usize; 6] = [0, 1, 7, 16, 33, 1000];
 
@@ -42,7 +46,7 @@ fn binary_ops_match_scalar<T: Element>() {
             ("max", max, |x, y| if x >= y { x } else { y }),
         ];
         for (name, f, scalar) in cases {
-            f(&a, &b, &mut out);
+            f(&a, &b, &mut out, &Parallelism::NONE);
             let want: Vec<T> = a.iter().zip(&b).map(|(&x, &y)| scalar(x, y)).collect();
             same_bits(&out, &want, name);
         }
@@ -51,10 +55,10 @@ fn binary_ops_match_scalar<T: Element>() {
             .zip(&b)
             .map(|(&x, &g)| if x > T::ZERO { g } else { T::ZERO })
             .collect();
-        relu_backward(&a, &b, &mut out);
+        relu_backward(&a, &b, &mut out, &Parallelism::NONE);
         same_bits(&out, &relu_want, "relu_backward");
         let slope = T::from_f64(0.01);
-        leaky_relu_backward(&a, slope, &b, &mut out);
+        leaky_relu_backward(&a, slope, &b, &mut out, &Parallelism::NONE);
         let want: Vec<T> = a
             .iter()
             .zip(&b)
@@ -70,29 +74,29 @@ fn unary_ops_match_scalar<T: Element>() {
         let x = random::<T>(&mut rng, n);
         let mut out = vec![T::ONE; n];
         let c = T::from_f64(-0.7);
-        scale(&x, c, &mut out);
+        scale(&x, c, &mut out, &Parallelism::NONE);
         same_bits(&out, &x.iter().map(|&v| c * v).collect::<Vec<_>>(), "scale");
-        relu(&x, &mut out);
+        relu(&x, &mut out, &Parallelism::NONE);
         let want: Vec<T> = x
             .iter()
             .map(|&v| if v > T::ZERO { v } else { T::ZERO })
             .collect();
         same_bits(&out, &want, "relu");
         let slope = T::from_f64(0.2);
-        leaky_relu(&x, slope, &mut out);
+        leaky_relu(&x, slope, &mut out, &Parallelism::NONE);
         let want: Vec<T> = x
             .iter()
             .map(|&v| if v > T::ZERO { v } else { slope * v })
             .collect();
         same_bits(&out, &want, "leaky_relu");
-        square(&x, &mut out);
+        square(&x, &mut out, &Parallelism::NONE);
         same_bits(
             &out,
             &x.iter().map(|&v| v * v).collect::<Vec<_>>(),
             "square",
         );
         let pos: Vec<T> = x.iter().map(|&v| v.abs()).collect();
-        sqrt(&pos, &mut out);
+        sqrt(&pos, &mut out, &Parallelism::NONE);
         same_bits(
             &out,
             &pos.iter().map(|&v| v.sqrt()).collect::<Vec<_>>(),
@@ -109,17 +113,17 @@ fn in_place_ops_match_scalar<T: Element>() {
         let alpha = T::from_f64(1.3);
 
         let mut y = y0.clone();
-        add_assign(&mut y, &x);
+        add_assign(&mut y, &x, &Parallelism::NONE);
         let want: Vec<T> = y0.iter().zip(&x).map(|(&a, &b)| a + b).collect();
         same_bits(&y, &want, "add_assign");
 
         let mut y = y0.clone();
-        axpy(alpha, &x, &mut y);
+        axpy(alpha, &x, &mut y, &Parallelism::NONE);
         let want: Vec<T> = y0.iter().zip(&x).map(|(&a, &b)| a + alpha * b).collect();
         same_bits(&y, &want, "axpy");
 
         let mut y = y0.clone();
-        scale_assign(&mut y, alpha);
+        scale_assign(&mut y, alpha, &Parallelism::NONE);
         let want: Vec<T> = y0.iter().map(|&a| alpha * a).collect();
         same_bits(&y, &want, "scale_assign");
 
@@ -128,7 +132,7 @@ fn in_place_ops_match_scalar<T: Element>() {
     }
 }
 
-/// |got − want| ≤ tol·max(|want|, tiny) for every element.
+/// |got − want| ≤ tol·max(|want|, tiny, &Parallelism::NONE) for every element.
 fn close<T: Element>(got: &[T], want: &[f64], tol: f64, what: &str) {
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
         let g = g.to_f64();
@@ -292,11 +296,11 @@ fn nan_follows_the_scalar_rules() {
         .map(|i| if i % 5 == 0 { nan } else { 10.0 - i as f32 })
         .collect();
     let mut out = vec![0.0f32; 20];
-    max(&a, &b, &mut out);
+    max(&a, &b, &mut out, &Parallelism::NONE);
     for i in 0..20 {
         assert_eq!(out[i].to_bits(), a[i].max(b[i]).to_bits(), "max at {i}");
     }
-    relu(&a, &mut out);
+    relu(&a, &mut out, &Parallelism::NONE);
     for i in 0..20 {
         let want = if a[i] > 0.0 { a[i] } else { 0.0 };
         assert_eq!(out[i].to_bits(), want.to_bits(), "relu at {i}");
@@ -307,11 +311,17 @@ fn nan_follows_the_scalar_rules() {
 #[should_panic(expected = "add: slices of lengths 3 and 4 differ")]
 fn length_mismatch_names_the_op() {
     let mut out = [0.0f64; 3];
-    add(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0, 4.0], &mut out);
+    add(
+        &[1.0, 2.0, 3.0],
+        &[1.0, 2.0, 3.0, 4.0],
+        &mut out,
+        &Parallelism::NONE,
+    );
 }
 
-/// Long maps inside a team are cut across its threads; every kind of map (out of place with one
-/// and two inputs, in place with one and two) gives the same bits as on one thread.
+/// Long maps given a team's parallelism are cut across its threads; every kind of map (out of
+/// place with one and two inputs, in place with one and two) gives the same bits as on one
+/// thread.
 #[test]
 fn maps_cut_across_a_team_match_one_thread() {
     let n = 3 * MIN_CHUNK + 77;
@@ -321,21 +331,21 @@ fn maps_cut_across_a_team_match_one_thread() {
     let y: Vec<f64> = (0..n)
         .map(|i| ((i * 53 % 97) as f64 - 48.0) * 0.07)
         .collect();
-    let run = || {
+    let run = |par: &Parallelism| {
         let (mut relu_out, mut sum, mut acc, mut clipped) =
             (vec![0.0; n], vec![0.0; n], y.clone(), x.clone());
-        relu(&x, &mut relu_out);
-        add(&x, &y, &mut sum);
-        axpy(0.3, &x, &mut acc);
-        fused::relu_assign(&mut clipped);
+        relu(&x, &mut relu_out, par);
+        add(&x, &y, &mut sum, par);
+        axpy(0.3, &x, &mut acc, par);
+        fused::relu_assign(&mut clipped, par);
         [relu_out, sum, acc, clipped]
     };
-    let serial = run();
+    let serial = run(&Parallelism::NONE);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(3)
         .build()
         .unwrap();
-    let teamed = pool.install(|| crate::parallel::team(run));
+    let teamed = pool.install(|| run(&crate::parallel::Team::new().parallelism()));
     assert_eq!(serial, teamed);
     assert_eq!(serial[0][1], 0.0_f64.max(x[1]));
     assert_eq!(serial[2][5], y[5] + 0.3 * x[5]);

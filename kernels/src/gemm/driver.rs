@@ -1,5 +1,5 @@
 //! The five loops around the microkernel (Goto/BLIS), the small-product shortcuts, and the split
-//! of the work across rayon threads.
+//! of the work across a team's threads.
 //!
 //! Loop order and what each keeps in cache (blocksizes in `blocking`):
 //! - loop 5: blocks of MC rows of A and C (the A block lives in L3);
@@ -17,18 +17,17 @@
 //! matrix–vector products use dot products (`run_dot`).
 //!
 //! Threads split C into disjoint bands of whole tiles — rows when there are at least as many row
-//! tiles as column tiles, else columns — and each band runs the serial loops with its own packing
-//! buffers (handed out by `parallel::for_each_part`, through a team when one is running). The
+//! tiles as column tiles, else columns; how many bands, [`part_count`] alone decides — and each band
+//! runs the serial loops with its part's packing buffers (`Parallelism::for_each_part`). The
 //! depth blocking (KC) is the same for every band, so each C element is summed by the same kernel
 //! in the same order whatever the thread count.
-
-use std::cell::RefCell;
 
 use super::kernel_set::{DOT_ROWS, KernelSet, Shape};
 use super::microkernel::{DOT_TILE_ROWS, Dot, DotTile, Tile};
 use super::pack;
 use crate::Element;
-use crate::parallel::for_each_part;
+use crate::parallel::Parallelism;
+use crate::scratch::Scratch;
 
 /// A read-only operand: element (i, j) is at `ptr + i·rs + j·cs`.
 #[derive(Clone, Copy)]
@@ -84,63 +83,45 @@ fn aliasing_stride<E>(rs: usize) -> bool {
     (rs * size_of::<E>()).is_multiple_of(4096)
 }
 
-/// Vector FMAs (multiply–adds ÷ lanes) per thread below which a second thread costs more than it
-/// saves: about 6 µs of work on one core at two FMAs per cycle, against rayon's hand-off
-/// (duplicated packing, cold caches, and a wake-up when the worker was idle). Counted in vectors
-/// so that f64, half as fast per element, qualifies at half the size.
-const MIN_VECTOR_FMAS_PER_THREAD: usize = 50_000;
+/// Vector FMAs (multiply–adds ÷ lanes) per part below which a product is not split: about
+/// 1.5 µs of work on one core at two FMAs per cycle. Handing a part to a team's polling helper
+/// costs well under a microsecond (measured on the `train-step` workloads: mlp20 f64 on two
+/// threads 415 → 375 µs per step against a minimum of 50 000, the break-even of rayon's
+/// hand-off to a sleeping worker). Counted in vectors so that f64, half as fast per element,
+/// qualifies at half the size.
+const MIN_VECTOR_FMAS_PER_PART: usize = 12_000;
 
-/// The same inside a `parallel::team`, whose helpers are already polling: handing them a part
-/// costs well under a microsecond, so parts of about 1.5 µs still gain (measured on the
-/// `train-step` workloads: mlp20 f64 on two threads 415 → 375 µs per step against 50 000).
-const MIN_VECTOR_FMAS_PER_TEAM_THREAD: usize = 12_000;
-
-/// How many parts of the minimum above a product of `fmas` multiply–adds on vectors of `lanes`
-/// is worth, inside a team or not.
-fn parts_worth(fmas: usize, lanes: usize, team: bool) -> usize {
-    let min = if team {
-        MIN_VECTOR_FMAS_PER_TEAM_THREAD
-    } else {
-        MIN_VECTOR_FMAS_PER_THREAD
-    };
-    fmas / lanes / min
-}
-
-/// Whether a product of `fmas` multiply–adds on vectors of `lanes` splits inside a team of the
-/// current pool (a narrow one may still not, having fewer tiles than threads).
-pub(crate) fn splits_in_team(fmas: usize, lanes: usize) -> bool {
-    parts_worth(fmas, lanes, true) >= 2
-}
-
-/// How many parts a product of `fmas` multiply–adds splits into: at most one per thread and per
-/// `tiles`, each worth the minimum above.
-fn parts_for(fmas: usize, lanes: usize, tiles: usize) -> usize {
-    rayon::current_num_threads()
-        .min(parts_worth(fmas, lanes, crate::parallel::in_team()))
+/// How many parts a product of `fmas` multiply–adds on vectors of `lanes`, with `tiles` tiles
+/// along the dimension it would be cut, runs as on `threads` threads: at most one per thread and
+/// per tile, each worth [`MIN_VECTOR_FMAS_PER_PART`]. The one place that decides how a product
+/// is split.
+pub(crate) fn part_count(threads: usize, fmas: usize, lanes: usize, tiles: usize) -> usize {
+    threads
+        .min(fmas / lanes / MIN_VECTOR_FMAS_PER_PART)
         .min(tiles)
         .max(1)
 }
 
-/// Runs a product with the tile kernels, split across the current rayon pool when it is big.
+/// Runs a product with the tile kernels, split across the threads of `par` when it is big.
 ///
 /// # Safety
 /// `p` must describe valid memory: A readable on m × k, B on k × n, C readable and writable on
 /// m × n with contiguous columns (or n = 1), C not overlapping A or B; m, n, k > 0.
-pub(crate) unsafe fn run_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
+pub(crate) unsafe fn run_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>, par: &Parallelism) {
     let shape = set.shape_for(p.m, p.n);
     let fmas = p.m.saturating_mul(p.n).saturating_mul(p.k);
     let row_tiles = p.m.div_ceil(shape.mr);
     let col_tiles = p.n.div_ceil(shape.nr);
     let split_rows = row_tiles >= col_tiles;
     let tiles = if split_rows { row_tiles } else { col_tiles };
-    let parts = parts_for(fmas, set.lanes, tiles);
+    let parts = part_count(par.threads(), fmas, set.lanes, tiles);
     if parts == 1 {
         // SAFETY: forwarded contract.
-        with_scratch(|scratch| unsafe { serial(set, shape, p, scratch) });
+        par.with_scratch(|scratch| unsafe { serial(set, shape, p, scratch) });
         return;
     }
     let per_part = tiles.div_ceil(parts);
-    for_each_part(parts, |part| {
+    par.for_each_part(parts, |part, in_part| {
         let first = part * per_part;
         let last = ((part + 1) * per_part).min(tiles);
         if first >= last {
@@ -169,7 +150,7 @@ pub(crate) unsafe fn run_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
             }
         };
         // SAFETY: the parts cover disjoint rows (or columns) of C; A and B are only read.
-        with_scratch(|scratch| unsafe { serial(set, shape, &sub, scratch) });
+        in_part.with_scratch(|scratch| unsafe { serial(set, shape, &sub, scratch) });
     });
 }
 
@@ -349,11 +330,15 @@ fn row_tiles(rows: usize, mr: usize, shortest: usize) -> impl Iterator<Item = (u
 ///
 /// # Safety
 /// As [`run_tiles`], with `p.a.cs == 1`.
-pub(crate) unsafe fn run_dot_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
+pub(crate) unsafe fn run_dot_tiles<E: Element>(
+    set: &KernelSet<E>,
+    p: &Problem<E>,
+    par: &Parallelism,
+) {
     let (j_block, kernel) = set.dot_tile_for(p.n);
     let group_len = p.k.div_ceil(set.lanes) * j_block * set.lanes;
     let groups = p.n.div_ceil(j_block);
-    with_scratch(|scratch| {
+    par.with_scratch(|scratch| {
         let (packed, _) = scratch.buffers::<E>(group_len * groups, 0);
         for (g, dst) in packed.chunks_exact_mut(group_len).enumerate() {
             let cols = (p.n - g * j_block).min(j_block);
@@ -371,7 +356,7 @@ pub(crate) unsafe fn run_dot_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E
         let packed: &[E] = packed;
         let blocks = p.m.div_ceil(DOT_TILE_ROWS);
         let fmas = p.m.saturating_mul(p.n).saturating_mul(p.k);
-        let parts = parts_for(fmas, set.lanes, blocks);
+        let parts = part_count(par.threads(), fmas, set.lanes, blocks);
         let per_part = blocks.div_ceil(parts);
         let run_blocks = |first: usize, last: usize| {
             for block in first..last {
@@ -405,7 +390,7 @@ pub(crate) unsafe fn run_dot_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E
         if parts == 1 {
             run_blocks(0, blocks);
         } else {
-            for_each_part(parts, |part| {
+            par.for_each_part(parts, |part, _| {
                 run_blocks(part * per_part, ((part + 1) * per_part).min(blocks))
             });
         }
@@ -416,8 +401,8 @@ pub(crate) unsafe fn run_dot_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E
 ///
 /// # Safety
 /// As [`run_tiles`], with n = 1 and `p.a.cs == 1`.
-pub(crate) unsafe fn run_dot<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
-    with_scratch(|scratch| {
+pub(crate) unsafe fn run_dot<E: Element>(set: &KernelSet<E>, p: &Problem<E>, par: &Parallelism) {
+    par.with_scratch(|scratch| {
         let (x_buf, _) = scratch.buffers::<E>(if p.b.rs == 1 { 0 } else { p.k }, 0);
         let x = if p.b.rs == 1 {
             p.b.ptr
@@ -454,50 +439,4 @@ pub(crate) unsafe fn run_dot<E: Element>(set: &KernelSet<E>, p: &Problem<E>) {
             row += rows;
         }
     });
-}
-
-/// Reusable packing buffers of one thread, so a product does not allocate and fault in fresh
-/// pages on every call.
-#[derive(Default)]
-struct Scratch {
-    a: Vec<f64>,
-    b: Vec<f64>,
-}
-
-impl Scratch {
-    /// Two buffers of `a_len` and `b_len` elements, each starting on a 64-byte cache line.
-    fn buffers<E: Element>(&mut self, a_len: usize, b_len: usize) -> (&mut [E], &mut [E]) {
-        (
-            aligned::<E>(&mut self.a, a_len),
-            aligned::<E>(&mut self.b, b_len),
-        )
-    }
-}
-
-/// A `len`-element slice of `store` (grown as needed) starting on a 64-byte boundary.
-fn aligned<E: Element>(store: &mut Vec<f64>, len: usize) -> &mut [E] {
-    const LINE: usize = 64;
-    let words = (len * size_of::<E>()).div_ceil(size_of::<f64>()) + LINE / size_of::<f64>();
-    if store.len() < words {
-        store.resize(words, 0.0);
-    }
-    let skip = store
-        .as_ptr()
-        .align_offset(LINE)
-        .min(LINE / size_of::<f64>());
-    let elems: &mut [E] = bytemuck::cast_slice_mut(&mut store[skip..]);
-    &mut elems[..len]
-}
-
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
-/// Runs `f` with this thread's scratch buffers, or fresh ones if they are already in use (a
-/// product started from inside another on the same thread).
-fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => f(&mut scratch),
-        Err(_) => f(&mut Scratch::default()),
-    })
 }

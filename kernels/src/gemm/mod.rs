@@ -29,6 +29,7 @@ pub use select::{KERNEL_ENV, KernelKind, UnknownKernel, selected_kernel};
 
 use std::any::Any;
 
+use crate::parallel::Parallelism;
 use crate::{Element, MatMut, MatRef};
 use driver::{Operand, Problem};
 use kernel_set::KernelSet;
@@ -39,10 +40,12 @@ use kernel_set::KernelSet;
 /// the result. Panics with a message naming both shapes when A is m×k, B is k'×n with k ≠ k', or
 /// C is not m×n: a shape mismatch is a programmer error, as in BLAS and ndarray.
 ///
-/// Large products run on the threads of the current rayon pool; the result is bitwise the same
-/// for every thread count.
+/// Large products are cut across the threads of `par` (a [`crate::parallel::Team`]'s, or
+/// [`Parallelism::NONE`] for the calling thread alone); the result is bitwise the same for every
+/// thread count.
 ///
 /// ```
+/// use kernels::parallel::Parallelism;
 /// use kernels::{MatMut, MatRef, gemm};
 ///
 /// let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2 × 3, row-major
@@ -51,15 +54,22 @@ use kernel_set::KernelSet;
 /// let a = MatRef::from_row_major(&a, 2, 3).unwrap();
 /// let b = MatRef::from_row_major(&b, 3, 2).unwrap();
 /// // C ← 1·A·B + 0·C: the old 10s are never read.
-/// gemm(1.0, a, b, 0.0, MatMut::from_row_major(&mut c, 2, 2).unwrap());
+/// gemm(1.0, a, b, 0.0, MatMut::from_row_major(&mut c, 2, 2).unwrap(), &Parallelism::NONE);
 /// assert_eq!(c, [4.0, 5.0, 10.0, 11.0]);
 /// // Aᵀ is a view with swapped strides, not a copy: C ← Aᵀ·A is 3 × 3.
 /// let mut g = [0.0; 9];
-/// gemm(1.0, a.t(), a, 0.0, MatMut::from_row_major(&mut g, 3, 3).unwrap());
+/// gemm(1.0, a.t(), a, 0.0, MatMut::from_row_major(&mut g, 3, 3).unwrap(), &Parallelism::NONE);
 /// assert_eq!(g[0], 1.0 * 1.0 + 4.0 * 4.0);
 /// ```
-pub fn gemm<T: Element>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
-    product(selected_kernel(), alpha, a, b, beta, c, false);
+pub fn gemm<T: Element>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+    par: &Parallelism,
+) {
+    product(selected_kernel(), alpha, a, b, beta, c, false, par);
 }
 
 /// C ← ReLU(α·A·B + β·C), each element where positive, else 0 (NaN too): a bias-free linear
@@ -73,19 +83,21 @@ pub fn gemm_relu<T: Element>(
     b: MatRef<'_, T>,
     beta: T,
     c: MatMut<'_, T>,
+    par: &Parallelism,
 ) {
-    product(selected_kernel(), alpha, a, b, beta, c, true);
+    product(selected_kernel(), alpha, a, b, beta, c, true, par);
 }
 
-/// Whether a [`crate::parallel::team`] on the current pool gives its helpers anything to do in
+/// Whether a [`crate::parallel::Team`] of `threads` threads gives its helpers anything to do in
 /// work whose largest product has `fmas` multiply–adds of `T`: true when a product that big is
-/// split across the team's threads or joined with another
-/// ([`crate::parallel::join_products`]). When it is false the helpers would only poll, so a
-/// caller can leave the team out and run exactly as on one thread.
-pub fn team_pays<T: Element>(fmas: usize) -> bool {
+/// split (by the same rule [`gemm`] follows) or joined with another
+/// ([`Parallelism::join_products`]). When it is false the helpers would only poll, so a caller
+/// can leave the team out and run exactly as on one thread.
+pub fn team_pays<T: Element>(threads: usize, fmas: usize) -> bool {
     let lanes = kernel_set::<T>(selected_kernel()).lanes;
-    rayon::current_num_threads() > 1
-        && (driver::splits_in_team(fmas, lanes) || fmas >= crate::parallel::MIN_FMAS_TO_JOIN)
+    threads > 1
+        && (driver::part_count(threads, fmas, lanes, usize::MAX) > 1
+            || fmas >= crate::parallel::MIN_FMAS_TO_JOIN)
 }
 
 /// [`gemm`] with an explicit kernel family, for tests and benchmarks.
@@ -99,11 +111,13 @@ pub fn gemm_with<T: Element>(
     b: MatRef<'_, T>,
     beta: T,
     c: MatMut<'_, T>,
+    par: &Parallelism,
 ) {
-    product(kind, alpha, a, b, beta, c, false);
+    product(kind, alpha, a, b, beta, c, false, par);
 }
 
 /// [`gemm_with`], through ReLU when `relu` is set ([`gemm_relu`]).
+#[allow(clippy::too_many_arguments)]
 fn product<T: Element>(
     kind: KernelKind,
     alpha: T,
@@ -112,6 +126,7 @@ fn product<T: Element>(
     beta: T,
     mut c: MatMut<'_, T>,
     relu: bool,
+    par: &Parallelism,
 ) {
     check_shapes(&a, &b, &c);
     assert!(
@@ -152,7 +167,7 @@ fn product<T: Element>(
         // SAFETY: the views guarantee every element of A, B and C lies inside its slice, C is
         // borrowed mutably so it overlaps neither A nor B, m, n, k > 0, and C's columns are
         // contiguous (or there is one column).
-        unsafe { run(set, &problem) }
+        unsafe { run(set, &problem, par) }
     } else {
         // C has no unit stride: compute into a dense row-major copy and write that back.
         let mut dense = vec![T::ZERO; problem.m * problem.n];
@@ -171,7 +186,7 @@ fn product<T: Element>(
             ..problem
         };
         // SAFETY: as above, with C the dense m × n row-major buffer.
-        let fused = unsafe { run(set, &on_dense) };
+        let fused = unsafe { run(set, &on_dense, par) };
         for (i, row) in dense.chunks_exact(problem.n).enumerate() {
             for (j, &value) in row.iter().enumerate() {
                 // SAFETY: (i, j) is an element of C, inside its slice.
@@ -192,18 +207,18 @@ fn product<T: Element>(
 ///
 /// # Safety
 /// As `driver::run_tiles`.
-unsafe fn run<E: Element>(set: &KernelSet<E>, p: &Problem<E>) -> bool {
+unsafe fn run<E: Element>(set: &KernelSet<E>, p: &Problem<E>, par: &Parallelism) -> bool {
     if p.n == 1 && p.a.cs == 1 {
         // SAFETY: forwarded contract; n = 1 and A's rows are contiguous.
-        unsafe { driver::run_dot(set, p) };
+        unsafe { driver::run_dot(set, p, par) };
         false
     } else if p.a.cs == 1 && p.k >= set.lanes && skinny(p.n, set.lanes) {
         // SAFETY: forwarded contract; A's rows are contiguous.
-        unsafe { driver::run_dot_tiles(set, p) };
+        unsafe { driver::run_dot_tiles(set, p, par) };
         false
     } else {
         // SAFETY: forwarded contract.
-        unsafe { driver::run_tiles(set, p) };
+        unsafe { driver::run_tiles(set, p, par) };
         true
     }
 }

@@ -4,6 +4,7 @@
 
 use super::kernel_set::{self, KernelSet};
 use super::{KernelKind, gemm_with, product, reference};
+use crate::parallel::{Parallelism, Team};
 use crate::rng::Rng;
 use crate::{Element, MatMut, MatRef};
 
@@ -151,8 +152,13 @@ impl<E: Element> Case<E> {
         self.b.0.view(self.b.1)
     }
 
-    /// C after the product computed by `kind` (on the current rayon pool).
+    /// C after the product computed by `kind` on the calling thread.
     fn run(&self, kind: KernelKind) -> Stored<E> {
+        self.run_in(kind, &Parallelism::NONE)
+    }
+
+    /// C after the product computed by `kind` with `par`.
+    fn run_in(&self, kind: KernelKind, par: &Parallelism) -> Stored<E> {
         let mut c = Stored {
             data: self.c.data.clone(),
             ..self.c
@@ -164,6 +170,7 @@ impl<E: Element> Case<E> {
             self.b(),
             self.beta,
             c.view_mut(),
+            par,
         );
         c
     }
@@ -337,10 +344,12 @@ fn larger_than_every_block<E: Element>(sets: &[&KernelSet<E>], layout: [Layout; 
         .build()
         .unwrap();
     let bounds = problem.bounds();
-    let portable = pool.install(|| problem.run(KernelKind::Portable));
+    let team = pool.install(Team::new);
+    let par = team.parallelism();
+    let portable = pool.install(|| problem.run_in(KernelKind::Portable, &par));
     problem.check(&bounds, &portable, &problem.reference(), "large, portable");
     for kind in supported() {
-        let got = pool.install(|| problem.run(kind));
+        let got = pool.install(|| problem.run_in(kind, &par));
         let what = format!("large, {kind} {}", E::NAME);
         // Both results carry at most one error bound each.
         problem.check(&bounds, &got, &portable, &what);
@@ -368,18 +377,20 @@ fn products_larger_than_every_blocksize() {
     larger_than_every_block::<f64>(&f64_sets, [Layout::Strided, Layout::RowMajor], 6);
 }
 
-/// Products big enough to be split: 1 and 2 threads, with and without a team, give the same
-/// bits, and match the reference.
+/// Products big enough to be split: one thread and teams of 2 and 3 give the same bits, and
+/// match the reference.
 fn thread_count_independence<E: Element>(seed: u64) {
     let mut rng = Rng::new(seed);
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    let two = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
+    let teams: Vec<(rayon::ThreadPool, usize)> = [2, 3]
+        .into_iter()
+        .map(|threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            (pool, threads)
+        })
+        .collect();
     // Tall (split by rows), wide (split by columns), and skinny with row-major A (the skinny
     // kernels, split by rows).
     for (m, k, n) in [(301, 170, 190), (13, 700, 950), (2003, 401, 10)] {
@@ -389,18 +400,17 @@ fn thread_count_independence<E: Element>(seed: u64) {
         }
         let want = problem.reference();
         for kind in supported() {
-            let serial = one.install(|| problem.run(kind));
-            let parallel = two.install(|| problem.run(kind));
-            let teamed = two.install(|| crate::parallel::team(|| problem.run(kind)));
+            let serial = problem.run(kind);
             let what = format!("{m}×{k}×{n}, {kind} {}", E::NAME);
-            problem.check(&problem.bounds(), &parallel, &want, &what);
-            for (other, how) in [(&parallel, "2 threads"), (&teamed, "a team of 2")] {
+            problem.check(&problem.bounds(), &serial, &want, &what);
+            for (pool, threads) in &teams {
+                let teamed = pool.install(|| problem.run_in(kind, &Team::new().parallelism()));
                 let same = serial
                     .data
                     .iter()
-                    .zip(&other.data)
+                    .zip(&teamed.data)
                     .all(|(&x, &y)| same_bits(x, y));
-                assert!(same, "{what}: 1 thread and {how} differ");
+                assert!(same, "{what}: 1 thread and a team of {threads} differ");
             }
         }
     }
@@ -425,7 +435,15 @@ fn tile_width_independence<E: Element>(seed: u64) {
             let mut c = vec![E::ZERO; m * (n - c0)];
             let cv = MatMut::from_row_major(&mut c, m, n - c0).unwrap();
             let bv = b.view(false).submatrix(0, c0, k, n - c0);
-            gemm_with(kind, E::ONE, a.view(false), bv, E::ZERO, cv);
+            gemm_with(
+                kind,
+                E::ONE,
+                a.view(false),
+                bv,
+                E::ZERO,
+                cv,
+                &Parallelism::NONE,
+            );
             c
         };
         let whole = product(0);
@@ -467,7 +485,15 @@ fn tile_height_independence<E: Element>(seed: u64) {
                 let mut c = vec![E::ZERO; (m - r0) * n];
                 let cv = MatMut::from_row_major(&mut c, m - r0, n).unwrap();
                 let av = a.view(false).submatrix(r0, 0, m - r0, k);
-                gemm_with(kind, E::ONE, av, b.view(false), E::ZERO, cv);
+                gemm_with(
+                    kind,
+                    E::ONE,
+                    av,
+                    b.view(false),
+                    E::ZERO,
+                    cv,
+                    &Parallelism::NONE,
+                );
                 c
             };
             let whole = product(0);
@@ -530,6 +556,7 @@ fn relu_epilogue<E: Element>(seed: u64) {
                 case_data.beta,
                 got.view_mut(),
                 true,
+                &Parallelism::NONE,
             );
             for i in 0..m {
                 for j in 0..n {
@@ -556,19 +583,37 @@ fn gemm_relu_is_gemm_then_relu() {
 
 #[test]
 fn a_team_pays_only_for_products_it_splits_or_joins() {
-    let pool = |threads| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-    };
     // The deep linear nets of the experiments: 100 × 20 × 20 in f64, nothing to share.
-    assert!(!pool(2).install(|| super::team_pays::<f64>(100 * 20 * 20)));
+    assert!(!super::team_pays::<f64>(2, 100 * 20 * 20));
     // The width-100 layers of the small MLPs: 200 × 100 × 100, split on two threads.
-    assert!(pool(2).install(|| super::team_pays::<f32>(200 * 100 * 100)));
-    assert!(pool(2).install(|| super::team_pays::<f64>(200 * 100 * 100)));
+    assert!(super::team_pays::<f32>(2, 200 * 100 * 100));
+    assert!(super::team_pays::<f64>(2, 200 * 100 * 100));
     // A single thread has no team to pay for.
-    assert!(!pool(1).install(|| super::team_pays::<f32>(1 << 30)));
+    assert!(!super::team_pays::<f32>(1, 1 << 30));
+}
+
+/// The one split rule: one part per thread at most, one per tile at most, each of at least
+/// 12 000 vector FMAs, and never fewer than one.
+#[test]
+fn products_split_by_threads_tiles_and_work() {
+    use super::driver::part_count;
+    let per_part = 12_000 * 16;
+    assert_eq!(part_count(1, 1 << 30, 16, 1000), 1, "one thread");
+    assert_eq!(part_count(4, 0, 16, 1000), 1, "no work");
+    assert_eq!(
+        part_count(2, 2 * per_part - 1, 16, 1000),
+        1,
+        "just short of two parts"
+    );
+    assert_eq!(part_count(2, 2 * per_part, 16, 1000), 2, "two parts' worth");
+    assert_eq!(
+        part_count(8, 3 * per_part, 16, 1000),
+        3,
+        "three parts' worth on 8 threads"
+    );
+    assert_eq!(part_count(8, 1 << 30, 16, 5), 5, "five tiles");
+    // f64 vectors hold half as many lanes: the same product is worth twice the parts.
+    assert_eq!(part_count(8, 2 * per_part, 8, 1000), 4);
 }
 
 #[test]
@@ -586,6 +631,7 @@ fn empty_and_trivial_products() {
             bv,
             0.0,
             MatMut::from_row_major(&mut c, 2, 3).unwrap(),
+            &Parallelism::NONE,
         );
         assert_eq!(c, vec![0.0; 6]);
         let mut c = vec![2.0f64; 6];
@@ -596,6 +642,7 @@ fn empty_and_trivial_products() {
             bv,
             0.5,
             MatMut::from_row_major(&mut c, 2, 3).unwrap(),
+            &Parallelism::NONE,
         );
         assert_eq!(c, vec![1.0; 6]);
         // m = 0 and n = 0 touch nothing.
@@ -608,6 +655,7 @@ fn empty_and_trivial_products() {
             MatRef::from_row_major(&a, 4, 1).unwrap(),
             0.0,
             MatMut::from_row_major(&mut none, 0, 1).unwrap(),
+            &Parallelism::NONE,
         );
         // α = 0 only scales C, even with NaN in A.
         let nan = vec![f32::NAN; 4];
@@ -619,6 +667,7 @@ fn empty_and_trivial_products() {
             MatRef::from_row_major(&nan, 2, 2).unwrap(),
             0.25,
             MatMut::from_row_major(&mut c, 2, 2).unwrap(),
+            &Parallelism::NONE,
         );
         assert_eq!(c, vec![1.0; 4]);
         // 1×1×1.
@@ -630,6 +679,7 @@ fn empty_and_trivial_products() {
             MatRef::from_row_major(&[5.0f32], 1, 1).unwrap(),
             0.0,
             MatMut::from_row_major(&mut c, 1, 1).unwrap(),
+            &Parallelism::NONE,
         );
         assert_eq!(c, vec![30.0]);
     }
@@ -646,6 +696,7 @@ fn mismatched_shapes_are_named() {
         MatRef::from_row_major(&x[..4], 2, 2).unwrap(),
         0.0,
         MatMut::from_row_major(&mut c, 2, 2).unwrap(),
+        &Parallelism::NONE,
     );
 }
 

@@ -22,6 +22,7 @@ use crate::Element;
 use crate::MatMut;
 use crate::MatRef;
 use crate::elementwise::axpy;
+use crate::parallel::Parallelism;
 use crate::reduce::{dot, norm2};
 use crate::rng::Rng;
 
@@ -307,7 +308,7 @@ impl Basis {
         let mixing = MatRef::from_row_major(mix, keep, count).expect("keep × count coefficients");
         let old = MatRef::from_row_major(&self.data, count, self.len).expect("count vectors");
         let view = MatMut::from_row_major(&mut out, keep, self.len).expect("keep vectors");
-        crate::gemm(1.0, mixing, old, 0.0, view);
+        crate::gemm(1.0, mixing, old, 0.0, view, &Parallelism::NONE);
         self.data = out;
     }
 }
@@ -413,7 +414,7 @@ fn ritz_vectors(ritz: &Svd, u: &Basis, v: &Basis, k: usize, j: usize) -> Top {
     let combine = |basis: &Basis, coefficients: &[f64]| {
         let mut out = vec![0.0; basis.len];
         for (l, &c) in coefficients.iter().enumerate().take(j) {
-            axpy(c, basis.vector(l), &mut out);
+            axpy(c, basis.vector(l), &mut out, &Parallelism::NONE);
         }
         out
     };
@@ -443,7 +444,7 @@ fn orthonormalize(vectors: &mut [f64], len: usize) {
         for _ in 0..2 {
             for prev in done.chunks_exact(len) {
                 let d = dot(prev, v);
-                axpy(-d, prev, v);
+                axpy(-d, prev, v, &Parallelism::NONE);
             }
         }
         let norm = norm2(v);

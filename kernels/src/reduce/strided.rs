@@ -7,6 +7,7 @@
 
 use super::sum;
 use crate::elementwise::add_assign;
+use crate::parallel::Parallelism;
 use crate::{Element, MatRef};
 
 /// Columns added one after another before the pairwise halving takes over.
@@ -90,7 +91,7 @@ fn add_columns<'a, T: Element>(
     if hi - lo <= COLUMN_BLOCK {
         out.copy_from_slice(column(lo));
         for j in lo + 1..hi {
-            add_assign(out, column(j));
+            add_assign(out, column(j), &Parallelism::NONE);
         }
         return;
     }
@@ -98,5 +99,5 @@ fn add_columns<'a, T: Element>(
     let (right, deeper) = scratch.split_at_mut(out.len());
     add_columns(column, lo, mid, out, deeper);
     add_columns(column, mid, hi, right, deeper);
-    add_assign(out, right);
+    add_assign(out, right, &Parallelism::NONE);
 }

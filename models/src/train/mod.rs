@@ -6,6 +6,7 @@ mod state;
 mod trainer;
 
 use autodiff::{Element, MarginLoss, Tensor};
+use kernels::parallel::{Parallelism, Team};
 
 use crate::network::Network;
 use crate::rule::StepRule;
@@ -130,10 +131,10 @@ pub enum TrainError {
 /// [`TrainError::Diverged`] and the network restored to the last good weights.
 ///
 /// On a rayon pool of several threads, when the network's products are big enough to share
-/// ([`kernels::gemm::team_pays`]), the run holds a [`kernels::parallel::team`]: the other
-/// threads poll for work between the step's products (busy for up to 200 µs after each, then
-/// napping), and work the callback hands to rayon directly runs on the calling thread only. A
-/// network too small to share runs as on one thread.
+/// ([`team_for`]), the run holds a [`Team`] (see [`Trainer`]) and the callback finds its
+/// parallelism on the network's tape ([`autodiff::Tape::parallelism`]); work the callback hands
+/// to rayon directly runs on the calling thread only. A network too small to share runs as on
+/// one thread. The tape is handed back with [`Parallelism::NONE`].
 ///
 /// ```
 /// use autodiff::Tensor;
@@ -201,9 +202,7 @@ pub fn train_with<T: Element>(
         Some(state) => Trainer::resume(net, x, y, cfg, state)?,
         None => Trainer::new(net, x, y, cfg)?,
     };
-    let rows = x.shape().first().copied().unwrap_or(0);
-    let shared = sharing_for(net, rows);
-    run_steps(shared, || {
+    let mut steps = || {
         loop {
             let info = trainer.evaluate(net)?;
             let stop = |reason, steps| {
@@ -227,24 +226,17 @@ pub fn train_with<T: Element>(
                 return stop(StopReason::Callback, trainer.step());
             }
         }
-    })
+    };
+    let outcome = steps();
+    net.tape().set_parallelism(Parallelism::NONE);
+    outcome
 }
 
-/// How [`train`] shares the current pool's threads in steps of `net` on batches of `rows`
-/// examples: whether the network has a product big enough to share
-/// ([`kernels::gemm::team_pays`]). For [`run_steps`].
-pub fn sharing_for<T: Element>(net: &Network<T>, rows: usize) -> bool {
-    kernels::gemm::team_pays::<T>(net.largest_product(rows))
-}
-
-/// Runs `f`, a loop of training steps, as [`train`] runs its own: with `shared` (from
-/// [`sharing_for`]) inside one [`kernels::parallel::team`], so that the pool's other threads
-/// stand by for the whole loop instead of paying a worker wake-up on each small product; else
-/// directly, exactly as on one thread. For benchmarks and hand-written loops.
-pub fn run_steps<R>(shared: bool, f: impl FnOnce() -> R) -> R {
-    if shared {
-        kernels::parallel::team(f)
-    } else {
-        f()
-    }
+/// The team [`Trainer`] runs steps of `net` on batches of `rows` examples with: a team of the
+/// current rayon pool's threads when the network has a product big enough to share
+/// ([`kernels::gemm::team_pays`]), else none, and the steps run exactly as on one thread. For
+/// benchmarks and hand-written loops, which hand its parallelism to the network's tape.
+pub fn team_for<T: Element>(net: &Network<T>, rows: usize) -> Option<Team> {
+    let threads = kernels::parallel::available_threads();
+    kernels::gemm::team_pays::<T>(threads, net.largest_product(rows)).then(Team::new)
 }

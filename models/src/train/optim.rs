@@ -2,6 +2,7 @@
 
 use autodiff::Element;
 use kernels::elementwise::axpy;
+use kernels::parallel::Parallelism;
 
 use crate::rule::StepRule;
 
@@ -111,7 +112,14 @@ impl<T: Element> Optimizer<T> {
     }
 
     /// Applies the update to parameter `i` with value `w` and gradient `g`.
-    pub(crate) fn apply(&mut self, s: StepScalars<T>, i: usize, w: &mut [T], g: &[T]) {
+    pub(crate) fn apply(
+        &mut self,
+        s: StepScalars<T>,
+        i: usize,
+        w: &mut [T],
+        g: &[T],
+        par: &Parallelism,
+    ) {
         match self.rule {
             StepRule::Momentum { .. } => {
                 let v = &mut self.first[i];
@@ -135,7 +143,7 @@ impl<T: Element> Optimizer<T> {
             | StepRule::Adaptive { .. } => {
                 // w + (−η)·g, bit for bit w − η·g (negation is exact); SIMD, and cut across a
                 // team's threads for long parameters.
-                axpy(-s.lr, g, w);
+                axpy(-s.lr, g, w, par);
             }
         }
     }
@@ -155,7 +163,7 @@ mod tests {
         let mut opt = Optimizer::<f64>::new(rule, &[3]);
         let mut w = vec![1.0, 1.0, 1.0];
         let s = opt.begin(0.1, 0.0);
-        opt.apply(s, 0, &mut w, &[2.0, -0.5, 1e-3]);
+        opt.apply(s, 0, &mut w, &[2.0, -0.5, 1e-3], &Parallelism::NONE);
         for (x, e) in w.iter().zip([0.9, 1.1, 0.9]) {
             assert!((x - e).abs() < 1e-9, "{x} vs {e}");
         }
@@ -167,14 +175,14 @@ mod tests {
         let mut w = vec![0.0];
         for _ in 0..2 {
             let s = opt.begin(1.0, 0.0);
-            opt.apply(s, 0, &mut w, &[1.0]);
+            opt.apply(s, 0, &mut w, &[1.0], &Parallelism::NONE);
         }
         // v1 = 1, v2 = 1.5: w = −2.5.
         assert_eq!(w, [-2.5]);
         let mut opt = Optimizer::<f32>::new(StepRule::GradNormalized, &[2]);
         let mut w = vec![0.0f32, 0.0];
         let s = opt.begin(0.5, 5.0);
-        opt.apply(s, 0, &mut w, &[3.0, 4.0]);
+        opt.apply(s, 0, &mut w, &[3.0, 4.0], &Parallelism::NONE);
         assert_eq!(w, [-0.3, -0.4]);
     }
 }

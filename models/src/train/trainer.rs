@@ -5,6 +5,7 @@
 //! the first step a step allocates nothing on the heap.
 
 use autodiff::{Element, Tensor};
+use kernels::parallel::{Parallelism, Team};
 use kernels::rng::Rng;
 
 use super::optim::Optimizer;
@@ -16,9 +17,13 @@ use crate::rule::StepRule;
 const MIN_LOG_ETA: f64 = -690.8;
 
 /// A training run in progress: call [`Trainer::evaluate`] then [`Trainer::update`], repeatedly
-/// ([`super::train`] does this with a callback and stopping rules). On a pool of several threads,
-/// run the loop inside [`kernels::parallel::team`], as `train` does, or each step's small
-/// products pay a thread wake-up apiece.
+/// ([`super::train`] does this with a callback and stopping rules).
+///
+/// On a rayon pool of several threads, when the network's products on a batch are big enough to
+/// share ([`super::team_for`]), the trainer leads a [`Team`] of the pool's threads for its whole
+/// life and hands the team's parallelism to the network's tape on every evaluation: the other
+/// threads poll for work between the step's products (busy for up to 200 µs after each, then
+/// napping). A network too small to share runs as on one thread.
 pub struct Trainer<'a, T: Element> {
     x: &'a Tensor<T>,
     y: &'a Tensor<T>,
@@ -50,6 +55,10 @@ pub struct Trainer<'a, T: Element> {
     accepted: Option<StepInfo>,
     /// The next update retries from `backup` with `grad_backup` (adaptive rule).
     retry: bool,
+    /// The threads the steps run on: `team`'s, or the calling thread's alone.
+    par: Parallelism,
+    /// Kept on hand for the steps while the trainer lives (dropping it lets the helpers go).
+    _team: Option<Team>,
 }
 
 impl<'a, T: Element> Trainer<'a, T> {
@@ -76,6 +85,8 @@ impl<'a, T: Element> Trainer<'a, T> {
         };
         let adaptive = matches!(cfg.rule, StepRule::Adaptive { .. });
         let mini = batch < n;
+        let team = super::team_for(net, batch);
+        let par = team.as_ref().map_or(Parallelism::NONE, Team::parallelism);
         Ok(Self {
             x,
             y,
@@ -96,6 +107,8 @@ impl<'a, T: Element> Trainer<'a, T> {
             step: 0,
             accepted: None,
             retry: false,
+            par,
+            _team: team,
         })
     }
 
@@ -158,6 +171,12 @@ impl<'a, T: Element> Trainer<'a, T> {
         }
     }
 
+    /// The threads the trainer's steps run on: its team's, or [`Parallelism::NONE`]. Work run
+    /// beside the steps (a benchmark's other contenders, metrics) can share the team through it.
+    pub fn parallelism(&self) -> &Parallelism {
+        &self.par
+    }
+
     /// Updates applied so far.
     pub fn step(&self) -> usize {
         self.step
@@ -170,6 +189,7 @@ impl<'a, T: Element> Trainer<'a, T> {
     /// describes the restored iterate. Other rules report a non-finite loss or gradient as
     /// [`TrainError::Diverged`], after restoring the previous weights.
     pub fn evaluate(&mut self, net: &mut Network<T>) -> Result<StepInfo, TrainError> {
+        net.tape().set_parallelism(self.par.clone());
         let (loss, log_loss, grad_norm) = self.loss_and_gradient(net);
         let uses_log = self.cfg.rule.uses_log_loss();
         let objective = if uses_log { log_loss } else { loss };
@@ -255,6 +275,7 @@ impl<'a, T: Element> Trainer<'a, T> {
             backup,
             grad_backup,
             trained,
+            par,
             ..
         } = self;
         let mut first_bad = None;
@@ -273,7 +294,7 @@ impl<'a, T: Element> Trainer<'a, T> {
             if !trained[i] {
                 return;
             }
-            optimizer.apply(scalars, i, w, g);
+            optimizer.apply(scalars, i, w, g, par);
             // max |w| is NaN or infinite exactly when some entry is: one SIMD pass.
             if first_bad.is_none() && !kernels::reduce::max_abs(w).is_finite() {
                 first_bad = Some(i);

@@ -6,6 +6,7 @@
 //! the solve fell from more than 25 s to under 1 s (experiments/README.md, costs).
 
 use kernels::elementwise::axpy;
+use kernels::parallel::Parallelism;
 use kernels::reduce::dot;
 use kernels::rng::Rng;
 
@@ -87,7 +88,7 @@ impl<'a> Ascent<'a> {
             let delta = updated - self.alpha[i];
             if delta != 0.0 {
                 self.alpha[i] = updated;
-                axpy(delta, zi, &mut self.w);
+                axpy(delta, zi, &mut self.w, &Parallelism::NONE);
             }
             self.active[kept] = i;
             kept += 1;
@@ -112,7 +113,12 @@ impl<'a> Ascent<'a> {
         self.w.iter_mut().for_each(|v| *v = 0.0);
         for (i, &a) in self.alpha.iter().enumerate() {
             if a != 0.0 {
-                axpy(a, &self.z[i * self.dim..(i + 1) * self.dim], &mut self.w);
+                axpy(
+                    a,
+                    &self.z[i * self.dim..(i + 1) * self.dim],
+                    &mut self.w,
+                    &Parallelism::NONE,
+                );
             }
         }
         for i in 0..self.margins.len() {

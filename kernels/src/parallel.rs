@@ -15,9 +15,10 @@
 //! helpers poll a shared slot instead of sleeping; the thread that posts a job claims parts too,
 //! so it never waits for a helper that has not arrived.
 //!
-//! A team also owns one set of packing buffers per part slot: part p of any job uses slot p
-//! whichever thread runs it, so the buffers a step needs are grown by the step's first run,
-//! however the parts happened to fall on the threads.
+//! A team also owns the packing buffers of its threads, one set per thread (so that a thread
+//! packs into memory its own cache holds), each made big enough for the largest cache block when
+//! the team is created: a part never grows buffers, so what a step allocates does not depend on
+//! which thread ran which part.
 
 use std::any::Any;
 use std::cell::UnsafeCell;
@@ -88,9 +89,9 @@ impl Team {
     pub fn new() -> Self {
         let threads = available_threads();
         let shared = Arc::new(Shared::new(threads));
-        for _ in 1..threads {
+        for slot in 1..threads {
             let shared = Arc::clone(&shared);
-            rayon::spawn(move || shared.serve());
+            rayon::spawn(move || shared.serve(slot));
         }
         Self { shared }
     }
@@ -105,7 +106,7 @@ impl Team {
     pub fn parallelism(&self) -> Parallelism {
         Parallelism {
             team: Some(Arc::clone(&self.shared)),
-            part: None,
+            inside: None,
         }
     }
 }
@@ -123,21 +124,21 @@ impl Drop for Team {
 }
 
 /// How a kernel may use threads: on the calling thread only ([`Parallelism::NONE`]), or through a
-/// [`Team`]. Inside a part of a team's job, the part is handed a parallelism of one thread that
-/// keeps the part's packing buffers.
+/// [`Team`]. A part of a team's job is handed a parallelism of one thread that keeps the packing
+/// buffers of the thread running it.
 #[derive(Clone, Default)]
 pub struct Parallelism {
     /// The team parts go to, if any.
     team: Option<Arc<Shared>>,
-    /// Inside a part of a job of `team`: that part's index (its scratch slot); work then runs on
-    /// the calling thread.
-    part: Option<usize>,
+    /// Inside a part of a job of `team`: the slot (0 the leader, i the i-th helper) of the thread
+    /// running it, whose buffers it uses; work then runs on that thread alone.
+    inside: Option<usize>,
 }
 
 impl std::fmt::Debug for Parallelism {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.part {
-            Some(part) => write!(f, "Parallelism(part {part} of a team)"),
+        match self.inside {
+            Some(slot) => write!(f, "Parallelism(a part on thread {slot} of a team)"),
             None => write!(f, "Parallelism({} thread(s))", self.threads()),
         }
     }
@@ -147,12 +148,12 @@ impl Parallelism {
     /// Everything on the calling thread.
     pub const NONE: Self = Self {
         team: None,
-        part: None,
+        inside: None,
     };
 
     /// How many threads work may be cut for: the team's, or 1.
     pub fn threads(&self) -> usize {
-        match (&self.team, self.part) {
+        match (&self.team, self.inside) {
             (Some(team), None) => team.threads,
             _ => 1,
         }
@@ -160,25 +161,26 @@ impl Parallelism {
 
     /// Runs `f(0, ·)`, …, `f(parts − 1, ·)`, in parallel on the team when there is one, and
     /// returns when every part has run. Each call gets the parallelism its part may use: one
-    /// thread, with the part's own packing buffers.
+    /// thread, with the packing buffers of the thread running it.
     pub fn for_each_part(&self, parts: usize, f: impl Fn(usize, &Parallelism) + Sync) {
         let Some(team) = &self.team else {
             (0..parts).for_each(|part| f(part, self));
             return;
         };
-        let in_part = |part| {
+        let in_part = |part, slot| {
             f(
                 part,
                 &Parallelism {
                     team: Some(Arc::clone(team)),
-                    part: Some(part),
+                    inside: Some(slot),
                 },
             )
         };
+        let slot = self.inside.unwrap_or(LEADER);
         if self.threads() > 1 && (2..=MAX_PARTS).contains(&parts) {
-            team.run(parts, &in_part);
+            team.run(parts, slot, &in_part);
         } else {
-            (0..parts).for_each(in_part);
+            (0..parts).for_each(|part| in_part(part, slot));
         }
     }
 
@@ -227,14 +229,14 @@ impl Parallelism {
         self.threads() > 1 && fmas[0].min(fmas[1]) >= MIN_FMAS_TO_JOIN
     }
 
-    /// Runs `f` with the packing buffers of this parallelism: the team's slot of the current
-    /// part (slot 0 for the leader outside a job), else the calling thread's. A slot already in
-    /// use (a team shared by threads it was not made for) falls back to the thread's buffers.
+    /// Runs `f` with the packing buffers of this parallelism: in a team, those of the thread
+    /// running the current part (the leader's outside a job), else the calling thread's. Buffers
+    /// already in use (a team shared by threads it was not made for) fall back to the thread's.
     pub(crate) fn with_scratch<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
         let slot = self
             .team
             .as_ref()
-            .and_then(|team| team.scratch.get(self.part.unwrap_or(0)));
+            .and_then(|team| team.scratch.get(self.inside.unwrap_or(LEADER)));
         match slot.map(Mutex::try_lock) {
             Some(Ok(mut scratch)) => f(&mut scratch),
             _ => with_thread_scratch(f),
@@ -250,8 +252,12 @@ fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
 /// Parts of one job: the ticket counts them in 16 bits.
 const MAX_PARTS: usize = 0xffff;
 
-/// A job as the helpers see it: the leader's closure, its lifetime erased.
-type JobRef = *const (dyn Fn(usize) + Sync + 'static);
+/// The scratch slot of a team's leader; its helpers have 1, 2, ….
+const LEADER: usize = 0;
+
+/// A job as the helpers see it: the poster's closure, called with the part and the slot of the
+/// thread running it, its lifetime erased.
+type JobRef = *const (dyn Fn(usize, usize) + Sync + 'static);
 
 /// What the leader and helpers of a team share.
 struct Shared {
@@ -274,7 +280,7 @@ struct Shared {
     panic: Mutex<Option<Box<dyn Any + Send>>>,
     /// Set when the team is dropped: the helpers leave.
     stop: AtomicBool,
-    /// Packing buffers per part slot (see the module docs).
+    /// Packing buffers per thread, by slot (see the module docs).
     scratch: Box<[Mutex<Scratch>]>,
 }
 
@@ -296,18 +302,18 @@ impl Shared {
             pending: AtomicUsize::new(0),
             panic: Mutex::new(None),
             stop: AtomicBool::new(false),
-            scratch: (0..threads.max(2))
-                .map(|_| Mutex::new(Scratch::default()))
+            scratch: (0..threads)
+                .map(|_| Mutex::new(Scratch::for_any_block()))
                 .collect(),
         }
     }
 
-    /// Posts `f` as a job of `parts` parts, runs parts until none is left unclaimed, waits for
-    /// the parts helpers claimed, then re-raises a part's panic if there was one. If another job
-    /// is being posted, runs every part itself.
-    fn run(&self, parts: usize, f: &(dyn Fn(usize) + Sync)) {
+    /// Posts `f` as a job of `parts` parts, runs parts (as the thread of `slot`) until none is
+    /// left unclaimed, waits for the parts helpers claimed, then re-raises a part's panic if
+    /// there was one. If another job is being posted, runs every part itself.
+    fn run(&self, parts: usize, slot: usize, f: &(dyn Fn(usize, usize) + Sync)) {
         if self.posting.swap(true, Ordering::Acquire) {
-            (0..parts).for_each(f);
+            (0..parts).for_each(|part| f(part, slot));
             return;
         }
         let _posted = ReleaseOnDrop(&self.posting);
@@ -323,7 +329,7 @@ impl Shared {
         // Release: a helper that sees this ticket sees the job and `pending` above.
         self.ticket
             .store(generation << 32 | (parts as u64) << 16, Ordering::Release);
-        while self.claim_and_run() {}
+        while self.claim_and_run(slot) {}
         let mut polls = 0u32;
         while self.pending.load(Ordering::Acquire) != 0 {
             pause(&mut polls);
@@ -334,8 +340,9 @@ impl Shared {
         }
     }
 
-    /// Claims the next part of the current job and runs it; false when none is left.
-    fn claim_and_run(&self) -> bool {
+    /// Claims the next part of the current job and runs it as the thread of `slot`; false when
+    /// none is left.
+    fn claim_and_run(&self, slot: usize) -> bool {
         let mut ticket = self.ticket.load(Ordering::Acquire);
         let part = loop {
             let (parts, next) = ((ticket >> 16) & 0xffff, ticket & 0xffff);
@@ -356,7 +363,7 @@ impl Shared {
         // its poster is still inside `run` for it: `job` holds that job and its closure lives.
         let job = unsafe { (*self.job.get()).expect("a posted job") };
         // SAFETY: as above, the closure behind `job` is alive until `pending` reaches zero.
-        let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe { (*job)(part) }));
+        let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe { (*job)(part, slot) }));
         if let Err(payload) = result {
             *self.panic.lock().unwrap_or_else(|e| e.into_inner()) = Some(payload);
         }
@@ -365,8 +372,8 @@ impl Shared {
         true
     }
 
-    /// A helper's loop: run parts as they are posted until the team stops.
-    fn serve(&self) {
+    /// The loop of the helper of `slot`: run parts as they are posted until the team stops.
+    fn serve(&self, slot: usize) {
         if thread::current().id() == self.leader {
             return;
         }
@@ -374,7 +381,7 @@ impl Shared {
         let mut polls = 0u32;
         let mut nap = NAP;
         loop {
-            if self.claim_and_run() {
+            if self.claim_and_run(slot) {
                 idle_since = Instant::now();
                 nap = NAP;
             } else if self.stop.load(Ordering::Acquire) {
@@ -554,42 +561,48 @@ mod tests {
         });
     }
 
-    /// Part p's packing buffers are the team's slot p whichever thread runs it, so a step's
-    /// buffers are all grown by its first run; the leader outside a job uses slot 0.
+    /// A part packs into the buffers of the thread running it (the leader's own outside a job
+    /// too), and they are already big enough for the largest block: they never move.
     #[test]
-    fn a_part_keeps_its_slot_whatever_thread_runs_it() {
+    fn a_part_uses_its_threads_buffers() {
         pool(2).install(|| {
             let team = Team::new();
             let par = team.parallelism();
+            let largest = crate::gemm::PACKED_BYTES[0] / size_of::<f64>();
             let address = |par: &Parallelism, len: usize| {
                 par.with_scratch(|s| s.buffers::<f64>(len, 0).0.as_ptr() as usize)
             };
             let leader = address(&par, 1000);
-            let slots: Vec<Mutex<HashSet<usize>>> =
-                (0..2).map(|_| Mutex::new(HashSet::new())).collect();
-            let threads = Mutex::new(HashSet::new());
+            assert_eq!(
+                address(&par, largest),
+                leader,
+                "the largest block fits as made"
+            );
+            let seen: Mutex<HashSet<(ThreadId, usize)>> = Mutex::new(HashSet::new());
             let start = Instant::now();
-            while threads.lock().unwrap().len() < 2 && start.elapsed().as_secs() < 30 {
+            let threads = || {
+                let seen = seen.lock().unwrap();
+                seen.iter().map(|(t, _)| *t).collect::<HashSet<_>>().len()
+            };
+            while threads() < 2 && start.elapsed().as_secs() < 30 {
                 par.for_each_part(2, |p, inner| {
-                    threads.lock().unwrap().insert(thread::current().id());
-                    slots[p].lock().unwrap().insert(address(inner, 1000));
+                    let len = if p == 0 { largest } else { 1000 };
+                    let at = address(inner, len);
+                    seen.lock().unwrap().insert((thread::current().id(), at));
                     thread::sleep(Duration::from_micros(100));
                 });
             }
-            let slots: Vec<HashSet<usize>> =
-                slots.into_iter().map(|s| s.into_inner().unwrap()).collect();
+            let seen = seen.into_inner().unwrap();
             assert_eq!(
-                threads.into_inner().unwrap().len(),
+                seen.len(),
                 2,
-                "both threads ran parts"
+                "one buffer per thread, whatever part it ran: {seen:?}"
             );
-            assert_eq!(slots[0].len(), 1, "part 0 always had the same buffers");
-            assert_eq!(slots[1].len(), 1, "part 1 always had the same buffers");
+            let here = thread::current().id();
             assert!(
-                slots[0].contains(&leader),
-                "part 0 and the leader share slot 0"
+                seen.contains(&(here, leader)),
+                "the leader's parts use its own buffers"
             );
-            assert!(!slots[1].contains(&leader), "part 1 has its own slot");
         });
     }
 }

@@ -1,6 +1,6 @@
 //! Reusable packing buffers, so that a product does not allocate and fault in fresh pages on
-//! every call: one per thread for serial work, one per part slot in a [`crate::parallel::Team`]
-//! (see [`crate::parallel::Parallelism`]).
+//! every call: one set per thread, kept by the thread for serial work and by its
+//! [`crate::parallel::Team`] for a team's (see [`crate::parallel::Parallelism`]).
 
 use std::cell::RefCell;
 
@@ -14,6 +14,18 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    /// Buffers big enough for the packed blocks of any product ([`crate::gemm::PACKED_BYTES`]),
+    /// so that no tiled product grows them. Allocated zeroed, which the system hands out as
+    /// untouched pages: memory a thread never packs into costs nothing.
+    pub(crate) fn for_any_block() -> Self {
+        let words = |bytes: usize| (bytes + LINE).div_ceil(size_of::<f64>());
+        let [a, b] = crate::gemm::PACKED_BYTES;
+        Self {
+            a: vec![0.0; words(a)],
+            b: vec![0.0; words(b)],
+        }
+    }
+
     /// Two buffers of `a_len` and `b_len` elements, each starting on a 64-byte cache line.
     pub(crate) fn buffers<E: Element>(
         &mut self,
@@ -27,9 +39,11 @@ impl Scratch {
     }
 }
 
+/// The cache line the buffers start on, bytes.
+const LINE: usize = 64;
+
 /// A `len`-element slice of `store` (grown as needed) starting on a 64-byte boundary.
 fn aligned<E: Element>(store: &mut Vec<f64>, len: usize) -> &mut [E] {
-    const LINE: usize = 64;
     let words = (len * size_of::<E>()).div_ceil(size_of::<f64>()) + LINE / size_of::<f64>();
     if store.len() < words {
         store.resize(words, 0.0);

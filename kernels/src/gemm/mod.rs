@@ -34,6 +34,10 @@ use crate::{Element, MatMut, MatRef};
 use driver::{Operand, Problem};
 use kernel_set::KernelSet;
 
+/// The largest packed blocks of any kernel set, bytes: an MC × KC block of A (a quarter of L3)
+/// and a KC × NC block of B (half of L2); see `blocking`.
+pub(crate) const PACKED_BYTES: [usize; 2] = [blocking::L3_BYTES / 4, blocking::L2_BYTES / 2];
+
 /// C ← α·A·B + β·C for any shapes and strides, with the kernel of [`selected_kernel`].
 ///
 /// With `beta == 0` the old contents of C are never read, so NaN or garbage in C cannot leak into

@@ -393,6 +393,41 @@ fn split_products_give_the_same_weights_on_one_and_two_threads() {
     );
 }
 
+/// The trainer decides on a team from the rows of a step's batch, not of the data set: a wide
+/// network leads one on the full batch of 300 rows, and none on mini-batches of 1 (whose
+/// products are too small to split or join); after `train` the tape is handed back serial.
+#[test]
+fn the_team_follows_the_batch_not_the_data() {
+    let mut rng = kernels::rng::Rng::new(5);
+    let n = 300;
+    let x = Tensor::from_vec((0..n * 20).map(|_| rng.normal()).collect(), &[n, 20]).unwrap();
+    let y = Tensor::from_vec((0..n).map(|i| [1.0, -1.0][i % 2]).collect(), &[n]).unwrap();
+    let mut net = Network::<f64>::new(&arch("20,relu:256,relu:256,1"), Init::He, 3);
+    let full = TrainConfig::new(MarginLoss::Logistic, StepRule::Constant, 0.05, 3);
+    let mini = TrainConfig {
+        batch_size: Some(1),
+        ..full.clone()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let threads = |cfg: &TrainConfig| {
+            let trainer = models::Trainer::new(&net, &x, &y, cfg).unwrap();
+            trainer.parallelism().threads()
+        };
+        assert_eq!(threads(&full), 2, "300 × 256 × 256 products are split");
+        assert_eq!(threads(&mini), 1, "1 × 256 × 256 products are not");
+        train(&mut net, &x, &y, &full, |_, net| {
+            assert_eq!(net.tape_ref().parallelism().threads(), 2);
+            Control::Continue
+        })
+        .unwrap();
+        assert_eq!(net.tape_ref().parallelism().threads(), 1);
+    });
+}
+
 #[test]
 fn mini_batches_see_every_example_and_train() {
     let (x, y) = svm_data();

@@ -59,22 +59,27 @@ impl<E> Shape<E> {
     /// The kernel for a panel `cols` wide in the given A mode: the narrowest edge tile that
     /// covers it (one ending in a half vector when that suffices), or the full tile.
     pub(crate) fn kernel(&self, cols: usize, lanes: usize, column_mode: bool) -> TileFn<E> {
-        if cols == self.nr {
-            // The common case, without the divisions below: loop 2 asks once per row tile.
-            return if column_mode { self.col } else { self.general };
-        }
-        let rest = cols % lanes;
-        let half = (rest != 0 && rest <= lanes / 2)
-            .then(|| self.halves.get(cols / lanes))
-            .flatten();
-        let shape = half
-            .or_else(|| self.edges.get(cols.div_ceil(lanes).wrapping_sub(1)))
-            .unwrap_or(self);
+        let shape = self.covering(cols, lanes);
         if column_mode {
             shape.col
         } else {
             shape.general
         }
+    }
+
+    /// The narrowest of this tile and its edges and halves that covers `cols ≤ nr` columns: its
+    /// `nr` is how many columns of B the kernel reads.
+    pub(crate) fn covering(&self, cols: usize, lanes: usize) -> &Self {
+        if cols == self.nr {
+            // The common case, without the divisions below: loop 2 asks once per row tile.
+            return self;
+        }
+        let rest = cols % lanes;
+        let half = (rest != 0 && rest <= lanes / 2)
+            .then(|| self.halves.get(cols / lanes))
+            .flatten();
+        half.or_else(|| self.edges.get(cols.div_ceil(lanes).wrapping_sub(1)))
+            .unwrap_or(self)
     }
 }
 

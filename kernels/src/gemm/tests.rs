@@ -299,7 +299,8 @@ fn every_kernel_matches_the_reference_f64() {
 
 /// Every height up to three tiles of the tallest narrow tile, on widths that take each narrow
 /// tile and its half-vector ends: loop 2 cuts the rows into tiles of every height from half the
-/// tallest up, in place by rows and by columns (the random layouts) or packed.
+/// tallest up, in place by rows and by columns (the random layouts) or packed; the widths that
+/// end a whole or half vector past the last full panel read that edge panel of B in place.
 fn narrow_products_of_every_height<E: Element>(seed: u64) {
     let mut rng = Rng::new(seed);
     for m in 1..=49 {

@@ -16,10 +16,11 @@
 //! product of the small MLPs takes 6 zmm + 1 ymm FMAs per row and step instead of 7 zmm
 //! (measured 1.06–1.10× the gemm crate, against 1.00–1.04× with 7 zmm); on cores with full-width
 //! units a ymm FMA costs what a zmm one does, so nothing is lost there.
-//! The main tile also comes on one and two rows fewer (one fewer on the portable set), with the
-//! same edges and halves, so that loop 2 cuts m rows into tiles of nearly equal height instead
-//! of computing a ragged remainder as a full tile on zero rows: 64 rows as 9 × 6 + 2 × 5, not
-//! 11 × 6 (measured f32 64³ 0.99× → 1.04× the gemm crate, 200×100×100 1.09× → 1.11×).
+//! The main tile also comes on every height down to half its own, with the same edges and
+//! halves, so that loop 2 cuts m rows into tiles of nearly equal height instead of computing a
+//! ragged remainder as a full tile on zero rows: 64 rows as 9 × 6 + 2 × 5, not 11 × 6 (measured
+//! f32 64³ 0.99× → 1.04× the gemm crate, 200×100×100 1.09× → 1.11×), and 7 rows as 4 + 3, not
+//! 6 + a padded 6 (7×64×64 0.67× → 1.17× in f32, 0.65× → 1.14× in f64).
 //! The narrow tiles come on every height down to half their own, which is the shortest an even
 //! cut into more than one tile needs: without them a 32-row f32 product 32 wide ran as 12 + 12
 //! rows and a last 8 rows packed and padded to 12, the copy alone a fifth of the call
@@ -229,7 +230,7 @@ macro_rules! kernel_set {
 
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F32: Avx512F32, Avx2F32, f32,
-    lanes = 16, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3], shorter = [1, 2],
+    lanes = 16, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3], shorter = [1, 2, 3],
     narrow = [
         (16, 1, [0], [1, 2, 3, 4, 5, 6, 7, 8]),
         (12, 2, [0, 1], [1, 2, 3, 4, 5, 6]),
@@ -238,7 +239,7 @@ kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F32: Avx512F32
     transpose = Some(transpose::AVX512_F32));
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64, Avx2F64, f64,
-    lanes = 8, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3], shorter = [1, 2],
+    lanes = 8, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3], shorter = [1, 2, 3],
     narrow = [
         (16, 1, [0], [1, 2, 3, 4, 5, 6, 7, 8]),
         (12, 2, [0, 1], [1, 2, 3, 4, 5, 6]),
@@ -247,15 +248,15 @@ kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64
     transpose = Some(transpose::AVX512_F64));
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F32: Avx2F32, Avx2F32, f32, lanes = 8,
-    main = (6, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(12, 1, [], [1, 2, 3, 4, 5, 6])],
+    main = (6, 2), edges = [1], halves = [], shorter = [1, 2, 3], narrow = [(12, 1, [], [1, 2, 3, 4, 5, 6])],
     row = 8, dot = [2, 3], transpose = None);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F64: Avx2F64, Avx2F64, f64, lanes = 4,
-    main = (6, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(12, 1, [], [1, 2, 3, 4, 5, 6])],
+    main = (6, 2), edges = [1], halves = [], shorter = [1, 2, 3], narrow = [(12, 1, [], [1, 2, 3, 4, 5, 6])],
     row = 8, dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F32: PortableF32, PortableF32, f32, lanes = 8,
-    main = (4, 2), edges = [1], halves = [], shorter = [1], narrow = [(8, 1, [], [1, 2, 3, 4])], row = 4,
+    main = (4, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(8, 1, [], [1, 2, 3, 4])], row = 4,
     dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F64: PortableF64, PortableF64, f64, lanes = 4,
-    main = (4, 2), edges = [1], halves = [], shorter = [1], narrow = [(8, 1, [], [1, 2, 3, 4])], row = 4,
+    main = (4, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(8, 1, [], [1, 2, 3, 4])], row = 4,
     dot = [2, 3], transpose = None);

@@ -490,8 +490,8 @@ fn results_do_not_depend_on_the_tile_width() {
 }
 
 /// The rows of a 64-row product `n` columns wide (100: main tiles of 6 and 5 rows on AVX-512 and
-/// AVX2; 24 and 12: narrow tiles of 8 to 16 rows), against the same rows computed as products of
-/// fewer rows, cut into other heights (6 and 4, a lone 4, a padded last row): the bits agree
+/// AVX2; 24 and 12: narrow tiles of 4 to 16 rows), against the same rows computed as products of
+/// fewer rows, cut into other heights (6 and 4, a lone 4, 4 + 3): the bits agree
 /// whichever tile height holds the row, with A in place by rows and by columns.
 fn tile_height_independence<E: Element>(seed: u64, n: usize) {
     let mut rng = Rng::new(seed);

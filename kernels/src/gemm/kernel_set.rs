@@ -16,10 +16,15 @@
 //! product of the small MLPs takes 6 zmm + 1 ymm FMAs per row and step instead of 7 zmm
 //! (measured 1.06–1.10× the gemm crate, against 1.00–1.04× with 7 zmm); on cores with full-width
 //! units a ymm FMA costs what a zmm one does, so nothing is lost there.
-//! The main tile also comes on one and two rows fewer (one fewer on the portable set), with the
-//! same edges and halves, so that loop 2 cuts m rows into tiles of nearly equal height instead
-//! of computing a ragged remainder as a full tile on zero rows: 64 rows as 9 × 6 + 2 × 5, not
-//! 11 × 6 (measured f32 64³ 0.99× → 1.04× the gemm crate, 200×100×100 1.09× → 1.11×).
+//! The main tile also comes on every height down to half its own, with the same edges and
+//! halves, so that loop 2 cuts m rows into tiles of nearly equal height instead of computing a
+//! ragged remainder as a full tile on zero rows: 64 rows as 9 × 6 + 2 × 5, not 11 × 6 (measured
+//! f32 64³ 0.99× → 1.04× the gemm crate, 200×100×100 1.09× → 1.11×), and 7 rows as 4 + 3, not
+//! 6 + a padded 6 (7×64×64 0.67× → 1.17× in f32, 0.65× → 1.14× in f64).
+//! The narrow tiles come on every height down to half their own, which is the shortest an even
+//! cut into more than one tile needs: without them a 32-row f32 product 32 wide ran as 12 + 12
+//! rows and a last 8 rows packed and padded to 12, the copy alone a fifth of the call
+//! (measured f32 32³ 0.76× → 1.16× the gemm crate, f64 16³ 0.81× → 1.40×).
 //! Every set also has a one-row tile 1 × 8 vectors for row-vector products (m = 1), the
 //! matrix–vector kernels for 4 rows and 1 row, and skinny-product kernels (`dot_tile`) over
 //! 4 rows × J columns: J ∈ {4, 5, 6} on AVX-512 (16–24 accumulators), {2, 3} on 16-register sets.
@@ -55,22 +60,27 @@ impl<E> Shape<E> {
     /// The kernel for a panel `cols` wide in the given A mode: the narrowest edge tile that
     /// covers it (one ending in a half vector when that suffices), or the full tile.
     pub(crate) fn kernel(&self, cols: usize, lanes: usize, column_mode: bool) -> TileFn<E> {
-        if cols == self.nr {
-            // The common case, without the divisions below: loop 2 asks once per row tile.
-            return if column_mode { self.col } else { self.general };
-        }
-        let rest = cols % lanes;
-        let half = (rest != 0 && rest <= lanes / 2)
-            .then(|| self.halves.get(cols / lanes))
-            .flatten();
-        let shape = half
-            .or_else(|| self.edges.get(cols.div_ceil(lanes).wrapping_sub(1)))
-            .unwrap_or(self);
+        let shape = self.covering(cols, lanes);
         if column_mode {
             shape.col
         } else {
             shape.general
         }
+    }
+
+    /// The narrowest of this tile and its edges and halves that covers `cols ≤ nr` columns: its
+    /// `nr` is how many columns of B the kernel reads.
+    pub(crate) fn covering(&self, cols: usize, lanes: usize) -> &Self {
+        if cols == self.nr {
+            // The common case, without the divisions below: loop 2 asks once per row tile.
+            return self;
+        }
+        let rest = cols % lanes;
+        let half = (rest != 0 && rest <= lanes / 2)
+            .then(|| self.halves.get(cols / lanes))
+            .flatten();
+        half.or_else(|| self.edges.get(cols.div_ceil(lanes).wrapping_sub(1)))
+            .unwrap_or(self)
     }
 }
 
@@ -89,7 +99,7 @@ pub(crate) struct KernelSet<E: 'static> {
     /// The tile of large products.
     pub main: Shape<E>,
     /// `narrow[v - 1]`: the tile for products fewer than `main.nr` columns wide that fit in v
-    /// vectors.
+    /// vectors, with its shorter variants.
     pub narrow: &'static [Shape<E>],
     /// The one-row tile of row-vector products.
     pub row: Shape<E>,
@@ -139,7 +149,7 @@ macro_rules! kernel_set {
     ($(#[$attr:meta])* $name:ident: $vector:ty, $half:ty, $elem:ty, lanes = $lanes:literal,
      main = ($mr:literal, $nv:literal), edges = [$($env:literal),*], halves = [$($hv:literal),*],
      shorter = [$($short:literal),*],
-     narrow = [$(($nmr:literal, $nnv:literal, [$($nhv:literal),*])),*],
+     narrow = [$(($nmr:literal, $nnv:literal, [$($nhv:literal),*], [$($nshort:literal),*])),*],
      row = $rnv:literal, dot = [$($dj:literal),*], transpose = $transpose:expr) => {
         /// The kernel set of one instruction set and element type (see the module docs).
         pub(crate) static $name: KernelSet<$elem> = {
@@ -193,9 +203,19 @@ macro_rules! kernel_set {
                     shorter: &[$(Rows::<{ $mr - $short }>::SHAPE),*],
                     ..Rows::<$mr>::SHAPE
                 },
-                narrow: &[$(Shape {
-                    halves: &[$(leaf::<$nmr, $nhv, true>()),*],
-                    ..leaf::<$nmr, $nnv, false>()
+                narrow: &[$({
+                    /// This narrow tile's columns and halves on ROWS rows.
+                    struct NarrowRows<const ROWS: usize>;
+                    impl<const ROWS: usize> NarrowRows<ROWS> {
+                        const SHAPE: Shape<$elem> = Shape {
+                            halves: &[$(leaf::<ROWS, $nhv, true>()),*],
+                            ..leaf::<ROWS, $nnv, false>()
+                        };
+                    }
+                    Shape {
+                        shorter: &[$(NarrowRows::<{ $nmr - $nshort }>::SHAPE),*],
+                        ..NarrowRows::<$nmr>::SHAPE
+                    }
                 }),*],
                 row: leaf::<1, $rnv, false>(),
                 dot_rows: dot_fn::<DOT_ROWS>,
@@ -210,25 +230,33 @@ macro_rules! kernel_set {
 
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F32: Avx512F32, Avx2F32, f32,
-    lanes = 16, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3], shorter = [1, 2],
-    narrow = [(16, 1, [0]), (12, 2, [0, 1]), (8, 3, [0, 1, 2])], row = 8, dot = [4, 5, 6],
+    lanes = 16, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3], shorter = [1, 2, 3],
+    narrow = [
+        (16, 1, [0], [1, 2, 3, 4, 5, 6, 7, 8]),
+        (12, 2, [0, 1], [1, 2, 3, 4, 5, 6]),
+        (8, 3, [0, 1, 2], [1, 2, 3, 4])
+    ], row = 8, dot = [4, 5, 6],
     transpose = Some(transpose::AVX512_F32));
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64, Avx2F64, f64,
-    lanes = 8, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3], shorter = [1, 2],
-    narrow = [(16, 1, [0]), (12, 2, [0, 1]), (8, 3, [0, 1, 2])], row = 8, dot = [4, 5, 6],
+    lanes = 8, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3], shorter = [1, 2, 3],
+    narrow = [
+        (16, 1, [0], [1, 2, 3, 4, 5, 6, 7, 8]),
+        (12, 2, [0, 1], [1, 2, 3, 4, 5, 6]),
+        (8, 3, [0, 1, 2], [1, 2, 3, 4])
+    ], row = 8, dot = [4, 5, 6],
     transpose = Some(transpose::AVX512_F64));
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F32: Avx2F32, Avx2F32, f32, lanes = 8,
-    main = (6, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(12, 1, [])],
+    main = (6, 2), edges = [1], halves = [], shorter = [1, 2, 3], narrow = [(12, 1, [], [1, 2, 3, 4, 5, 6])],
     row = 8, dot = [2, 3], transpose = None);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F64: Avx2F64, Avx2F64, f64, lanes = 4,
-    main = (6, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(12, 1, [])],
+    main = (6, 2), edges = [1], halves = [], shorter = [1, 2, 3], narrow = [(12, 1, [], [1, 2, 3, 4, 5, 6])],
     row = 8, dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F32: PortableF32, PortableF32, f32, lanes = 8,
-    main = (4, 2), edges = [1], halves = [], shorter = [1], narrow = [(8, 1, [])], row = 4,
+    main = (4, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(8, 1, [], [1, 2, 3, 4])], row = 4,
     dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F64: PortableF64, PortableF64, f64, lanes = 4,
-    main = (4, 2), edges = [1], halves = [], shorter = [1], narrow = [(8, 1, [])], row = 4,
+    main = (4, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(8, 1, [], [1, 2, 3, 4])], row = 4,
     dot = [2, 3], transpose = None);

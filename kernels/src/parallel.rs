@@ -216,17 +216,12 @@ impl Parallelism {
         first: impl FnOnce(&Parallelism) + Send,
         second: impl FnOnce(&Parallelism) + Send,
     ) {
-        if self.joins(fmas) {
+        if self.threads() > 1 && fmas[0].min(fmas[1]) >= MIN_FMAS_TO_JOIN {
             self.join(first, second);
         } else {
             first(self);
             second(self);
         }
-    }
-
-    /// Whether [`Self::join_products`] runs products of `fmas` multiply–adds at once.
-    pub fn joins(&self, fmas: [usize; 2]) -> bool {
-        self.threads() > 1 && fmas[0].min(fmas[1]) >= MIN_FMAS_TO_JOIN
     }
 
     /// Runs `f` with the packing buffers of this parallelism: in a team, those of the thread

@@ -51,7 +51,7 @@ fn main() {
         let margins = tape.mul(f, ys);
         let loss = tape.margin_loss(margins, MarginLoss::Logistic);
         tape.backward(loss);
-        tape.update_params(|_, value, grad| {
+        tape.update_params(|_, value, grad, _| {
             for (v, g) in value.iter_mut().zip(grad) {
                 *v -= lr * g;
             }

@@ -159,15 +159,16 @@ impl<T: Element> Tape<T> {
         }
     }
 
-    /// Visits every parameter with its value (writable) and its gradient from the last
-    /// `backward` (zeros if it did not influence the loss). Optimizers use this.
-    pub fn update_params(&mut self, mut f: impl FnMut(usize, &mut [T], &[T])) {
+    /// Visits every parameter with its value (writable), its gradient from the last `backward`
+    /// (zeros if it did not influence the loss) and the threads the tape's kernels may use
+    /// ([`Self::parallelism`]), for the update's own. Optimizers use this.
+    pub fn update_params(&mut self, mut f: impl FnMut(usize, &mut [T], &[T], &Parallelism)) {
         self.params_version += 1;
         for (i, (value, grad)) in self.params.iter_mut().zip(&self.param_grads).enumerate() {
             let grad = grad
                 .as_ref()
                 .expect("parameter gradients are refilled by backward");
-            f(i, value.data_mut(), grad.data());
+            f(i, value.data_mut(), grad.data(), &self.par);
         }
     }
 

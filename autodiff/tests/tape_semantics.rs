@@ -36,7 +36,7 @@ fn consecutive_steps_see_fresh_gradients() {
     };
     assert_eq!(step(&mut tape), 5.0);
     assert_eq!(tape.grad(w).unwrap().data(), &[2.0, 4.0]);
-    tape.update_params(|i, value, grad| {
+    tape.update_params(|i, value, grad, _| {
         assert_eq!(i, 0);
         for (v, g) in value.iter_mut().zip(grad) {
             *v -= 0.25 * g;
@@ -103,7 +103,7 @@ fn unused_parameters_get_zeros_and_unreached_nodes_none() {
     assert!(tape.grad(side).is_none());
     assert!(tape.grad(x).is_none(), "inputs are constants");
     let mut seen = Vec::new();
-    tape.update_params(|i, _, g| seen.push((i, g.to_vec())));
+    tape.update_params(|i, _, g, _| seen.push((i, g.to_vec())));
     assert_eq!(seen, vec![(0, vec![3.0]), (1, vec![0.0; 4])]);
 }
 

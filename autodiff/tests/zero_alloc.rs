@@ -51,7 +51,7 @@ fn a_training_step_allocates_nothing_after_the_first() {
         let log_loss = tape.log_margin_loss(m, MarginLoss::Logistic);
         let total = tape.add(loss, log_loss);
         tape.backward(total);
-        tape.update_params(|_, value, grad| {
+        tape.update_params(|_, value, grad, _| {
             for (v, g) in value.iter_mut().zip(grad) {
                 *v -= 0.1 * g;
             }

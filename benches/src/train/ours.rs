@@ -15,8 +15,6 @@ pub struct TapeStep<T: Element> {
     x: Tensor<T>,
     y: Tensor<T>,
     lr: T,
-    /// The threads the step's kernels may use (also handed to the network's tape).
-    par: Parallelism,
 }
 
 impl<T: Element> TapeStep<T> {
@@ -27,14 +25,12 @@ impl<T: Element> TapeStep<T> {
             x,
             y,
             lr: T::from_f64(lr),
-            par: Parallelism::NONE,
         }
     }
 
     /// Sets the threads the step's kernels may use (see `autodiff::Tape::set_parallelism`).
     pub fn set_parallelism(&mut self, par: Parallelism) {
-        self.net.tape().set_parallelism(par.clone());
-        self.par = par;
+        self.net.tape().set_parallelism(par);
     }
 
     /// The network at its current weights.
@@ -66,8 +62,7 @@ impl<T: Element> TapeStep<T> {
         tape.backward(loss);
         probe.lap("tape backward");
         let minus_lr = -self.lr;
-        let par = &self.par;
-        tape.update_params(|_, w, g| axpy(minus_lr, g, w, par));
+        tape.update_params(|_, w, g, par| axpy(minus_lr, g, w, par));
         probe.lap("update");
         tape.value(loss).item()
     }

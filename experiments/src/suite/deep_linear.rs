@@ -6,8 +6,7 @@ use models::Activation::Linear;
 use models::{Arch, LayerSpec, StepRule};
 
 use super::{
-    Common, Entry, Experiment, ExperimentResult, TrainArgs, Training, gaussian_start, scalar_net,
-    spec,
+    Common, Experiment, ExperimentResult, TrainArgs, Training, gaussian_start, scalar_net, spec,
 };
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
@@ -60,18 +59,7 @@ pub struct Config {
     pub control_scale: f64,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        crate::cli::defaults()
-    }
-}
-
-/// The experiment in the suite.
-pub const ENTRY: Entry = Entry {
-    name: NAME,
-    title: TITLE,
-    run_defaults: |common, dir| run(&Config::default(), common, dir),
-};
+crate::suite::config_defaults_and_entry!();
 
 /// `dim,linear:width,…,1` with `depth` weight matrices.
 fn arch(dim: usize, width: usize, depth: usize) -> Arch {

@@ -4,7 +4,7 @@
 use models::Activation::{Linear, Relu};
 use models::LayerSpec;
 
-use super::{Common, Entry, Experiment, ExperimentResult, TrainArgs, scalar_net, spec};
+use super::{Common, Experiment, ExperimentResult, TrainArgs, scalar_net, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
@@ -44,18 +44,7 @@ pub struct Config {
     pub train: TrainArgs,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        crate::cli::defaults()
-    }
-}
-
-/// The experiment in the suite.
-pub const ENTRY: Entry = Entry {
-    name: NAME,
-    title: TITLE,
-    run_defaults: |common, dir| run(&Config::default(), common, dir),
-};
+crate::suite::config_defaults_and_entry!();
 
 /// Runs the experiment.
 pub fn run(cfg: &Config, common: &Common, dir: &RunDir) -> Result<ExperimentResult, RunError> {

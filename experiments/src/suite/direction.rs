@@ -8,9 +8,7 @@ use autodiff::MarginLoss;
 use models::Activation::{Linear, Relu};
 use models::{Activation, Arch, LayerSpec, StepRule};
 
-use super::{
-    Common, Entry, Experiment, ExperimentResult, Training, gaussian_start, scalar_net, spec,
-};
+use super::{Common, Experiment, ExperimentResult, Training, gaussian_start, scalar_net, spec};
 use crate::claims::direction::{self, CLAIMS};
 use crate::claims::help;
 use crate::data;
@@ -72,18 +70,7 @@ pub struct Config {
     pub steps: usize,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        crate::cli::defaults()
-    }
-}
-
-/// The experiment in the suite.
-pub const ENTRY: Entry = Entry {
-    name: NAME,
-    title: TITLE,
-    run_defaults: |common, dir| run(&Config::default(), common, dir),
-};
+crate::suite::config_defaults_and_entry!();
 
 impl Config {
     /// The runs: (name, network, loss) per activation and loss, checked.

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use autodiff::{Tape, Tensor, Var};
 use kernels::elementwise::axpy;
-use kernels::parallel::Parallelism;
 use kernels::reduce::norm2;
 use kernels::rng::Rng;
 use kernels::{Element, MatRef};
@@ -179,7 +178,7 @@ pub fn train<T: Element>(
             break;
         }
         tape.backward(loss);
-        tape.update_params(|_, w, g| axpy(-lr, g, w, &Parallelism::NONE));
+        tape.update_params(|_, w, g, par| axpy(-lr, g, w, par));
         tape.reset();
     }
     trained.outcome.seconds = started.elapsed().as_secs_f64();

@@ -6,7 +6,7 @@
 use autodiff::MarginLoss;
 use models::{Arch, StepRule};
 
-use super::{Common, Entry, Experiment, ExperimentResult, Training, gaussian_start, spec};
+use super::{Common, Experiment, ExperimentResult, Training, gaussian_start, spec};
 use crate::claims::{ClaimSpec, catalogue, help};
 use crate::data;
 use crate::error::RunError;
@@ -80,18 +80,7 @@ pub struct Config {
     pub steps: usize,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        crate::cli::defaults()
-    }
-}
-
-/// The experiment in the suite.
-pub const ENTRY: Entry = Entry {
-    name: NAME,
-    title: TITLE,
-    run_defaults: |common, dir| run(&Config::default(), common, dir),
-};
+crate::suite::config_defaults_and_entry!();
 
 /// The largest per-neuron drift of a run, as its claim measured it.
 fn neuron_drift(record: &RunRecord) -> f64 {

@@ -6,9 +6,7 @@
 
 use models::{Arch, StepRule};
 
-use super::{
-    Common, Entry, Experiment, ExperimentResult, Training, gaussian_start, spec, two_ends,
-};
+use super::{Common, Experiment, ExperimentResult, Training, gaussian_start, spec, two_ends};
 use crate::claims::leaky::{self, DATA_AND_INIT_PREMISES, HIGH_FOR_STEPS};
 use crate::claims::{Claim, ClaimSpec, help};
 use crate::data::{self, Dataset};
@@ -74,18 +72,7 @@ pub struct Config {
     pub steps: usize,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        crate::cli::defaults()
-    }
-}
-
-/// The experiment in the suite.
-pub const ENTRY: Entry = Entry {
-    name: NAME,
-    title: TITLE,
-    run_defaults: |common, dir| run(&Config::default(), common, dir),
-};
+crate::suite::config_defaults_and_entry!();
 
 impl Config {
     /// The network: `dim` inputs, `width` leaky-ReLU units, the output row fixed at ±1/√m.

@@ -449,6 +449,27 @@ pub struct Entry {
     pub run_defaults: fn(&Common, &RunDir) -> Result<ExperimentResult, RunError>,
 }
 
+/// What every experiment module declares the same way, given its clap `Config`, its `NAME` and
+/// `TITLE`, and its `run(&Config, &Common, &RunDir)`: `Config::default()` (every flag at its
+/// default) and the module's [`Entry`], `ENTRY`, which runs the experiment at its defaults.
+macro_rules! config_defaults_and_entry {
+    () => {
+        impl Default for Config {
+            fn default() -> Self {
+                $crate::cli::defaults()
+            }
+        }
+
+        /// The experiment in the suite.
+        pub const ENTRY: $crate::suite::Entry = $crate::suite::Entry {
+            name: NAME,
+            title: TITLE,
+            run_defaults: |common, dir| run(&Config::default(), common, dir),
+        };
+    };
+}
+pub(crate) use config_defaults_and_entry;
+
 /// Every experiment, in the order `lowrank` runs them.
 pub fn all() -> Vec<Entry> {
     vec![

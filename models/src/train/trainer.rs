@@ -275,11 +275,10 @@ impl<'a, T: Element> Trainer<'a, T> {
             backup,
             grad_backup,
             trained,
-            par,
             ..
         } = self;
         let mut first_bad = None;
-        net.tape().update_params(|i, w, g| {
+        net.tape().update_params(|i, w, g, par| {
             let g = if retry {
                 w.copy_from_slice(&backup[i]);
                 &grad_backup[i][..]
@@ -331,7 +330,7 @@ impl<'a, T: Element> Trainer<'a, T> {
     /// Puts the weights saved before the latest update back.
     fn restore(&self, net: &mut Network<T>) {
         net.tape()
-            .update_params(|i, w, _| w.copy_from_slice(&self.backup[i]));
+            .update_params(|i, w, _, _| w.copy_from_slice(&self.backup[i]));
     }
 
     /// Records forward, both losses and backward on the net's tape: (R, ln R, ‖∇‖).

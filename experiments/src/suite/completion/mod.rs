@@ -10,7 +10,7 @@ mod judge;
 mod report;
 
 use super::factorization::{self, Factorization, Trained};
-use super::{Common, Entry, Experiment, ExperimentResult, two_ends};
+use super::{Common, Experiment, ExperimentResult, two_ends};
 use crate::claims::completion::{self as claims, FIT_AND_INIT_PREMISES};
 use crate::claims::{ClaimSpec, help};
 use crate::data::{self, Completion};
@@ -90,18 +90,7 @@ pub struct Config {
     pub steps: usize,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        crate::cli::defaults()
-    }
-}
-
-/// The experiment in the suite.
-pub const ENTRY: Entry = Entry {
-    name: NAME,
-    title: TITLE,
-    run_defaults: |common, dir| run(&Config::default(), common, dir),
-};
+crate::suite::config_defaults_and_entry!();
 
 /// The runs a claim compares: the extremes of the depths and of the scales.
 #[derive(Clone, Copy, Debug, PartialEq)]

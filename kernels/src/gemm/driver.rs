@@ -11,8 +11,8 @@
 //!
 //! Small and skinny products skip packing where it does not pay (BLIS "sup" style): A is read in
 //! place whenever one of its strides is 1 (the kernels broadcast its elements, so any row stride
-//! works), and B is read in place when its rows are contiguous and few rows of A reuse it; only
-//! the ragged edge panels narrower than their edge kernel are packed, with zero padding. Products
+//! works), and B is read in place when its rows are contiguous and few rows of A reuse it, its
+//! ragged last panel too (by an edge kernel whose last vector is a masked load). Products
 //! a few columns wide with contiguous rows of A (an output layer) vectorise along k instead
 //! (`run_dot_tiles`), and matrix–vector products use dot products (`run_dot`).
 //!
@@ -196,7 +196,7 @@ unsafe fn serial<E: Element>(
     let b_len = if pack_b {
         blocks.nc.min(p.n).next_multiple_of(nr) * kc_max
     } else {
-        nr * kc_max
+        0
     };
     let (a_buf, b_buf) = scratch.buffers::<E>(a_len, b_len);
 
@@ -215,28 +215,9 @@ unsafe fn serial<E: Element>(
             // Loop 3: blocks of NC columns.
             for jc in (0..p.n).step_by(blocks.nc) {
                 let ncb = (p.n - jc).min(blocks.nc);
-                let full_cols = ncb / nr * nr;
-                // A ragged last panel whose edge kernel reads exactly its columns (a whole
-                // number of vectors, or a half vector more where the set has halves) is read in
-                // place like the full ones: its copy and zero fill took a tenth of a small
-                // product (measured f64 48³ 0.92× → 1.03× the gemm crate, 40³ 1.00× → 1.09×).
-                let edge = ncb - full_cols;
-                let edge_in_place = !pack_b && shape.covering(edge, set.lanes).nr == edge;
                 if pack_b {
                     // SAFETY: rows pc .. pc + kcb, columns jc .. jc + ncb are inside B.
                     unsafe { pack::b_panels(&p.b, (pc, jc), (kcb, ncb), nr, set.transpose, b_buf) };
-                } else if full_cols < ncb && !edge_in_place {
-                    // SAFETY: the ragged last columns jc + full_cols .. jc + ncb are inside B.
-                    unsafe {
-                        pack::b_panels(
-                            &p.b,
-                            (pc, jc + full_cols),
-                            (kcb, ncb - full_cols),
-                            nr,
-                            set.transpose,
-                            b_buf,
-                        )
-                    };
                 }
                 // Loop 2: micropanels of A, MR rows or, in place, a few rows fewer.
                 for (ir, mrb) in row_tiles(mcb, mr, if pack_a { mr } else { shortest }) {
@@ -281,15 +262,21 @@ unsafe fn serial<E: Element>(
                     // Loop 1: micropanels of NR columns of B.
                     for jr in (0..ncb).step_by(nr) {
                         let nrb = (ncb - jr).min(nr);
-                        let kernel = if nrb < nr {
-                            rows_shape.kernel(nrb, set.lanes, column_mode)
-                        } else {
-                            kernel
+                        // A ragged last panel of B read in place is read by its edge kernel:
+                        // whole when that reads exactly its columns, else with the last vector
+                        // of each row loaded only up to them. Its copy and zero fill took a tenth
+                        // of a small product (measured f64 48³ 0.92× → 1.03× the gemm crate,
+                        // 40³ 1.00× → 1.09×) and most of a row-vector one (f32 1×200·200×100
+                        // 2.26 → 0.50 µs).
+                        let kernel = match (nrb < nr, pack_b) {
+                            (false, _) => kernel,
+                            (true, true) => rows_shape.kernel(nrb, set.lanes, column_mode),
+                            (true, false) => {
+                                rows_shape.in_place_kernel(nrb, set.lanes, column_mode)
+                            }
                         };
                         (tile.b, tile.rsb) = if pack_b {
                             (b_buf[jr * kcb..].as_ptr(), nr)
-                        } else if nrb < nr && !edge_in_place {
-                            (b_buf.as_ptr(), nr)
                         } else {
                             // SAFETY: (pc, jc + jr) is an element of B.
                             (unsafe { p.b.offset(pc, jc + jr) }.ptr, p.b.rs)
@@ -300,8 +287,9 @@ unsafe fn serial<E: Element>(
                         // SAFETY: A has as many readable rows × kcb columns as the kernel's
                         // tile has rows (in place when a tile of mrb rows exists, else the
                         // zero-padded MR-row panel), B has as many readable columns as the
-                        // kernel reads (in place when nrb = NR or the edge kernel is exactly
-                        // nrb wide, else a zero-padded NR-column panel), and the tile
+                        // kernel reads (packed and zero-padded to NR columns, or in place: all
+                        // NR columns, or the edge kernel's exact width, or up to nrb in its
+                        // last vector, which starts inside them), and the tile
                         // writes only its mrb × nrb elements of C. The set's ISA was checked.
                         unsafe { kernel(&tile) };
                     }

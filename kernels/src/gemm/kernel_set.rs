@@ -25,7 +25,10 @@
 //! cut into more than one tile needs: without them a 32-row f32 product 32 wide ran as 12 + 12
 //! rows and a last 8 rows packed and padded to 12, the copy alone a fifth of the call
 //! (measured f32 32³ 0.76× → 1.16× the gemm crate, f64 16³ 0.81× → 1.40×).
-//! Every set also has a one-row tile 1 × 8 vectors for row-vector products (m = 1), the
+//! Every tile also comes in a partial form, whose last vector (or half) is loaded only up to the
+//! panel's columns, so that a ragged last panel of B read in place needs no zero-padded copy.
+//! Every set also has a one-row tile 1 × 8 vectors for row-vector products (m = 1), with the
+//! main tile's edges and halves (a row result 100 wide is 6 vectors and a partial half), the
 //! matrix–vector kernels for 4 rows and 1 row, and skinny-product kernels (`dot_tile`) over
 //! 4 rows × J columns: J ∈ {4, 5, 6} on AVX-512 (16–24 accumulators), {2, 3} on 16-register sets.
 
@@ -46,6 +49,11 @@ pub(crate) struct Shape<E: 'static> {
     pub col: TileFn<E>,
     /// The kernel for any A strides (row-major A in particular).
     pub general: TileFn<E>,
+    /// `col` reading the last vector of each row of B only up to the tile's columns, for a
+    /// ragged last panel of B read in place.
+    pub col_partial: TileFn<E>,
+    /// `general` reading B as `col_partial` does.
+    pub general_partial: TileFn<E>,
     /// `edges[v - 1]`: the same rows with v vectors, for a ragged last panel of ≤ v vectors.
     pub edges: &'static [Shape<E>],
     /// `halves[v]`: the same rows with v vectors and one half-width vector, for a ragged last
@@ -65,6 +73,36 @@ impl<E> Shape<E> {
             shape.col
         } else {
             shape.general
+        }
+    }
+
+    /// The kernel for a ragged panel `cols` wide read in place, in the given A mode: the
+    /// covering tile, reading its last vector only up to `cols` unless it is exactly as wide.
+    /// Every set's shapes have the edges and halves for this on every width they are handed
+    /// (tested), so that the last vector always starts inside `cols`; the assertion guards that
+    /// a kernel never reads B past the panel.
+    pub(crate) fn in_place_kernel(
+        &self,
+        cols: usize,
+        lanes: usize,
+        column_mode: bool,
+    ) -> TileFn<E> {
+        let shape = self.covering(cols, lanes);
+        let last = if shape.nr.is_multiple_of(lanes) {
+            lanes
+        } else {
+            lanes / 2
+        };
+        assert!(
+            shape.nr - last < cols && cols <= shape.nr,
+            "no {}-row kernel reads a panel {cols} columns wide in place",
+            self.mr
+        );
+        match (shape.nr == cols, column_mode) {
+            (true, true) => shape.col,
+            (true, false) => shape.general,
+            (false, true) => shape.col_partial,
+            (false, false) => shape.general_partial,
         }
     }
 
@@ -150,18 +188,24 @@ macro_rules! kernel_set {
      main = ($mr:literal, $nv:literal), edges = [$($env:literal),*], halves = [$($hv:literal),*],
      shorter = [$($short:literal),*],
      narrow = [$(($nmr:literal, $nnv:literal, [$($nhv:literal),*], [$($nshort:literal),*])),*],
-     row = $rnv:literal, dot = [$($dj:literal),*], transpose = $transpose:expr) => {
+     row = ($rnv:literal, edges = [$($renv:literal),*], halves = [$($rhv:literal),*]), dot = [$($dj:literal),*], transpose = $transpose:expr) => {
         /// The kernel set of one instruction set and element type (see the module docs).
         pub(crate) static $name: KernelSet<$elem> = {
             $(#[$attr])*
             /// The tile kernel compiled for this set's instruction set.
-            unsafe fn tile_fn<const MR: usize, const NV: usize, const HALF: bool, const ACOL: bool>(
+            unsafe fn tile_fn<
+                const MR: usize,
+                const NV: usize,
+                const HALF: bool,
+                const ACOL: bool,
+                const PARTIAL: bool,
+            >(
                 t: &Tile<$elem>,
             ) {
                 // SAFETY: the caller upholds `tile`'s contract; the set is only used when the
                 // CPU has its instruction set (checked by the kernel selection), which includes
                 // the half vector's.
-                unsafe { tile::<$vector, $half, MR, NV, HALF, ACOL>(t) }
+                unsafe { tile::<$vector, $half, MR, NV, HALF, ACOL, PARTIAL>(t) }
             }
             $(#[$attr])*
             /// The matrix–vector kernel compiled for this set's instruction set.
@@ -175,14 +219,16 @@ macro_rules! kernel_set {
                 // SAFETY: as for `tile_fn`, with `dot_tile`'s contract.
                 unsafe { dot_tile::<$vector, J>(d) }
             }
-            /// The MR × (NV full vectors, plus a half one with HALF) tile in both A modes,
-            /// without edge variants.
+            /// The MR × (NV full vectors, plus a half one with HALF) tile in both A modes, whole
+            /// and partial, without edge variants.
             const fn leaf<const MR: usize, const NV: usize, const HALF: bool>() -> Shape<$elem> {
                 Shape {
                     mr: MR,
                     nr: NV * $lanes + if HALF { $lanes / 2 } else { 0 },
-                    col: tile_fn::<MR, NV, HALF, true>,
-                    general: tile_fn::<MR, NV, HALF, false>,
+                    col: tile_fn::<MR, NV, HALF, true, false>,
+                    general: tile_fn::<MR, NV, HALF, false, false>,
+                    col_partial: tile_fn::<MR, NV, HALF, true, true>,
+                    general_partial: tile_fn::<MR, NV, HALF, false, true>,
                     edges: &[],
                     halves: &[],
                     shorter: &[],
@@ -217,7 +263,11 @@ macro_rules! kernel_set {
                         ..NarrowRows::<$nmr>::SHAPE
                     }
                 }),*],
-                row: leaf::<1, $rnv, false>(),
+                row: Shape {
+                    edges: &[$(leaf::<1, $renv, false>()),*],
+                    halves: &[$(leaf::<1, $rhv, true>()),*],
+                    ..leaf::<1, $rnv, false>()
+                },
                 dot_rows: dot_fn::<DOT_ROWS>,
                 dot_row: dot_fn::<1>,
                 dot_tiles: &[$(($dj, dot_tile_fn::<$dj>)),*],
@@ -235,8 +285,8 @@ kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F32: Avx512F32
         (16, 1, [0], [1, 2, 3, 4, 5, 6, 7, 8]),
         (12, 2, [0, 1], [1, 2, 3, 4, 5, 6]),
         (8, 3, [0, 1, 2], [1, 2, 3, 4])
-    ], row = 8, dot = [4, 5, 6],
-    transpose = Some(transpose::AVX512_F32));
+    ], row = (8, edges = [1, 2, 3, 4, 5, 6, 7], halves = [0, 1, 2, 3, 4, 5, 6, 7]),
+    dot = [4, 5, 6], transpose = Some(transpose::AVX512_F32));
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64, Avx2F64, f64,
     lanes = 8, main = (6, 4), edges = [1, 2, 3], halves = [0, 1, 2, 3], shorter = [1, 2, 3],
@@ -244,19 +294,19 @@ kernel_set!(#[target_feature(enable = "avx512f,avx512vl")] AVX512_F64: Avx512F64
         (16, 1, [0], [1, 2, 3, 4, 5, 6, 7, 8]),
         (12, 2, [0, 1], [1, 2, 3, 4, 5, 6]),
         (8, 3, [0, 1, 2], [1, 2, 3, 4])
-    ], row = 8, dot = [4, 5, 6],
-    transpose = Some(transpose::AVX512_F64));
+    ], row = (8, edges = [1, 2, 3, 4, 5, 6, 7], halves = [0, 1, 2, 3, 4, 5, 6, 7]),
+    dot = [4, 5, 6], transpose = Some(transpose::AVX512_F64));
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F32: Avx2F32, Avx2F32, f32, lanes = 8,
     main = (6, 2), edges = [1], halves = [], shorter = [1, 2, 3], narrow = [(12, 1, [], [1, 2, 3, 4, 5, 6])],
-    row = 8, dot = [2, 3], transpose = None);
+    row = (8, edges = [1, 2, 3, 4, 5, 6, 7], halves = []), dot = [2, 3], transpose = None);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(#[target_feature(enable = "avx2,fma")] AVX2_F64: Avx2F64, Avx2F64, f64, lanes = 4,
     main = (6, 2), edges = [1], halves = [], shorter = [1, 2, 3], narrow = [(12, 1, [], [1, 2, 3, 4, 5, 6])],
-    row = 8, dot = [2, 3], transpose = None);
+    row = (8, edges = [1, 2, 3, 4, 5, 6, 7], halves = []), dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F32: PortableF32, PortableF32, f32, lanes = 8,
-    main = (4, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(8, 1, [], [1, 2, 3, 4])], row = 4,
+    main = (4, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(8, 1, [], [1, 2, 3, 4])], row = (4, edges = [1, 2, 3], halves = []),
     dot = [2, 3], transpose = None);
 kernel_set!(#[inline(never)] PORTABLE_F64: PortableF64, PortableF64, f64, lanes = 4,
-    main = (4, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(8, 1, [], [1, 2, 3, 4])], row = 4,
+    main = (4, 2), edges = [1], halves = [], shorter = [1, 2], narrow = [(8, 1, [], [1, 2, 3, 4])], row = (4, edges = [1, 2, 3], halves = []),
     dot = [2, 3], transpose = None);

@@ -52,6 +52,11 @@ pub(crate) type TileFn<E> = unsafe fn(&Tile<E>);
 /// `ACOL` selects column mode: A's rows are adjacent (`rsa == 1`), as in packed micropanels and
 /// column-major A, so the broadcasts use constant offsets instead of MR row pointers.
 ///
+/// `PARTIAL` reads the last vector of each row of B (the half one with `HALF`) only up to
+/// column `t.n`, by a masked load: a ragged last panel of B is then read in place, where it
+/// would otherwise be copied into a zero-padded panel on every call (B read in place is used by
+/// few rows of A, so the copy is most of the cost of the panel).
+///
 /// With `HALF` each row also keeps one narrower vector `H` (a ymm beside zmm) after its NV full
 /// ones: a ragged last panel of at most H::LANES more columns then costs a half-width FMA per row
 /// instead of a full one (on cores that split 512-bit FMAs in two, half the time; elsewhere the
@@ -59,7 +64,8 @@ pub(crate) type TileFn<E> = unsafe fn(&Tile<E>);
 ///
 /// # Safety
 /// The CPU must support `V`'s and `H`'s instructions. A must be readable at (i, p) for i < MR,
-/// p < k; B readable at (p, j) for p < k, j < the tile's width; C readable (if β ≠ 0) and
+/// p < k; B readable at (p, j) for p < k, j < the tile's width (with PARTIAL, j < `t.n`, and
+/// `t.n` past the start of the last vector); C readable (if β ≠ 0) and
 /// writable at (i, j) for i < `t.m`, j < `t.n`, with `t.m ≤ MR` and `t.n ≤` the tile's width.
 #[inline(always)]
 pub(crate) unsafe fn tile<
@@ -69,6 +75,7 @@ pub(crate) unsafe fn tile<
     const NV: usize,
     const HALF: bool,
     const ACOL: bool,
+    const PARTIAL: bool,
 >(
     t: &Tile<V::Elem>,
 ) {
@@ -99,15 +106,25 @@ pub(crate) unsafe fn tile<
         // SAFETY: as above.
         let mut bv = [unsafe { V::zero() }; NV];
         for (v, slot) in bv.iter_mut().enumerate() {
-            // SAFETY: `b` points at row p < k of B, readable across the tile's width.
-            *slot = unsafe { V::load(b.add(v * V::LANES)) };
+            let at = b.wrapping_add(v * V::LANES);
+            // SAFETY: `b` points at row p < k of B, readable across the tile's width, or with
+            // PARTIAL up to column t.n, which the last vector (v = NV − 1 without HALF) passes.
+            *slot = unsafe {
+                if PARTIAL && !HALF && v == NV - 1 {
+                    V::load_partial(at, t.n - v * V::LANES)
+                } else {
+                    V::load(at)
+                }
+            };
         }
-        // SAFETY: with HALF, B is readable for H::LANES elements after the NV full vectors.
+        // SAFETY: with HALF, B is readable for H::LANES elements after the NV full vectors, or
+        // with PARTIAL up to column t.n.
         let bh = unsafe {
-            if HALF {
-                H::load(b.add(NV * V::LANES))
-            } else {
-                H::zero()
+            let at = b.wrapping_add(NV * V::LANES);
+            match (HALF, PARTIAL) {
+                (true, true) => H::load_partial(at, t.n - NV * V::LANES),
+                (true, false) => H::load(at),
+                (false, _) => H::zero(),
             }
         };
         for (i, (row, half)) in acc.iter_mut().zip(&mut tail).enumerate() {

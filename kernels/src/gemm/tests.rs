@@ -316,6 +316,76 @@ fn narrow_products_of_every_height_match_the_reference() {
     narrow_products_of_every_height::<f64>(14);
 }
 
+/// Every width up to past two main panels, on heights that take the one-row, narrow and main
+/// tiles, with B row-major (its buffer ending at its last element) and padded: B is read in
+/// place, its ragged last panel by a kernel whose last vector is loaded only up to the panel's
+/// width wherever no kernel is exactly as wide.
+fn ragged_panels_in_place<E: Element>(seed: u64) {
+    let mut rng = Rng::new(seed);
+    for m in [1, 2, 5, 13] {
+        for n in 1..=140 {
+            for layout in [Layout::RowMajor, Layout::Padded] {
+                let k = [1, 7, 33][rng.below(3)];
+                let case = Case {
+                    a: Stored::factor(&mut rng, m, k),
+                    b: (Stored::random(&mut rng, k, n, layout), false),
+                    c: Stored::random(&mut rng, m, n, Layout::RowMajor),
+                    alpha: E::from_f64(1.25),
+                    beta: E::from_f64([0.0, -0.5][rng.below(2)]),
+                };
+                case.check_every_kernel(&format!("{m} rows, {n} columns, {layout:?} B"));
+            }
+        }
+    }
+}
+
+#[test]
+fn ragged_panels_read_in_place_match_the_reference() {
+    ragged_panels_in_place::<f32>(15);
+    ragged_panels_in_place::<f64>(16);
+}
+
+/// Every ragged panel a shape can be handed (any width up to the main and one-row tiles', the
+/// widths `shape_for` gives a narrow tile) has a kernel that reads it in place, so B read in
+/// place is never copied; and that kernel never reads B past the panel: it covers the panel's
+/// columns and its last vector, the only one loaded partially, starts inside them. On every
+/// shape of every set, at every height.
+fn in_place_kernels_stay_inside<E: Element>() {
+    for kind in supported() {
+        let set = super::kernel_set::<E>(kind);
+        let lanes = set.lanes;
+        let narrow = set.narrow.iter().enumerate();
+        let families = [(set.main, 1), (set.row, 1)]
+            .into_iter()
+            .chain(narrow.map(|(v, &shape)| (shape, v * lanes + 1)));
+        for (family, narrowest) in families {
+            for shape in std::iter::once(&family).chain(family.shorter) {
+                for cols in narrowest..=shape.nr {
+                    let what = format!(
+                        "{kind} {} {}×{}: {cols} columns",
+                        E::NAME,
+                        shape.mr,
+                        shape.nr
+                    );
+                    let covering = shape.covering(cols, lanes);
+                    let last = if covering.nr.is_multiple_of(lanes) {
+                        lanes
+                    } else {
+                        lanes / 2
+                    };
+                    assert!(covering.nr >= cols && covering.nr - last < cols, "{what}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn in_place_kernels_read_nothing_past_the_panel() {
+    in_place_kernels_stay_inside::<f32>();
+    in_place_kernels_stay_inside::<f64>();
+}
+
 /// Matrix–vector and vector–matrix products in every layout (the dot and one-row kernels).
 fn vector_products<E: Element>(seed: u64) {
     let mut rng = Rng::new(seed);

@@ -9,8 +9,9 @@ use kernels::Element;
 use kernels::elementwise::add_assign;
 use kernels::parallel::Parallelism;
 
+use crate::ops::Op;
 use crate::pool::Pool;
-use crate::tape::{Node, Slot, Tape, Var};
+use crate::tape::{Node, Readers, Slot, Tape, Var};
 use crate::tensor::Tensor;
 
 impl<T: Element> Tape<T> {
@@ -43,8 +44,13 @@ impl<T: Element> Tape<T> {
             pool.recycle_tensor(g);
         }
 
+        let end = match loss.0 {
+            Slot::Node { index, .. } => index + 1,
+            Slot::Param(_) => 0,
+        };
         let vals = Values {
             nodes,
+            swept: end,
             params,
             var_lists,
             index_lists,
@@ -57,16 +63,12 @@ impl<T: Element> Tape<T> {
             pool,
         };
         grads.accumulate(loss, |g| g.fill(T::ONE));
-        let end = match loss.0 {
-            Slot::Node { index, .. } => index + 1,
-            Slot::Param(_) => 0,
-        };
         for i in (0..end).rev() {
             let Some(g) = grads.node_grads[i].take() else {
                 continue;
             };
             let node = &nodes[i];
-            node.op.backward(&node.value, &g, vals, &mut grads);
+            node.op.backward(i, &node.value, &g, vals, &mut grads);
             grads.node_grads[i] = Some(g);
         }
 
@@ -83,6 +85,8 @@ impl<T: Element> Tape<T> {
 #[derive(Clone, Copy)]
 pub(crate) struct Values<'a, T> {
     nodes: &'a [Node<T>],
+    /// How many nodes the sweep visits: those up to the loss.
+    swept: usize,
     params: &'a [Tensor<T>],
     /// Input lists of ops with many inputs (concat).
     pub(crate) var_lists: &'a [Var],
@@ -107,6 +111,24 @@ impl<'a, T> Values<'a, T> {
             Slot::Param(_) => true,
             Slot::Node { index, .. } => self.nodes[index].needs_grad,
         }
+    }
+
+    /// Whether the gradient of `v`, a fused ReLU layer's output, reaches it already through the
+    /// ReLU's backward rule: its one reader is a linear layer (`Readers::OneLinearInput`) the
+    /// sweep visits, which masked the input gradient by `v` as its product wrote it. Both ends
+    /// ask this, so the reader masks exactly when the layer leaves it out.
+    pub(crate) fn rectifies(&self, v: Var) -> bool {
+        match v.0 {
+            Slot::Node { index, .. } => self.arrives_rectified(index),
+            Slot::Param(_) => false,
+        }
+    }
+
+    /// [`Self::rectifies`] for node `index`.
+    pub(crate) fn arrives_rectified(&self, index: usize) -> bool {
+        let node = &self.nodes[index];
+        matches!(node.op, Op::LinearRelu { .. })
+            && matches!(node.readers, Readers::OneLinearInput { reader } if reader < self.swept)
     }
 }
 

@@ -41,6 +41,24 @@ pub(crate) struct Node<T> {
     pub(crate) value: Tensor<T>,
     /// Whether a gradient can flow into this node: some input is a parameter or needs one.
     pub(crate) needs_grad: bool,
+    /// Which later ops read the value, as much as the fusion of a ReLU layer's backward rule
+    /// into its reader's product needs to know (`ops::matmul`).
+    pub(crate) readers: Readers,
+}
+
+/// Who reads a node's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Readers {
+    /// No op, so far.
+    None,
+    /// One op, node `reader`, once, as the x of a linear layer (x·wᵀ): its gradient is that
+    /// layer's input gradient alone.
+    OneLinearInput {
+        /// The reading node's index.
+        reader: usize,
+    },
+    /// Any other pattern: several ops, one op twice, or an op of another kind.
+    Other,
 }
 
 /// The reverse-mode tape: parameters, this step's nodes, and their gradients.
@@ -252,15 +270,30 @@ impl<T: Element> Tape<T> {
     /// if gradients are enabled and some input can carry one; otherwise the node is a leaf.
     pub(crate) fn push(&mut self, value: Tensor<T>, op: Op<T>, inputs: &[Var]) -> Var {
         let needs_grad = self.grad_enabled && inputs.iter().any(|&v| self.needs_grad(v));
+        let index = self.nodes.len();
+        // Only an op that passes gradients back counts as a reader.
+        let linear_input = op.linear_input();
+        for &v in inputs.iter().filter(|_| needs_grad) {
+            if let Slot::Node { index: read, .. } = v.0 {
+                let readers = &mut self.nodes[read].readers;
+                *readers = match *readers {
+                    Readers::None if Some(v) == linear_input => {
+                        Readers::OneLinearInput { reader: index }
+                    }
+                    _ => Readers::Other,
+                };
+            }
+        }
         let op = if needs_grad { op } else { Op::Leaf };
         let var = Var(Slot::Node {
-            index: self.nodes.len(),
+            index,
             step: self.step,
         });
         self.nodes.push(Node {
             op,
             value,
             needs_grad,
+            readers: Readers::None,
         });
         var
     }

@@ -18,5 +18,5 @@ mod scratch;
 pub mod view;
 
 pub use element::{Dtype, Element};
-pub use gemm::{gemm, gemm_relu};
+pub use gemm::{gemm, gemm_relu, gemm_relu_backward};
 pub use view::{MatMut, MatRef, ViewError};

@@ -4,7 +4,7 @@
 
 use kernels::elementwise::relu_backward;
 use kernels::parallel::Parallelism;
-use kernels::{Element, MatRef, gemm, gemm_relu};
+use kernels::{Element, MatRef, gemm, gemm_relu, gemm_relu_backward};
 
 use super::{Op, mat_mut};
 use crate::backward::{Grads, Values};
@@ -115,7 +115,7 @@ pub(crate) fn matmul_backward<T: Element>(
     grads: &mut Grads<T>,
 ) {
     let (va, vb, g) = (vals.get(a).as_mat(), vals.get(b).as_mat(), g.as_mat());
-    input_gradients(grads, [(a, g, vb.t()), (b, va.t(), g)]);
+    input_gradients(grads, [(a, g, vb.t(), None), (b, va.t(), g, None)]);
 }
 
 /// H = X·Wᵀ  ⇒  dX = G·W and dW = Gᵀ·X.
@@ -143,14 +143,23 @@ pub(crate) fn linear_add_backward<T: Element>(
 }
 
 /// H = relu(X·Wᵀ)  ⇒  with D = G ⊙ [H > 0]: dX = D·W and dW = Dᵀ·X.
+///
+/// When H's one reader is a linear layer, that layer's input gradient is already D: it took G
+/// through the mask as its product wrote it (`rectified`, see [`linear_products`]), which saves
+/// a pass over G here and a buffer.
 pub(crate) fn linear_relu_backward<T: Element>(
     x: Var,
     w: Var,
     out: &Tensor<T>,
     g: &Tensor<T>,
+    rectified: bool,
     vals: Values<T>,
     grads: &mut Grads<T>,
 ) {
+    if rectified {
+        linear_products(x, w, g.data(), vals, grads);
+        return;
+    }
     let mut d = grads.scratch(g.len());
     relu_backward(out.data(), g.data(), &mut d, vals.par);
     linear_products(x, w, &d, vals, grads);
@@ -158,21 +167,22 @@ pub(crate) fn linear_relu_backward<T: Element>(
 }
 
 /// The two backward products of x·wᵀ for the output gradient `g` ([n, out], row-major): the
-/// input gradient g·W and the weight gradient gᵀ·X.
+/// input gradient g·W and the weight gradient gᵀ·X. When x is a fused ReLU layer's output read
+/// by nothing else ([`Values::rectifies`]), the input gradient goes through that ReLU's
+/// backward rule as the GEMM writes it ([`gemm_relu_backward`] with x as the mask).
 fn linear_products<T: Element>(x: Var, w: Var, g: &[T], vals: Values<T>, grads: &mut Grads<T>) {
     let (vx, vw) = (vals.get(x).as_mat(), vals.get(w).as_mat());
     let g = super::mat(g, vx.rows(), vw.rows());
-    input_gradients(grads, [(x, g, vw), (w, g.t(), vx)]);
+    let mask = vals.rectifies(x).then_some(vx);
+    input_gradients(grads, [(x, g, vw, mask), (w, g.t(), vx, None)]);
 }
 
 /// Adds `lhs·rhs` to the gradient of each of a product's two inputs, written onto what the
-/// input has already ([`Grads::open`]); the two products run at once when both are big enough,
-/// and an input that wants no gradient costs nothing.
-fn input_gradients<T: Element>(
-    grads: &mut Grads<T>,
-    products: [(Var, MatRef<'_, T>, MatRef<'_, T>); 2],
-) {
-    let [(u, lu, ru), (v, lv, rv)] = products;
+/// input has already ([`Grads::open`]), kept only where its `mask` is positive if it has one;
+/// the two products run at once when both are big enough, and an input that wants no gradient
+/// costs nothing.
+fn input_gradients<T: Element>(grads: &mut Grads<T>, products: [Product<'_, T>; 2]) {
+    let [(u, lu, ru, mu), (v, lv, rv, mv)] = products;
     let (mut du, mut dv) = (grads.open(u), grads.open(v));
     let fmas = |d: &Option<(Vec<T>, T)>, l: MatRef<T>, r: MatRef<T>| {
         if d.is_some() {
@@ -181,16 +191,22 @@ fn input_gradients<T: Element>(
             0
         }
     };
-    let product = |d: &mut Option<(Vec<T>, T)>, l: MatRef<T>, r: MatRef<T>, par: &Parallelism| {
+    let product = |d: &mut Option<(Vec<T>, T)>,
+                   (l, r, mask): (MatRef<T>, MatRef<T>, Option<MatRef<T>>),
+                   par: &Parallelism| {
         if let Some((d, beta)) = d.as_mut() {
-            gemm(T::ONE, l, r, *beta, mat_mut(d, l.rows(), r.cols()), par);
+            let out = mat_mut(d, l.rows(), r.cols());
+            match mask {
+                Some(mask) => gemm_relu_backward(T::ONE, l, r, *beta, out, mask, par),
+                None => gemm(T::ONE, l, r, *beta, out, par),
+            }
         }
     };
     let par = grads.parallelism();
     par.join_products(
         [fmas(&du, lu, ru), fmas(&dv, lv, rv)],
-        |par| product(&mut du, lu, ru, par),
-        |par| product(&mut dv, lv, rv, par),
+        |par| product(&mut du, (lu, ru, mu), par),
+        |par| product(&mut dv, (lv, rv, mv), par),
     );
     for (input, d) in [(u, du), (v, dv)] {
         if let Some((d, _)) = d {
@@ -199,10 +215,14 @@ fn input_gradients<T: Element>(
     }
 }
 
+/// One input gradient of a product: the input, the two factors whose product it gets, and the
+/// mask it is kept under, if any.
+type Product<'a, T> = (Var, MatRef<'a, T>, MatRef<'a, T>, Option<MatRef<'a, T>>);
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{check_op, randn};
-    use crate::{Tape, Tensor};
+    use crate::{Tape, Tensor, Var};
     use kernels::rng::Rng;
 
     #[test]
@@ -243,6 +263,96 @@ mod tests {
             ],
             |t, v| t.linear_add(v[0], v[1], v[2])
         );
+    }
+
+    /// The ReLU layers of a network as fused ops, whose backward rules hand the ReLU's mask to
+    /// the next layer's product where they can, against the same network of unfused ops (and
+    /// `Tape::relu`), bit for bit: values and every gradient, on chains where the fusion applies
+    /// (each layer read only by the next as its x) and where it must not (a layer also read by
+    /// another op, read as a weight, read only under `no_grad`, or itself the loss).
+    #[test]
+    fn relu_layers_hand_their_mask_to_the_next_product() {
+        let mut rng = Rng::new(6);
+        let x = randn(&mut rng, &[9, 4]);
+        let ws = [
+            randn(&mut rng, &[6, 4]),
+            randn(&mut rng, &[6, 6]),
+            randn(&mut rng, &[9, 6]),
+            randn(&mut rng, &[1, 9]),
+            // Minus x's first row: that row's layer is negative before its ReLU, so no gradient
+            // passes it.
+            Tensor::from_vec(x.data()[..4].iter().map(|v| -v).collect(), &[1, 4]).unwrap(),
+            randn(&mut rng, &[3, 1]),
+        ];
+        type Graph = fn(&mut Tape<f64>, Var, &[Var], bool) -> Var;
+        fn layer(t: &mut Tape<f64>, x: Var, w: Var, fused: bool) -> Var {
+            if fused {
+                t.linear_relu(x, w)
+            } else {
+                let z = t.linear(x, w);
+                t.relu(z)
+            }
+        }
+        let graphs: [(&str, Graph); 5] = [
+            ("a chain of layers", |t, x, w, fused| {
+                let h1 = layer(t, x, w[0], fused);
+                let h2 = layer(t, h1, w[1], fused);
+                let h3 = layer(t, h2, w[2], fused);
+                let out = t.linear(h3, w[3]);
+                t.sum(out)
+            }),
+            ("a layer also read by another op", |t, x, w, fused| {
+                let h1 = layer(t, x, w[0], fused);
+                let h2 = layer(t, h1, w[1], fused);
+                let skip = t.sum(h2);
+                let h3 = layer(t, h2, w[2], fused);
+                let out = t.linear(h3, w[3]);
+                let total = t.sum(out);
+                t.add(total, skip)
+            }),
+            ("a layer read as a weight", |t, x, w, fused| {
+                let h1 = layer(t, x, w[0], fused);
+                let h2 = layer(t, h1, w[1], fused);
+                let h3 = layer(t, h1, h2, fused);
+                t.sum(h3)
+            }),
+            (
+                "a layer read by a product only under no_grad",
+                |t, x, w, fused| {
+                    let h1 = layer(t, x, w[0], fused);
+                    let h2 = layer(t, h1, w[1], fused);
+                    t.no_grad(|t| t.linear(h2, w[1]));
+                    t.sum(h2)
+                },
+            ),
+            (
+                "a layer that is the loss, read after it",
+                |t, x, w, fused| {
+                    let row = t.slice(x, 0, 0, 1);
+                    let one = layer(t, row, w[4], fused);
+                    t.linear(one, w[5]);
+                    one
+                },
+            ),
+        ];
+        for (what, graph) in graphs {
+            let run = |fused: bool| {
+                let mut t = Tape::<f64>::new();
+                let vx = t.param(x.clone());
+                let vw: Vec<_> = ws.iter().map(|w| t.param(w.clone())).collect();
+                let loss = graph(&mut t, vx, &vw, fused);
+                t.backward(loss);
+                std::iter::once(vx)
+                    .chain(vw)
+                    .map(|p| t.grad(p).expect("a parameter gradient").data().to_vec())
+                    .collect::<Vec<_>>()
+            };
+            let (fused, plain) = (run(true), run(false));
+            let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            for (i, (a, b)) in fused.iter().zip(&plain).enumerate() {
+                assert_eq!(bits(a), bits(b), "{what}: gradient of parameter {i}");
+            }
+        }
     }
 
     /// The fused op and the two it replaces: the same values and gradients, bit for bit (the

@@ -73,10 +73,20 @@ pub(crate) enum Op<T> {
 }
 
 impl<T: Element> Op<T> {
+    /// The x of a linear layer (x·wᵀ, fused or not), whose input gradient the layer's backward
+    /// rule can take through a ReLU's backward rule (`matmul.rs`).
+    pub(crate) fn linear_input(&self) -> Option<Var> {
+        match *self {
+            Op::Linear { x, .. } | Op::LinearRelu { x, .. } | Op::LinearAdd { x, .. } => Some(x),
+            _ => None,
+        }
+    }
+
     /// Adds this op's share of the gradient to its inputs, given `g`, the gradient of its output
-    /// `out`.
+    /// `out`, node `node` of the tape.
     pub(crate) fn backward(
         &self,
+        node: usize,
         out: &Tensor<T>,
         g: &Tensor<T>,
         vals: Values<T>,
@@ -86,7 +96,10 @@ impl<T: Element> Op<T> {
             Op::Leaf => {}
             Op::MatMul { a, b } => matmul::matmul_backward(a, b, g, vals, grads),
             Op::Linear { x, w } => matmul::linear_backward(x, w, g, vals, grads),
-            Op::LinearRelu { x, w } => matmul::linear_relu_backward(x, w, out, g, vals, grads),
+            Op::LinearRelu { x, w } => {
+                let rectified = vals.arrives_rectified(node);
+                matmul::linear_relu_backward(x, w, out, g, rectified, vals, grads)
+            }
             Op::LinearAdd { h, x, w } => matmul::linear_add_backward(h, x, w, g, vals, grads),
             Op::Arith(ref op) => op.backward(out, g, vals, grads),
             Op::Pointwise { f, a } => f.backward(a, out, g, vals, grads),

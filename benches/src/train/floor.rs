@@ -9,7 +9,7 @@ use kernels::elementwise::axpy;
 use kernels::elementwise::fused::relu_backward_assign;
 use kernels::elementwise::{sigmoid_scalar, softplus_scalar};
 use kernels::parallel::Parallelism;
-use kernels::{MatMut, MatRef, gemm, gemm_relu};
+use kernels::{MatMut, MatRef, gemm, gemm_relu, gemm_relu_backward};
 use models::{Activation, Arch, LayerSpec, Network, Skip};
 
 use super::gemms::GemmCall;
@@ -199,7 +199,10 @@ impl<T: Element> Floor<T> {
                 Stage::Dense { w, relu } => {
                     let [o, d] = self.shapes[w];
                     let g = &mut self.grad[..n * o];
-                    if relu {
+                    // A ReLU layer read only by the next dense layer got its gradient through
+                    // its mask from that layer's product (below), as the tape does.
+                    let read_by_dense = matches!(self.stages.get(i + 1), Some(Stage::Dense { .. }));
+                    if relu && !read_by_dense {
                         relu_backward_assign(&self.outs[i], g, par);
                         probe.lap("relu backward");
                     }
@@ -207,12 +210,18 @@ impl<T: Element> Floor<T> {
                     let dw = view_mut(&mut self.grads[w], o, d);
                     let wv = view(&self.weights[w], o, d);
                     let spare = &mut self.spare;
+                    let below_relu =
+                        i > 0 && matches!(self.stages[i - 1], Stage::Dense { relu: true, .. });
                     par.join_products(
                         [n * o * d, if i > 0 { n * o * d } else { 0 }],
                         |p| gemm(T::ONE, gv.t(), view(input, n, d), T::ZERO, dw, p),
                         |p| {
-                            if i > 0 {
-                                gemm(T::ONE, gv, wv, T::ZERO, view_mut(spare, n, d), p);
+                            let dx = view_mut(spare, n, d);
+                            if below_relu {
+                                let mask = view(input, n, d);
+                                gemm_relu_backward(T::ONE, gv, wv, T::ZERO, dx, mask, p);
+                            } else if i > 0 {
+                                gemm(T::ONE, gv, wv, T::ZERO, dx, p);
                             }
                         },
                     );
@@ -228,14 +237,13 @@ impl<T: Element> Floor<T> {
                     let du = view_mut(&mut self.grads[u], o, o);
                     let ds = &mut self.spare[..n * o];
                     let uv = view(&self.weights[u], o, o);
+                    let sv = view(s, n, o);
                     par.join_products(
                         [n * o * o; 2],
-                        |p| gemm(T::ONE, g.t(), view(s, n, o), T::ZERO, du, p),
-                        |p| gemm(T::ONE, g, uv, T::ZERO, view_mut(ds, n, o), p),
+                        |p| gemm(T::ONE, g.t(), sv, T::ZERO, du, p),
+                        |p| gemm_relu_backward(T::ONE, g, uv, T::ZERO, view_mut(ds, n, o), sv, p),
                     );
                     probe.lap("gemm dW, dX");
-                    relu_backward_assign(s, ds, par);
-                    probe.lap("relu backward");
                     let dsv = view(ds, n, o);
                     let dy = view_mut(&mut self.grads[y], o, d);
                     let yv = view(&self.weights[y], o, d);

@@ -23,7 +23,7 @@
 //! in the same order whatever the thread count.
 
 use super::kernel_set::{DOT_ROWS, KernelSet, Shape};
-use super::microkernel::{DOT_TILE_ROWS, Dot, DotTile, Tile};
+use super::microkernel::{DOT_TILE_ROWS, Dot, DotTile, Keep, Tile};
 use super::pack;
 use crate::Element;
 use crate::parallel::Parallelism;
@@ -61,8 +61,55 @@ pub(crate) struct Problem<E> {
     pub c: *mut E,
     /// Row stride of C.
     pub rsc: usize,
-    /// Whether C gets ReLU(α·A·B + β·C) (honoured by [`run_tiles`] only; see `gemm_relu`).
-    pub relu: bool,
+    /// What C gets instead of α·A·B + β·C, if anything (honoured by [`run_tiles`] only, and a
+    /// mask only with unit column stride; see `gemm_relu` and `gemm_relu_backward`).
+    pub epilogue: Epilogue<E>,
+}
+
+/// What a product does to each element of α·A·B + β·C as it writes it back.
+#[derive(Clone, Copy)]
+pub(crate) enum Epilogue<E> {
+    /// Writes it.
+    Plain,
+    /// Writes its ReLU (`gemm_relu`: the forward pass of a fused layer).
+    Relu,
+    /// Writes it where the mask is positive, else +0 (`gemm_relu_backward`: the gradient of a
+    /// ReLU's output taken through its backward rule). Mask element (i, j) is at
+    /// `mask + i·rs + j·cs`; the tiles need `cs == 1`.
+    KeepWherePositive {
+        /// Mask element (0, 0).
+        mask: *const E,
+        /// Row stride of the mask.
+        rs: usize,
+        /// Column stride of the mask.
+        cs: usize,
+    },
+}
+
+impl<E: Copy> Epilogue<E> {
+    /// The same epilogue for the block of C starting at element (i, j).
+    pub(crate) fn offset(self, i: usize, j: usize) -> Self {
+        match self {
+            Self::KeepWherePositive { mask, rs, cs } => Self::KeepWherePositive {
+                mask: mask.wrapping_add(i * rs + j * cs),
+                rs,
+                cs,
+            },
+            other => other,
+        }
+    }
+
+    /// The same epilogue for Cᵀ.
+    pub(crate) fn transposed(self) -> Self {
+        match self {
+            Self::KeepWherePositive { mask, rs, cs } => Self::KeepWherePositive {
+                mask,
+                rs: cs,
+                cs: rs,
+            },
+            other => other,
+        }
+    }
 }
 
 // SAFETY: a `Problem` is a description of memory the caller lent for the duration of one
@@ -135,6 +182,7 @@ pub(crate) unsafe fn run_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>, p
                 a: unsafe { p.a.offset(r0, 0) },
                 // SAFETY: as above.
                 c: unsafe { p.c.add(r0 * p.rsc) },
+                epilogue: p.epilogue.offset(r0, 0),
                 ..*p
             }
         } else {
@@ -146,6 +194,7 @@ pub(crate) unsafe fn run_tiles<E: Element>(set: &KernelSet<E>, p: &Problem<E>, p
                 b: unsafe { p.b.offset(0, c0) },
                 // SAFETY: as above.
                 c: unsafe { p.c.add(c0) },
+                epilogue: p.epilogue.offset(0, c0),
                 ..*p
             }
         };
@@ -207,7 +256,11 @@ unsafe fn serial<E: Element>(
         for pc in (0..p.k).step_by(blocks.kc) {
             let kcb = (p.k - pc).min(blocks.kc);
             let beta = if pc == 0 { p.beta } else { E::ONE };
-            let relu = p.relu && pc + kcb == p.k;
+            let epilogue = if pc + kcb == p.k {
+                p.epilogue
+            } else {
+                Epilogue::Plain
+            };
             if pack_a {
                 // SAFETY: rows ic .. ic + mcb, columns pc .. pc + kcb are inside A.
                 unsafe { pack::a_panels(&p.a, (ic, pc), (mcb, kcb), mr, a_buf) };
@@ -241,6 +294,7 @@ unsafe fn serial<E: Element>(
                     let kernel = rows_shape.kernel(nr, set.lanes, column_mode);
                     // SAFETY: (ic + ir, jc) is an element of C.
                     let c_row = unsafe { p.c.add((ic + ir) * p.rsc + jc) };
+                    let row_epilogue = epilogue.offset(ic + ir, jc);
                     // The call's fields loop 1 does not change are written once (with a shallow
                     // depth the tiles are short and their setup shows); B, C and the width are
                     // set per panel.
@@ -257,7 +311,7 @@ unsafe fn serial<E: Element>(
                         n: 0,
                         alpha: p.alpha,
                         beta,
-                        relu,
+                        relu: matches!(epilogue, Epilogue::Relu),
                     };
                     // Loop 1: micropanels of NR columns of B.
                     for jr in (0..ncb).step_by(nr) {
@@ -292,6 +346,19 @@ unsafe fn serial<E: Element>(
                         // last vector, which starts inside them), and the tile
                         // writes only its mrb × nrb elements of C. The set's ISA was checked.
                         unsafe { kernel(&tile) };
+                        if let Epilogue::KeepWherePositive { mask, rs, .. } = row_epilogue {
+                            let keep = Keep {
+                                c: tile.c,
+                                rsc: p.rsc,
+                                mask: mask.wrapping_add(jr),
+                                rsm: rs,
+                                m: mrb,
+                                n: nrb,
+                            };
+                            // SAFETY: the tile's mrb × nrb block of C was just written, and the
+                            // mask (unit column stride here, by `product`) covers C.
+                            unsafe { (set.keep)(&keep) };
+                        }
                     }
                 }
             }

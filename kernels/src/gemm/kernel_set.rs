@@ -33,7 +33,9 @@
 //! 4 rows × J columns: J ∈ {4, 5, 6} on AVX-512 (16–24 accumulators), {2, 3} on 16-register sets.
 
 use super::blocking::Blocks;
-use super::microkernel::{Dot, DotFn, DotTile, DotTileFn, Tile, TileFn, dot, dot_tile, tile};
+use super::microkernel::{
+    Dot, DotFn, DotTile, DotTileFn, Keep, KeepFn, Tile, TileFn, dot, dot_tile, keep, tile,
+};
 #[cfg(target_arch = "x86_64")]
 use super::simd::{Avx2F32, Avx2F64, Avx512F32, Avx512F64};
 use super::simd::{PortableF32, PortableF64};
@@ -141,6 +143,8 @@ pub(crate) struct KernelSet<E: 'static> {
     pub narrow: &'static [Shape<E>],
     /// The one-row tile of row-vector products.
     pub row: Shape<E>,
+    /// The mask kernel of `gemm_relu_backward`'s tiles.
+    pub keep: KeepFn<E>,
     /// The matrix–vector kernel over [`DOT_ROWS`] rows.
     pub dot_rows: DotFn<E>,
     /// The matrix–vector kernel over one row.
@@ -208,6 +212,12 @@ macro_rules! kernel_set {
                 unsafe { tile::<$vector, $half, MR, NV, HALF, ACOL, PARTIAL>(t) }
             }
             $(#[$attr])*
+            /// The mask kernel compiled for this set's instruction set.
+            unsafe fn keep_fn(k: &Keep<$elem>) {
+                // SAFETY: as for `tile_fn`, with `keep`'s contract.
+                unsafe { keep::<$vector>(k) }
+            }
+            $(#[$attr])*
             /// The matrix–vector kernel compiled for this set's instruction set.
             unsafe fn dot_fn<const R: usize>(d: &Dot<$elem>) {
                 // SAFETY: as for `tile_fn`, with `dot`'s contract.
@@ -268,6 +278,7 @@ macro_rules! kernel_set {
                     halves: &[$(leaf::<1, $rhv, true>()),*],
                     ..leaf::<1, $rnv, false>()
                 },
+                keep: keep_fn,
                 dot_rows: dot_fn::<DOT_ROWS>,
                 dot_row: dot_fn::<1>,
                 dot_tiles: &[$(($dj, dot_tile_fn::<$dj>)),*],

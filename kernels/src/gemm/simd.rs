@@ -38,6 +38,9 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn store(p: *mut Self::Elem, v: Self);
     /// Each lane where it is positive, else +0 (NaN and −0 too), as the elementwise ReLU.
     unsafe fn relu(v: Self) -> Self;
+    /// `v`'s lanes where `mask`'s are positive, else +0 (where `mask` is NaN too), as the
+    /// elementwise ReLU backward rule selects a gradient.
+    unsafe fn keep_where_positive(mask: Self, v: Self) -> Self;
     /// The sum of the lanes, by a fixed tree (deterministic).
     unsafe fn sum(v: Self) -> Self::Elem;
 
@@ -127,7 +130,7 @@ mod x86 {
     macro_rules! impl_vector {
         ($name:ident, $elem:ty, $lanes:literal, zero = $zero:ident, splat = $splat:ident,
          load = $load:ident, fma = $fma:ident, mul = $mul:ident, store = $store:ident,
-         max = $max:ident,
+         max = $max:ident, keep = $keep:path,
          sum = $sum:path, sum4 = $sum4:path,
          partial = ($load_partial:path, $store_partial:path)) => {
             // SAFETY: the methods only run the named intrinsics; the trait's contract makes the
@@ -178,6 +181,11 @@ mod x86 {
                     Self(unsafe { $max(v.0, $zero()) })
                 }
                 #[inline(always)]
+                unsafe fn keep_where_positive(mask: Self, v: Self) -> Self {
+                    // SAFETY: the instruction set is available (trait contract).
+                    Self(unsafe { $keep(mask.0, v.0) })
+                }
+                #[inline(always)]
                 unsafe fn sum(v: Self) -> $elem {
                     // SAFETY: the instruction set is available (trait contract).
                     unsafe { $sum(v.0) }
@@ -212,6 +220,7 @@ mod x86 {
         mul = _mm512_mul_ps,
         store = _mm512_storeu_ps,
         max = _mm512_max_ps,
+        keep = keep_m512,
         sum = _mm512_reduce_add_ps,
         sum4 = sum4_m512,
         partial = (load_first_m512, store_first_m512)
@@ -227,6 +236,7 @@ mod x86 {
         mul = _mm512_mul_pd,
         store = _mm512_storeu_pd,
         max = _mm512_max_pd,
+        keep = keep_m512d,
         sum = _mm512_reduce_add_pd,
         sum4 = sum4_m512d,
         partial = (load_first_m512d, store_first_m512d)
@@ -242,6 +252,7 @@ mod x86 {
         mul = _mm256_mul_ps,
         store = _mm256_storeu_ps,
         max = _mm256_max_ps,
+        keep = keep_m256,
         sum = sum_m256,
         sum4 = sum4_m256,
         partial = (load_first_m256, store_first_m256)
@@ -257,6 +268,7 @@ mod x86 {
         mul = _mm256_mul_pd,
         store = _mm256_storeu_pd,
         max = _mm256_max_pd,
+        keep = keep_m256d,
         sum = sum_m256d,
         sum4 = sum4_m256d,
         partial = (load_first_m256d, store_first_m256d)
@@ -335,6 +347,44 @@ mod x86 {
     unsafe fn store_first_m256d(p: *mut f64, v: __m256d, n: usize) {
         // SAFETY: AVX2 is available; masked-off lanes are not written.
         unsafe { _mm256_maskstore_pd(p, mask_m256d(n), v) }
+    }
+
+    /// `v` where `mask > 0` (an ordered compare: false on NaN), else +0, by a zero-masked move.
+    #[inline(always)]
+    unsafe fn keep_m512(mask: __m512, v: __m512) -> __m512 {
+        // SAFETY: AVX-512F is available.
+        unsafe {
+            _mm512_maskz_mov_ps(
+                _mm512_cmp_ps_mask::<_CMP_GT_OQ>(mask, _mm512_setzero_ps()),
+                v,
+            )
+        }
+    }
+
+    /// `v` where `mask > 0`, else +0, by a zero-masked move.
+    #[inline(always)]
+    unsafe fn keep_m512d(mask: __m512d, v: __m512d) -> __m512d {
+        // SAFETY: AVX-512F is available.
+        unsafe {
+            _mm512_maskz_mov_pd(
+                _mm512_cmp_pd_mask::<_CMP_GT_OQ>(mask, _mm512_setzero_pd()),
+                v,
+            )
+        }
+    }
+
+    /// `v` where `mask > 0`, else +0: the compare's all-ones lanes and-ed with `v`.
+    #[inline(always)]
+    unsafe fn keep_m256(mask: __m256, v: __m256) -> __m256 {
+        // SAFETY: AVX is available (the caller runs under the AVX2 kernel's target features).
+        unsafe { _mm256_and_ps(_mm256_cmp_ps::<_CMP_GT_OQ>(mask, _mm256_setzero_ps()), v) }
+    }
+
+    /// `v` where `mask > 0`, else +0: the compare's all-ones lanes and-ed with `v`.
+    #[inline(always)]
+    unsafe fn keep_m256d(mask: __m256d, v: __m256d) -> __m256d {
+        // SAFETY: AVX is available (the caller runs under the AVX2 kernel's target features).
+        unsafe { _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(mask, _mm256_setzero_pd()), v) }
     }
 
     /// Four f32 lane sums at once: pairs interleaved and added inside each 128-bit lane, then the
@@ -510,6 +560,11 @@ macro_rules! impl_portable {
             unsafe fn relu(v: Self) -> Self {
                 let zero = <$wide>::splat(0.0);
                 Self(v.0.simd_gt(zero).select(v.0, zero))
+            }
+            #[inline(always)]
+            unsafe fn keep_where_positive(mask: Self, v: Self) -> Self {
+                let zero = <$wide>::splat(0.0);
+                Self(mask.0.simd_gt(zero).select(v.0, zero))
             }
             #[inline(always)]
             unsafe fn sum(v: Self) -> $elem {

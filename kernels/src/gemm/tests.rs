@@ -3,7 +3,7 @@
 //! threads, and bitwise equality across thread counts.
 
 use super::kernel_set::{self, KernelSet};
-use super::{KernelKind, gemm_with, product, reference};
+use super::{Finish, KernelKind, gemm_with, product, reference};
 use crate::parallel::{Parallelism, Team};
 use crate::rng::Rng;
 use crate::{Element, MatMut, MatRef};
@@ -612,11 +612,13 @@ fn results_do_not_depend_on_the_tile_height() {
     }
 }
 
-/// `gemm_relu` against `gemm` followed by the elementwise ReLU, bit for bit, on every kernel and
-/// path: random shapes and layouts (tiles, skinny and matrix–vector kernels, C without a unit
-/// stride, k = 0 and α = 0), and a depth past every KC, where only the last depth block may
-/// apply the ReLU.
-fn relu_epilogue<E: Element>(seed: u64) {
+/// `gemm_relu` against `gemm` followed by the elementwise ReLU, and `gemm_relu_backward`
+/// against `gemm` followed by the ReLU's backward rule, bit for bit, on every kernel and path:
+/// random shapes and layouts (tiles, skinny and matrix–vector kernels, C without a unit stride,
+/// k = 0 and α = 0, masks in every layout, holding zeros of both signs and NaN), on one thread
+/// and on a team of two, and a depth past every KC, where only the last depth block may apply
+/// the epilogue.
+fn epilogues<E: Element>(seed: u64) {
     let mut rng = Rng::new(seed);
     let deep = supported()
         .into_iter()
@@ -630,36 +632,57 @@ fn relu_epilogue<E: Element>(seed: u64) {
             (dim(), dim(), dim())
         })
         .collect();
-    shapes.extend([(13, deep, 70), (1, deep, 40), (9, deep, 1)]);
+    shapes.extend([(13, deep, 70), (1, deep, 40), (9, deep, 1), (200, 100, 100)]);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let team = pool.install(Team::new);
+    let two = team.parallelism();
     for (case, &(m, k, n)) in shapes.iter().enumerate() {
         let case_data = Case::<E>::random(&mut rng, m, k, n);
+        let mask_layout = Layout::random(&mut rng);
+        let mut mask = Stored::<E>::random(&mut rng, m, n, mask_layout);
+        for i in 0..m {
+            for j in 0..n {
+                let special = [0.0, -0.0, f64::NAN, 1e-30][rng.below(4)];
+                if rng.below(4) == 0 {
+                    mask.data[i * mask.rs + j * mask.cs] = E::from_f64(special);
+                }
+            }
+        }
         for kind in supported() {
             let plain = case_data.run(kind);
-            let mut got = Stored {
-                data: case_data.c.data.clone(),
-                ..case_data.c
-            };
-            product(
-                kind,
-                case_data.alpha,
-                case_data.a(),
-                case_data.b(),
-                case_data.beta,
-                got.view_mut(),
-                true,
-                &Parallelism::NONE,
-            );
-            for i in 0..m {
-                for j in 0..n {
-                    let x = got.get(i, j);
-                    let y = plain.get(i, j);
-                    let y = if y > E::ZERO { y } else { E::ZERO };
-                    assert!(
-                        same_bits(x, y),
-                        "case {case} {kind} {}: {m}×{k}·{k}×{n}: C[{i},{j}] is {x} with the fused \
-                         ReLU but {y} after the product",
-                        E::NAME
-                    );
+            for par in [&Parallelism::NONE, &two] {
+                for masked in [false, true] {
+                    let mut got = Stored {
+                        data: case_data.c.data.clone(),
+                        ..case_data.c
+                    };
+                    let finish = if masked {
+                        Finish::KeepWherePositive(mask.view(false))
+                    } else {
+                        Finish::Relu
+                    };
+                    let (a, b) = (case_data.a(), case_data.b());
+                    let (alpha, beta) = (case_data.alpha, case_data.beta);
+                    pool.install(|| product(kind, alpha, a, b, beta, got.view_mut(), finish, par));
+                    for i in 0..m {
+                        for j in 0..n {
+                            let x = got.get(i, j);
+                            let y = plain.get(i, j);
+                            let by = if masked { mask.get(i, j) } else { y };
+                            let y = if by > E::ZERO { y } else { E::ZERO };
+                            assert!(
+                                same_bits(x, y),
+                                "case {case} {kind} {} on {} thread(s), {}: {m}×{k}·{k}×{n}: \
+                                 C[{i},{j}] is {x} fused but {y} after the product",
+                                E::NAME,
+                                par.threads(),
+                                if masked { "mask" } else { "ReLU" },
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -667,9 +690,26 @@ fn relu_epilogue<E: Element>(seed: u64) {
 }
 
 #[test]
-fn gemm_relu_is_gemm_then_relu() {
-    relu_epilogue::<f32>(13);
-    relu_epilogue::<f64>(14);
+fn fused_epilogues_equal_the_product_then_the_elementwise_rule() {
+    epilogues::<f32>(13);
+    epilogues::<f64>(14);
+}
+
+#[test]
+#[should_panic(expected = "gemm_relu_backward: the mask is 2×3 but C is 2×2")]
+fn a_mask_of_another_shape_is_refused() {
+    let a = [1.0f32; 4];
+    let mask = [1.0f32; 6];
+    let mut c = [0.0f32; 4];
+    super::gemm_relu_backward(
+        1.0,
+        MatRef::from_row_major(&a, 2, 2).unwrap(),
+        MatRef::from_row_major(&a, 2, 2).unwrap(),
+        0.0,
+        MatMut::from_row_major(&mut c, 2, 2).unwrap(),
+        MatRef::from_row_major(&mask, 2, 3).unwrap(),
+        &Parallelism::NONE,
+    );
 }
 
 #[test]

@@ -216,11 +216,14 @@ impl<T: Element> Floor<T> {
                         [n * o * d, if i > 0 { n * o * d } else { 0 }],
                         |p| gemm(T::ONE, gv.t(), view(input, n, d), T::ZERO, dw, p),
                         |p| {
+                            if i == 0 {
+                                return;
+                            }
                             let dx = view_mut(spare, n, d);
                             if below_relu {
                                 let mask = view(input, n, d);
                                 gemm_relu_backward(T::ONE, gv, wv, T::ZERO, dx, mask, p);
-                            } else if i > 0 {
+                            } else {
                                 gemm(T::ONE, gv, wv, T::ZERO, dx, p);
                             }
                         },

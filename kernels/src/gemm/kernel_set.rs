@@ -70,11 +70,17 @@ impl<E> Shape<E> {
     /// The kernel for a panel `cols` wide in the given A mode: the narrowest edge tile that
     /// covers it (one ending in a half vector when that suffices), or the full tile.
     pub(crate) fn kernel(&self, cols: usize, lanes: usize, column_mode: bool) -> TileFn<E> {
-        let shape = self.covering(cols, lanes);
-        if column_mode {
-            shape.col
-        } else {
-            shape.general
+        self.covering(cols, lanes).tile_fn(column_mode, false)
+    }
+
+    /// This tile's kernel in the given A mode, whole or reading its last vector only up to the
+    /// columns it writes.
+    fn tile_fn(&self, column_mode: bool, partial: bool) -> TileFn<E> {
+        match (column_mode, partial) {
+            (true, false) => self.col,
+            (false, false) => self.general,
+            (true, true) => self.col_partial,
+            (false, true) => self.general_partial,
         }
     }
 
@@ -100,12 +106,7 @@ impl<E> Shape<E> {
             "no {}-row kernel reads a panel {cols} columns wide in place",
             self.mr
         );
-        match (shape.nr == cols, column_mode) {
-            (true, true) => shape.col,
-            (true, false) => shape.general,
-            (false, true) => shape.col_partial,
-            (false, false) => shape.general_partial,
-        }
+        shape.tile_fn(column_mode, shape.nr != cols)
     }
 
     /// The narrowest of this tile and its edges and halves that covers `cols ≤ nr` columns: its

@@ -162,6 +162,21 @@ enum Finish<'m, T> {
     KeepWherePositive(MatRef<'m, T>),
 }
 
+impl<T: Element> Finish<'_, T> {
+    /// The same, as the driver's raw description of it.
+    fn epilogue(self) -> Epilogue<T> {
+        match self {
+            Finish::Plain => Epilogue::Plain,
+            Finish::Relu => Epilogue::Relu,
+            Finish::KeepWherePositive(mask) => Epilogue::KeepWherePositive {
+                mask: mask.data().as_ptr(),
+                rs: mask.row_stride(),
+                cs: mask.col_stride(),
+            },
+        }
+    }
+}
+
 /// Whether a [`crate::parallel::Team`] of `threads` threads gives its helpers anything to do in
 /// work whose largest product has `fmas` multiply–adds of `T`: true when a product that big is
 /// split (by the same rule [`gemm`] follows) or joined with another
@@ -227,15 +242,7 @@ fn product<T: Element>(
         b: operand(&b),
         c: c.data_mut().as_mut_ptr(),
         rsc: c.row_stride(),
-        epilogue: match finish {
-            Finish::Plain => Epilogue::Plain,
-            Finish::Relu => Epilogue::Relu,
-            Finish::KeepWherePositive(mask) => Epilogue::KeepWherePositive {
-                mask: mask.data().as_ptr(),
-                rs: mask.row_stride(),
-                cs: mask.col_stride(),
-            },
-        },
+        epilogue: finish.epilogue(),
     };
     let csc = c.col_stride();
     let (mut problem, csc) = if should_transpose(&problem, csc) {
@@ -377,15 +384,16 @@ fn scale<T: Element>(beta: T, mut c: MatMut<'_, T>) {
 /// Applies `finish` to C after the product, as the elementwise ReLU and its backward rule do:
 /// for the paths whose kernels do not apply it.
 fn finish_in_place<T: Element>(finish: Finish<'_, T>, mut c: MatMut<'_, T>) {
-    let keep = |x: T, mask: T| if mask > T::ZERO { x } else { T::ZERO };
+    let mask = match finish {
+        Finish::Plain => return,
+        Finish::Relu => None,
+        Finish::KeepWherePositive(mask) => Some(mask),
+    };
     for i in 0..c.rows() {
         for j in 0..c.cols() {
             let x = c.get(i, j);
-            match finish {
-                Finish::Plain => return,
-                Finish::Relu => c.set(i, j, keep(x, x)),
-                Finish::KeepWherePositive(mask) => c.set(i, j, keep(x, mask.get(i, j))),
-            }
+            let by = mask.map_or(x, |mask| mask.get(i, j));
+            c.set(i, j, if by > T::ZERO { x } else { T::ZERO });
         }
     }
 }
